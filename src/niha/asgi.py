@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn (``niha.asgi:app``)."""
+
+from niha.app import create_app
+
+app = create_app()

@@ -1,0 +1,114 @@
+"""Settings from the environment (prefix ``NIHA_``) and development secrets under ``var/``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_NAMES = ("secret_key", "api_key_pepper")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NIHA_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = ""
+    api_key_pepper: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    web_dist: Path = Path("web/dist")
+
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 14 * 24 * 3600
+    invitation_ttl_hours: int = 72
+    password_reset_ttl_minutes: int = 60
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    login_rate_per_ip: str = "30/minute"
+
+    email_backend: Literal["outbox", "smtp", "resend"] = "outbox"
+    email_from: str = "Niha <no-reply@niha.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    resend_api_key: str | None = None
+    resend_api_url: str = "https://api.resend.com/emails"
+
+    run_worker_in_serve: bool = True
+    log_json: bool | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.var_dir / "storage"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised when production starts with default or missing secrets."""
+
+
+def _load_dev_secrets(var_dir: Path) -> dict[str, str]:
+    """Secrets for development, generated once into ``var/secrets.json``."""
+    path = var_dir / "secrets.json"
+    data: dict[str, str] = {}
+    if path.exists():
+        data = json.loads(path.read_text())
+    changed = False
+    for name in DEV_SECRET_NAMES:
+        if not data.get(name):
+            data[name] = secrets.token_urlsafe(48)
+            changed = True
+    if changed:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return data
+
+
+def check_production_secrets(settings: Settings) -> None:
+    if not settings.is_production:
+        return
+    for name in DEV_SECRET_NAMES:
+        value: str = getattr(settings, name)
+        if len(value) < 32 or value in {"change-me", "secret", "dev"}:
+            raise InsecureConfiguration(
+                f"NIHA_{name.upper()} must be set to a random value of at least 32 characters "
+                "when NIHA_ENV=production"
+            )
+    if not settings.database_url:
+        raise InsecureConfiguration("NIHA_DATABASE_URL must be set when NIHA_ENV=production")
+
+
+def build_settings() -> Settings:
+    settings = Settings()
+    if settings.is_production:
+        check_production_secrets(settings)
+        return settings
+    dev = _load_dev_secrets(settings.var_dir)
+    updates = {name: dev[name] for name in DEV_SECRET_NAMES if not getattr(settings, name)}
+    return settings.model_copy(update=updates)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return build_settings()

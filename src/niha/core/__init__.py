@@ -1,0 +1,1 @@
+"""Shared building blocks: database, errors, pagination, ids, clock, security, events."""

@@ -1,0 +1,21 @@
+"""The one place that reads the wall clock (tests may freeze it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_frozen: datetime | None = None
+
+
+def utcnow() -> datetime:
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def freeze(at: datetime | None) -> None:
+    """Freeze (or with ``None`` unfreeze) the clock; for tests."""
+    global _frozen
+    _frozen = at
+
+
+def isoformat_z(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,123 @@
+"""Database engine, declarative base and the request/job unit of work.
+
+One request or one job run is one transaction. Services take a session and never
+commit; the session dependency (or the job runner) commits, and only then are the
+outbox events of that transaction published.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from niha.core.clock import utcnow
+from niha.core.ids import new_id
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        uuid.UUID: UUID(as_uuid=True),
+    }
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=new_id)
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+def sqlalchemy_url(plain_url: str) -> str:
+    """``postgresql://...`` -> the URL with this service's driver (psycopg 3)."""
+    parts = urlsplit(plain_url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in {"postgresql", "postgres"}:
+        raise ValueError(f"unsupported database URL scheme: {parts.scheme!r}")
+    return urlunsplit(("postgresql+psycopg", *parts[1:]))
+
+
+def plain_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", *parts[1:]))
+
+
+def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options.update(kwargs)
+    return create_async_engine(sqlalchemy_url(plain), **options)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` once the unit of work that owns ``session`` has committed."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        await callback()
+
+
+def discard_after_commit(session: AsyncSession) -> None:
+    session.info.pop("after_commit", None)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """Yield a session; commit when the body succeeds, roll back when it raises."""
+    async with maker() as session:
+        session.info["maker"] = maker
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            discard_after_commit(session)
+            raise
+        await run_after_commit(session)
+
+
+class Database:
+    """The engine and session factory of one process (or of one test)."""
+
+    def __init__(self, plain: str, **engine_kwargs: Any) -> None:
+        self.url = plain
+        self.engine = make_engine(plain, **engine_kwargs)
+        self.maker = make_sessionmaker(self.engine)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,170 @@
+"""Domain errors and their RFC 9457 problem+json rendering.
+
+Services raise :class:`DomainError` subclasses with a stable machine ``code``; the
+app turns every one of them (and every validation or routing error) into a
+problem+json reply. Unexpected exceptions become a 500 with code ``internal_error``
+and no detail leaked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class Unprocessable(DomainError):
+    status = 422
+    code = "unprocessable"
+    title = "Unprocessable request"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+    title = "Gone"
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://niha.exchange/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+    items = [
+        {
+            "field": _field_name(err.get("loc", ())),
+            "message": str(err.get("msg", "invalid")),
+            "code": str(err.get("type", "invalid")),
+        }
+        for err in errors
+    ]
+    first = items[0] if items else {"field": "body", "message": "invalid"}
+    return problem(
+        422,
+        "validation_error",
+        "Validation failed",
+        f"{first['field']}: {first['message']}",
+        errors=items,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(list(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        title = detail or code.replace("_", " ").capitalize()
+        return problem(exc.status_code, code, title, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        import structlog
+
+        structlog.get_logger("niha.errors").exception("unhandled_error", path=request.url.path)
+        return problem(
+            500, "internal_error", "Internal server error", "An unexpected error occurred"
+        )

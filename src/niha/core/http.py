@@ -1,0 +1,100 @@
+"""Request middleware: request ids, access logs, metrics, security headers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+
+HTTP_REQUESTS = Counter("niha_http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "niha_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
+)
+
+log = structlog.get_logger("niha.http")
+
+
+def _valid_request_id(value: str) -> bool:
+    return 0 < len(value) <= 128 and all(c.isalnum() or c in "-_.:" for c in value)
+
+
+class RequestContextMiddleware:
+    """Assigns a request id (or keeps a sane incoming one), logs and measures each request."""
+
+    def __init__(self, app: ASGIApp, *, production: bool = False) -> None:
+        self.app = app
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in {"http", "websocket"}:
+            await self.app(scope, receive, send)
+            return
+        incoming = (
+            dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        )
+        request_id = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        if scope["type"] == "websocket":
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                structlog.contextvars.unbind_contextvars("request_id")
+            return
+
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.extend(self._security_headers(scope["path"]))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            route_path = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "GET")
+            HTTP_REQUESTS.labels(method, route_path, str(status_holder["status"])).inc()
+            HTTP_LATENCY.labels(method, route_path).observe(elapsed)
+            log.info(
+                "request",
+                method=method,
+                path=scope["path"],
+                status=status_holder["status"],
+                ms=round(elapsed * 1000, 1),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    def _security_headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        docs = path in {"/docs", "/redoc"} or path.startswith("/docs/")
+        script_src = "'self' https://cdn.jsdelivr.net 'unsafe-inline'" if docs else "'self'"
+        style_src = (
+            "'self' 'unsafe-inline' https://cdn.jsdelivr.net" if docs else "'self' 'unsafe-inline'"
+        )
+        csp = (
+            f"default-src 'self'; script-src {script_src}; style-src {style_src}; "
+            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self' ws: wss:; "
+            "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        )
+        headers = [
+            (b"content-security-policy", csp.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if self.production:
+            headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+        return headers

@@ -1,0 +1,57 @@
+"""Run a unit of work again when PostgreSQL aborts it for a serialization failure
+(SQLSTATE 40001) or a deadlock (40P01) — the two errors a retry cures.
+
+The ledger locks its accounts in one global order, so ledger-only transactions do not
+deadlock; a unit of work that combines several lock-taking steps, or runs at
+REPEATABLE READ / SERIALIZABLE, should go through :func:`retrying`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from niha.core.db import unit_of_work
+
+T = TypeVar("T")
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is a serialization failure or a deadlock."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError):
+            current = current.orig
+            continue
+        if getattr(current, "sqlstate", None) in RETRYABLE_SQLSTATES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+async def retrying(
+    maker: async_sessionmaker[AsyncSession],
+    fn: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    attempts: int = 5,
+    base_delay: float = 0.005,
+) -> T:
+    """Run ``fn`` in a fresh unit of work, again (up to ``attempts`` times) when retryable."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with unit_of_work(maker) as session:
+                return await fn(session)
+        except Exception as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover

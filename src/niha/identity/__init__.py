@@ -1,0 +1,1 @@
+"""Users, roles and permissions, sessions and refresh tokens, invitations, TOTP."""

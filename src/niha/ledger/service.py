@@ -1,0 +1,677 @@
+"""The ledger's API for every domain: post transfers, move between buckets, read balances.
+
+Nothing else writes the ledger tables. Amounts here are integers in the asset's minor
+units (EUR cents, whole certificates); :mod:`niha.core.money` converts at the edges.
+
+Posting a batch (one or more transfers that commit together or not at all):
+
+1. lock the batch's accounts ``FOR NO KEY UPDATE`` in id order (one statement; missing
+   accounts are created first) — a fixed order, so two batches never deadlock;
+2. apply the pure rules (:mod:`niha.ledger.core`) to the locked balances — a client
+   bucket that would go negative is refused with ``insufficient_funds``;
+3. one statement writes the batch, its transfers and the balance deltas, unless one of
+   the idempotency keys already exists (then nothing is written and the original batch
+   is returned, or ``idempotency_conflict`` when the content differs);
+4. one ``balances`` event per client entity touched (transactional outbox).
+
+Functions take the caller's session and never commit. Keep one batch per transaction
+where possible: locks taken by two separate batches of one transaction are not ordered
+globally (wrap such units of work in :func:`niha.core.retry.retrying`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, text, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from niha.core.clock import utcnow
+from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
+from niha.core.events import emit
+from niha.core.ids import new_id
+from niha.core.money import format_amount
+from niha.core.pagination import PageParams, build_page, keyset_page
+from niha.ledger import core
+from niha.ledger.core import (
+    CLIENT_BUCKETS,
+    AccountKey,
+    AssetBalance,
+    Bucket,
+    OwnerType,
+    TransferRequest,
+)
+from niha.ledger.models import LedgerAccount, LedgerAsset, LedgerTransfer
+
+__all__ = [
+    "AccountKey",
+    "AssetBalance",
+    "Bucket",
+    "IdempotencyConflictError",
+    "InsufficientFundsError",
+    "InvalidTransferError",
+    "PostedBatch",
+    "PostedTransfer",
+    "TransferRequest",
+    "asset_scales",
+    "balances",
+    "move",
+    "open_accounts",
+    "post_batch",
+    "reverse",
+    "transfer",
+]
+
+BALANCES_CHANNEL = "balances"
+BALANCES_EVENT = "balances.updated"
+
+# --------------------------------------------------------------------------- errors
+
+
+class InsufficientFundsError(Unprocessable):
+    code = "insufficient_funds"
+    title = "Insufficient funds"
+
+
+class IdempotencyConflictError(Conflict):
+    code = "idempotency_conflict"
+    title = "Idempotency key already used"
+
+
+class InvalidTransferError(Unprocessable):
+    code = "invalid_transfer"
+    title = "Invalid transfer"
+
+
+class BalanceOutOfRangeError(Unprocessable):
+    code = "balance_out_of_range"
+    title = "Balance out of range"
+
+
+class UnknownAsset(Unprocessable):
+    code = "unknown_asset"
+    title = "Unknown asset"
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+    title = "Transfer not found"
+
+
+_ERRORS: dict[str, type[DomainError]] = {
+    core.InsufficientFunds.code: InsufficientFundsError,
+    core.IdempotencyConflict.code: IdempotencyConflictError,
+    core.InvalidTransfer.code: InvalidTransferError,
+    core.BalanceOutOfRange.code: BalanceOutOfRangeError,
+}
+
+
+def domain_error(exc: core.LedgerError) -> DomainError:
+    cls = _ERRORS.get(exc.code, Unprocessable)
+    return cls(exc.message, code=exc.code, **exc.extra)
+
+
+# --------------------------------------------------------------------------- assets
+
+_scales: dict[str, int] = {}
+
+
+async def asset_scales(session: AsyncSession, need: Iterable[str] = ()) -> Mapping[str, int]:
+    """Asset code -> scale (decimals), cached per process; reloaded for an unknown code."""
+    if not _scales or any(code not in _scales for code in need):
+        rows = (await session.execute(select(LedgerAsset.code, LedgerAsset.scale))).all()
+        _scales.clear()
+        _scales.update({code: scale for code, scale in rows})
+    return _scales
+
+
+async def scale_of(session: AsyncSession, asset: str) -> int:
+    scales = await asset_scales(session, [asset])
+    if asset not in scales:
+        raise UnknownAsset(f"unknown asset {asset!r}", field="asset")
+    return scales[asset]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PostedTransfer:
+    id: uuid.UUID
+    batch_id: uuid.UUID
+    debit: AccountKey
+    credit: AccountKey
+    debit_account_id: uuid.UUID
+    credit_account_id: uuid.UUID
+    asset: str
+    amount: int
+    kind: str
+    key: str
+    reference_type: str | None
+    reference_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PostedBatch:
+    id: uuid.UUID
+    created_at: datetime
+    transfers: tuple[PostedTransfer, ...]
+    #: True when this call repeated an earlier batch (same keys, same content): nothing
+    #: was written and ``transfers`` are the originals.
+    replayed: bool
+    #: Balances after the batch of every account it touched (empty for a replay).
+    balances: Mapping[AccountKey, int]
+
+
+# --------------------------------------------------------------------------- SQL
+
+_LOCK_SQL = text(
+    """
+    SELECT a.id, a.owner_type, a.owner_id, a.asset, a.bucket, a.balance
+    FROM ledger_account AS a
+    JOIN unnest(CAST(:owner_types AS text[]), CAST(:owner_ids AS uuid[]),
+                CAST(:assets AS text[]), CAST(:buckets AS text[]))
+         AS k(owner_type, owner_id, asset, bucket)
+      ON a.owner_type = k.owner_type AND a.owner_id = k.owner_id
+     AND a.asset = k.asset AND a.bucket = k.bucket
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+    """
+)
+
+_CREATE_SQL = text(
+    """
+    INSERT INTO ledger_account
+        (id, owner_type, owner_id, asset, bucket, balance, created_at, updated_at)
+    SELECT k.id, k.owner_type, k.owner_id, k.asset, k.bucket, 0,
+           CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:owner_types AS text[]), CAST(:owner_ids AS uuid[]),
+                CAST(:assets AS text[]), CAST(:buckets AS text[]))
+         AS k(id, owner_type, owner_id, asset, bucket)
+    ON CONFLICT (owner_type, owner_id, asset, bucket) DO NOTHING
+    """
+)
+
+# One round trip: unless a key exists already, insert the batch, its transfers and
+# apply the balance deltas; report whether a key existed (then nothing was written).
+_WRITE_SQL = text(
+    """
+    WITH dup AS (
+        SELECT 1 FROM ledger_transfer
+        WHERE idempotency_key = ANY(CAST(:keys AS text[]))
+        LIMIT 1
+    ), b AS (
+        INSERT INTO ledger_batch (id, transfer_count, created_at)
+        SELECT CAST(:batch_id AS uuid), CAST(:n AS integer), CAST(:now AS timestamptz)
+        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING id
+    ), t AS (
+        INSERT INTO ledger_transfer
+            (id, batch_id, debit_account_id, credit_account_id, asset, amount, kind,
+             reference_type, reference_id, idempotency_key, created_at)
+        SELECT v.id, b.id, v.debit, v.credit, v.asset, v.amount, v.kind,
+               v.reference_type, v.reference_id, v.key, CAST(:now AS timestamptz)
+        FROM b, unnest(CAST(:t_ids AS uuid[]), CAST(:t_debits AS uuid[]),
+                       CAST(:t_credits AS uuid[]), CAST(:t_assets AS text[]),
+                       CAST(:t_amounts AS bigint[]), CAST(:t_kinds AS text[]),
+                       CAST(:t_reference_types AS text[]), CAST(:t_reference_ids AS text[]),
+                       CAST(:keys AS text[]))
+             AS v(id, debit, credit, asset, amount, kind, reference_type, reference_id, key)
+        RETURNING 1
+    ), u AS (
+        UPDATE ledger_account AS a
+        SET balance = a.balance + v.delta, updated_at = CAST(:now AS timestamptz)
+        FROM b, unnest(CAST(:a_ids AS uuid[]), CAST(:a_deltas AS bigint[])) AS v(id, delta)
+        WHERE a.id = v.id
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM dup) AS duplicate
+    """
+)
+
+_EXISTING_SQL = text(
+    """
+    SELECT t.id, t.batch_id, t.amount, t.asset, t.kind, t.reference_type, t.reference_id,
+           t.idempotency_key, t.created_at, t.debit_account_id, t.credit_account_id,
+           d.owner_type, d.owner_id, d.asset, d.bucket,
+           c.owner_type, c.owner_id, c.asset, c.bucket,
+           b.transfer_count, b.created_at
+    FROM ledger_transfer AS t
+    JOIN ledger_account AS d ON d.id = t.debit_account_id
+    JOIN ledger_account AS c ON c.id = t.credit_account_id
+    JOIN ledger_batch AS b ON b.id = t.batch_id
+    WHERE {where}
+    ORDER BY t.id
+    """
+)
+_EXISTING_BY_KEYS = text(
+    _EXISTING_SQL.text.format(where="t.idempotency_key = ANY(CAST(:keys AS text[]))")
+)
+_EXISTING_BY_BATCH = text(_EXISTING_SQL.text.format(where="t.batch_id = CAST(:batch_id AS uuid)"))
+_EXISTING_BY_ID = text(_EXISTING_SQL.text.format(where="t.id = CAST(:transfer_id AS uuid)"))
+
+
+def _key_columns(keys: Sequence[AccountKey]) -> dict[str, Any]:
+    return {
+        "owner_types": [k.owner_type for k in keys],
+        "owner_ids": [k.owner_id for k in keys],
+        "assets": [k.asset for k in keys],
+        "buckets": [k.bucket for k in keys],
+    }
+
+
+@dataclass(frozen=True)
+class _Locked:
+    id: uuid.UUID
+    balance: int
+
+
+async def _lock(session: AsyncSession, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
+    rows = (await session.execute(_LOCK_SQL, _key_columns(keys))).all()
+    return {
+        AccountKey(r.owner_type, r.owner_id, r.asset, r.bucket): _Locked(r.id, r.balance)
+        for r in rows
+    }
+
+
+async def _create_accounts(session: AsyncSession, keys: Sequence[AccountKey]) -> None:
+    ordered = sorted(keys)  # one insertion order everywhere: no deadlock on the unique index
+    params = _key_columns(ordered)
+    params["ids"] = [new_id() for _ in ordered]
+    params["now"] = utcnow()
+    await session.execute(_CREATE_SQL, params)
+
+
+async def _lock_accounts(
+    session: AsyncSession, keys: Sequence[AccountKey]
+) -> dict[AccountKey, _Locked]:
+    locked = await _lock(session, keys)
+    if len(locked) < len(keys):
+        await _create_accounts(session, [k for k in keys if k not in locked])
+        locked = await _lock(session, keys)
+    return locked
+
+
+def _posted_from_row(r: Any) -> tuple[PostedTransfer, int, datetime]:
+    posted = PostedTransfer(
+        id=r[0],
+        batch_id=r[1],
+        amount=r[2],
+        asset=r[3],
+        kind=r[4],
+        reference_type=r[5],
+        reference_id=r[6],
+        key=r[7],
+        created_at=r[8],
+        debit_account_id=r[9],
+        credit_account_id=r[10],
+        debit=AccountKey(r[11], r[12], r[13], r[14]),
+        credit=AccountKey(r[15], r[16], r[17], r[18]),
+    )
+    return posted, r[19], r[20]
+
+
+def _request_of(p: PostedTransfer) -> TransferRequest:
+    return TransferRequest(
+        debit=p.debit,
+        credit=p.credit,
+        amount=p.amount,
+        kind=p.kind,
+        key=p.key,
+        reference_type=p.reference_type,
+        reference_id=p.reference_id,
+    )
+
+
+async def _replay(
+    session: AsyncSession, transfers: Sequence[TransferRequest]
+) -> PostedBatch | None:
+    """The original batch when ``transfers`` repeat it exactly; ``None`` when all keys are new."""
+    rows = (await session.execute(_EXISTING_BY_KEYS, {"keys": [t.key for t in transfers]})).all()
+    existing = []
+    for r in rows:
+        posted, size, _ = _posted_from_row(r)
+        existing.append(core.ExistingTransfer(_request_of(posted), posted.batch_id, size))
+    try:
+        batch_id = core.classify_resubmission(transfers, existing)
+    except core.LedgerError as exc:
+        raise domain_error(exc) from None
+    if batch_id is None:
+        return None
+    rows = (await session.execute(_EXISTING_BY_BATCH, {"batch_id": batch_id})).all()
+    originals = [_posted_from_row(r) for r in rows]
+    return PostedBatch(
+        id=batch_id,
+        created_at=originals[0][2],
+        transfers=tuple(p for p, _, _ in originals),
+        replayed=True,
+        balances={},
+    )
+
+
+# --------------------------------------------------------------------------- posting
+
+
+async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]) -> PostedBatch:
+    """Post ``transfers`` atomically (all or none), in order. See the module docstring."""
+    transfers = list(transfers)
+    scales = await asset_scales(session, {t.debit.asset for t in transfers})
+    try:
+        core.validate_batch(transfers, scales)
+    except core.LedgerError as exc:
+        raise domain_error(exc) from None
+
+    keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
+    locked = await _lock_accounts(session, keys)
+    try:
+        after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
+    except core.LedgerError as exc:
+        # A resubmission is a no-op even when the balances have moved on since.
+        original = await _replay(session, transfers)
+        if original is not None:
+            return original
+        raise domain_error(exc) from None
+
+    batch_id = new_id()
+    now = utcnow()
+    ids = [new_id() for _ in transfers]
+    deltas = core.net_changes(transfers)
+    changed = [k for k in keys if deltas.get(k, 0) != 0]
+    params: dict[str, Any] = {
+        "keys": [t.key for t in transfers],
+        "batch_id": batch_id,
+        "n": len(transfers),
+        "now": now,
+        "t_ids": ids,
+        "t_debits": [locked[t.debit].id for t in transfers],
+        "t_credits": [locked[t.credit].id for t in transfers],
+        "t_assets": [t.debit.asset for t in transfers],
+        "t_amounts": [t.amount for t in transfers],
+        "t_kinds": [t.kind for t in transfers],
+        "t_reference_types": [t.reference_type for t in transfers],
+        "t_reference_ids": [t.reference_id for t in transfers],
+        "a_ids": [locked[k].id for k in changed],
+        "a_deltas": [deltas[k] for k in changed],
+    }
+    try:
+        duplicate = (await session.execute(_WRITE_SQL, params)).scalar_one()
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from None
+    if duplicate:
+        original = await _replay(session, transfers)
+        if original is None:  # pragma: no cover - a key existed a moment ago
+            raise IdempotencyConflictError("an idempotency key of this batch is already used")
+        return original
+
+    posted = tuple(
+        PostedTransfer(
+            id=ids[i],
+            batch_id=batch_id,
+            debit=t.debit,
+            credit=t.credit,
+            debit_account_id=locked[t.debit].id,
+            credit_account_id=locked[t.credit].id,
+            asset=t.debit.asset,
+            amount=t.amount,
+            kind=t.kind,
+            key=t.key,
+            reference_type=t.reference_type,
+            reference_id=t.reference_id,
+            created_at=now,
+        )
+        for i, t in enumerate(transfers)
+    )
+    await _emit_balance_events(session, batch_id, after, changed, scales)
+    return PostedBatch(
+        id=batch_id, created_at=now, transfers=posted, replayed=False, balances=after
+    )
+
+
+def _integrity_error(exc: IntegrityError) -> DomainError:
+    diag = getattr(exc.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if "idempotency_key" in constraint:
+        return IdempotencyConflictError(
+            "an idempotency key of this batch was used concurrently by another batch"
+        )
+    if "client_nonnegative" in constraint:
+        return InsufficientFundsError("a client bucket would go negative")
+    return InvalidTransferError("the ledger refused the batch")
+
+
+async def _emit_balance_events(
+    session: AsyncSession,
+    batch_id: uuid.UUID,
+    after: Mapping[AccountKey, int],
+    changed: Sequence[AccountKey],
+    scales: Mapping[str, int],
+) -> None:
+    by_owner: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
+    for key in changed:
+        if key.is_client:
+            by_owner[key.owner_id].append(
+                {
+                    "asset": key.asset,
+                    "bucket": key.bucket,
+                    "balance": format_amount(after[key], scales[key.asset]),
+                }
+            )
+    for owner_id in sorted(by_owner):
+        await emit(
+            session,
+            BALANCES_CHANNEL,
+            BALANCES_EVENT,
+            {"entity_id": str(owner_id), "batch_id": str(batch_id), "changes": by_owner[owner_id]},
+            entity_id=owner_id,
+        )
+
+
+async def transfer(
+    session: AsyncSession,
+    debit: AccountKey,
+    credit: AccountKey,
+    amount: int,
+    *,
+    kind: str,
+    key: str,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+) -> PostedBatch:
+    """Post one transfer of ``amount`` minor units from ``debit`` to ``credit``."""
+    return await post_batch(
+        session,
+        [TransferRequest(debit, credit, amount, kind, key, reference_type, reference_id)],
+    )
+
+
+async def move(
+    session: AsyncSession,
+    owner: uuid.UUID,
+    asset: str,
+    from_bucket: str,
+    to_bucket: str,
+    amount: int,
+    *,
+    kind: str,
+    key: str,
+    reference_type: str | None = None,
+    reference_id: str | None = None,
+) -> PostedBatch:
+    """Move ``amount`` between two buckets of one entity (e.g. available -> reserved)."""
+    return await transfer(
+        session,
+        AccountKey.entity(owner, asset, from_bucket),
+        AccountKey.entity(owner, asset, to_bucket),
+        amount,
+        kind=kind,
+        key=key,
+        reference_type=reference_type,
+        reference_id=reference_id,
+    )
+
+
+async def reverse(
+    session: AsyncSession,
+    transfer_id: uuid.UUID,
+    *,
+    key: str | None = None,
+    kind: str = "reversal",
+) -> PostedBatch:
+    """Post the opposite of a transfer (a correction never edits the original).
+
+    The default key makes a transfer reversible once; reversing again is a no-op.
+    """
+    row = (await session.execute(_EXISTING_BY_ID, {"transfer_id": transfer_id})).first()
+    if row is None:
+        raise TransferNotFound(f"transfer {transfer_id} does not exist")
+    original, _, _ = _posted_from_row(row)
+    return await transfer(
+        session,
+        original.credit,
+        original.debit,
+        original.amount,
+        kind=kind,
+        key=key or f"reversal:{transfer_id}",
+        reference_type="transfer",
+        reference_id=str(transfer_id),
+    )
+
+
+async def open_accounts(
+    session: AsyncSession, owner: uuid.UUID, assets: Iterable[str] | None = None
+) -> None:
+    """Create an entity's client accounts ahead of use (idempotent).
+
+    Posting creates missing accounts lazily; opening them when the entity is created
+    keeps account creation off the trading path.
+    """
+    codes = list(assets) if assets is not None else sorted(await asset_scales(session))
+    keys = [AccountKey.entity(owner, code, bucket) for code in codes for bucket in CLIENT_BUCKETS]
+    await _create_accounts(session, keys)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def balances(session: AsyncSession, owner: uuid.UUID) -> list[AssetBalance]:
+    """An entity's balances: one line per asset (every known asset, zeros included)."""
+    rows = (
+        await session.execute(
+            select(LedgerAccount.asset, LedgerAccount.bucket, LedgerAccount.balance).where(
+                LedgerAccount.owner_type == OwnerType.ENTITY.value,
+                LedgerAccount.owner_id == owner,
+            )
+        )
+    ).all()
+    scales = await asset_scales(session, {r.asset for r in rows})
+    return core.asset_balances(((r.asset, r.bucket, r.balance) for r in rows), scales)
+
+
+async def account_balance(session: AsyncSession, key: AccountKey) -> int:
+    """One account's balance (0 when it does not exist yet)."""
+    value = await session.scalar(
+        select(LedgerAccount.balance).where(
+            LedgerAccount.owner_type == key.owner_type,
+            LedgerAccount.owner_id == key.owner_id,
+            LedgerAccount.asset == key.asset,
+            LedgerAccount.bucket == key.bucket,
+        )
+    )
+    return int(value or 0)
+
+
+_ACCOUNT_ID = LedgerAccount.__table__.c.id
+_TRANSFER_ID = LedgerTransfer.__table__.c.id
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    owner_id: uuid.UUID | None = None
+    owner_type: str | None = None
+    asset: str | None = None
+    bucket: str | None = None
+
+
+@dataclass(frozen=True)
+class ListResult:
+    items: list[Any]
+    next_cursor: str | None
+    scales: Mapping[str, int]
+
+
+async def list_accounts(session: AsyncSession, f: AccountFilter, page: PageParams) -> ListResult:
+    stmt = select(LedgerAccount)
+    if f.owner_id is not None:
+        stmt = stmt.where(LedgerAccount.owner_id == f.owner_id)
+    if f.owner_type is not None:
+        stmt = stmt.where(LedgerAccount.owner_type == f.owner_type)
+    if f.asset is not None:
+        stmt = stmt.where(LedgerAccount.asset == f.asset)
+    if f.bucket is not None:
+        stmt = stmt.where(LedgerAccount.bucket == f.bucket)
+    stmt = keyset_page(stmt, [_ACCOUNT_ID], page, descending=False, parse=[uuid.UUID])
+    rows = (await session.scalars(stmt)).all()
+    items, cursor = build_page(rows, page, lambda r: [r.id])
+    return ListResult(items, cursor, await asset_scales(session))
+
+
+@dataclass(frozen=True)
+class TransferFilter:
+    account_id: uuid.UUID | None = None
+    batch_id: uuid.UUID | None = None
+    asset: str | None = None
+    kind: str | None = None
+    reference_type: str | None = None
+    reference_id: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def _transfer_filters(f: TransferFilter, stmt: Select[Any]) -> Select[Any]:
+    if f.batch_id is not None:
+        stmt = stmt.where(LedgerTransfer.batch_id == f.batch_id)
+    if f.asset is not None:
+        stmt = stmt.where(LedgerTransfer.asset == f.asset)
+    if f.kind is not None:
+        stmt = stmt.where(LedgerTransfer.kind == f.kind)
+    if f.reference_type is not None:
+        stmt = stmt.where(LedgerTransfer.reference_type == f.reference_type)
+    if f.reference_id is not None:
+        stmt = stmt.where(LedgerTransfer.reference_id == f.reference_id)
+    if f.date_from is not None:
+        stmt = stmt.where(LedgerTransfer.created_at >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(LedgerTransfer.created_at < f.date_to)
+    return stmt
+
+
+async def list_transfers(session: AsyncSession, f: TransferFilter, page: PageParams) -> ListResult:
+    """Newest first, keyset on the (time-ordered) id."""
+    parse = [uuid.UUID]
+    if f.account_id is None:
+        stmt = _transfer_filters(f, select(LedgerTransfer))
+    else:
+        # Each side walks its own (account, id) index; page 10,000 costs what page 1 does.
+        sides = [
+            keyset_page(
+                _transfer_filters(f, select(LedgerTransfer.id).where(column == f.account_id)),
+                [_TRANSFER_ID],
+                page,
+                parse=parse,
+            )
+            for column in (LedgerTransfer.debit_account_id, LedgerTransfer.credit_account_id)
+        ]
+        stmt = select(LedgerTransfer).where(
+            LedgerTransfer.id.in_(union_all(*sides).scalar_subquery())
+        )
+    stmt = keyset_page(stmt, [_TRANSFER_ID], page, parse=parse)
+    rows = (await session.scalars(stmt)).all()
+    items, cursor = build_page(rows, page, lambda r: [r.id])
+    return ListResult(items, cursor, await asset_scales(session))

@@ -1,0 +1,11 @@
+"""Every table of every domain, imported so the metadata is complete (Alembic, tests)."""
+
+from niha.audit import models as _audit  # noqa: F401
+from niha.core import events as _events  # noqa: F401
+from niha.core import idempotency as _idempotency  # noqa: F401
+from niha.core.db import Base
+from niha.identity import models as _identity  # noqa: F401
+from niha.ledger import models as _ledger  # noqa: F401
+from niha.notifications import models as _notifications  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Notifications: transactional email now; in-app, push, preferences and alerts later."""

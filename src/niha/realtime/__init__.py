@@ -1,0 +1,1 @@
+"""Real time: the WebSocket hub, channel rules and pub/sub fan-out across processes."""

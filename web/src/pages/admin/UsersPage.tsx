@@ -1,0 +1,314 @@
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { api, unwrap } from "../../api/client";
+import { USER_STATUSES, type StaffRole, type User, type UserListQuery } from "../../api/types";
+import {
+  Badge,
+  Button,
+  ConfirmDialog,
+  EmptyState,
+  FormAlert,
+  Input,
+  Modal,
+  PageHeader,
+  RelativeTime,
+  Select,
+  Table,
+  useToast,
+  type Column,
+} from "../../components";
+import { AbsoluteTime } from "../../components/Time";
+import { useUser } from "../../lib/auth";
+import { formatAbsolute, humanize } from "../../lib/format";
+import { useChannel } from "../../lib/useChannel";
+import { useDebounced } from "../../lib/useDebounced";
+import { InviteUserModal } from "./InviteUserModal";
+import { roleLabel, STAFF_ROLE_OPTIONS } from "./userRoles";
+
+const PAGE_SIZE = 50;
+
+function ChangeRoleModal({ user, onClose, onChanged }: { user: User | null; onClose: () => void; onChanged: (u: User) => void }) {
+  const [role, setRole] = useState<StaffRole | "">("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [shownFor, setShownFor] = useState<string | null>(null);
+  if (user && shownFor !== user.id) {
+    setShownFor(user.id);
+    setRole(user.role ?? "");
+    setError(null);
+  }
+  const changed = !!user && role !== "" && role !== user.role;
+
+  async function save() {
+    if (!user || !changed) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const updated = await unwrap(
+        api.PATCH("/api/v1/admin/users/{user_id}", { params: { path: { user_id: user.id } }, body: { role: role as StaffRole } }),
+      );
+      onChanged(updated);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      open={!!user}
+      onClose={onClose}
+      title="Change role"
+      description={user ? <>For {user.name} ({user.email})</> : null}
+      size="sm"
+      dismissible={!busy}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button onClick={save} disabled={!changed} loading={busy}>
+            Change role
+          </Button>
+        </>
+      }
+    >
+      <div className="flex flex-col gap-4">
+        <Select label="New role" value={role} onChange={(e) => setRole(e.target.value as StaffRole)} options={STAFF_ROLE_OPTIONS} />
+        {changed && user?.role && (
+          <p className="text-sm text-slate-600">
+            {user.name} will change from <strong>{humanize(user.role)}</strong> to <strong>{humanize(role)}</strong>. Their
+            permissions change immediately.
+          </p>
+        )}
+        <FormAlert error={error} />
+      </div>
+    </Modal>
+  );
+}
+
+export function UsersPage() {
+  const me = useUser();
+  const qc = useQueryClient();
+  const { toast } = useToast();
+  const [search, setSearch] = useState("");
+  const [role, setRole] = useState("");
+  const [status, setStatus] = useState("");
+  const debouncedSearch = useDebounced(search.trim(), 300);
+  const [inviteOpen, setInviteOpen] = useState(false);
+  const [roleTarget, setRoleTarget] = useState<User | null>(null);
+  const [statusTarget, setStatusTarget] = useState<{ user: User; to: "active" | "disabled" } | null>(null);
+
+  const filters: UserListQuery = useMemo(
+    () => ({
+      limit: PAGE_SIZE,
+      ...(role ? { role } : {}),
+      ...(status ? { status } : {}),
+      ...(debouncedSearch ? { search: debouncedSearch } : {}),
+    }),
+    [role, status, debouncedSearch],
+  );
+
+  const users = useInfiniteQuery({
+    queryKey: ["admin", "users", filters],
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET("/api/v1/admin/users", { params: { query: { ...filters, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? null,
+  });
+
+  useChannel("backoffice", (e) => {
+    if (e.event.startsWith("user")) void qc.invalidateQueries({ queryKey: ["admin", "users"] });
+  });
+
+  const rows = users.data?.pages.flatMap((p) => p.items);
+
+  function refreshList() {
+    void qc.invalidateQueries({ queryKey: ["admin", "users"] });
+  }
+
+  async function changeStatus() {
+    if (!statusTarget) return;
+    const { user, to } = statusTarget;
+    const updated = await unwrap(
+      api.PATCH("/api/v1/admin/users/{user_id}", { params: { path: { user_id: user.id } }, body: { status: to } }),
+    );
+    setStatusTarget(null);
+    refreshList();
+    toast({ title: updated.status === "disabled" ? `${user.email} disabled` : `${user.email} enabled` });
+  }
+
+  const columns: Column<User>[] = [
+    {
+      id: "name",
+      header: "User",
+      sortValue: (u) => u.name,
+      cell: (u) => (
+        <div className="min-w-0">
+          <p className="font-medium text-navy-950">
+            {u.name}
+            {u.id === me.id && <span className="ml-2 text-xs font-normal text-slate-500">(you)</span>}
+          </p>
+          <p className="truncate text-xs text-slate-500">{u.email}</p>
+        </div>
+      ),
+    },
+    {
+      id: "role",
+      header: "Role",
+      sortValue: (u) => roleLabel(u),
+      cell: (u) => <Badge tone={u.role ? "navy" : "slate"}>{roleLabel(u)}</Badge>,
+    },
+    { id: "status", header: "Status", sortValue: (u) => u.status, cell: (u) => <Badge status={u.status} /> },
+    {
+      id: "2fa",
+      header: "2FA",
+      hideOnMobile: true,
+      cell: (u) => (u.role ? (u.totp_enabled ? <span className="text-emerald-700">On</span> : <span className="text-amber-700">Off</span>) : <span className="text-slate-400">—</span>),
+    },
+    {
+      id: "last_login",
+      header: "Last sign-in",
+      hideOnMobile: true,
+      sortValue: (u) => u.last_login_at ?? "",
+      cell: (u) => (u.last_login_at ? <RelativeTime value={u.last_login_at} /> : <span className="text-slate-400">Never</span>),
+    },
+    {
+      id: "created",
+      header: "Created",
+      hideOnMobile: true,
+      sortValue: (u) => u.created_at,
+      cell: (u) => <AbsoluteTime value={u.created_at} dateOnly className="whitespace-nowrap" />,
+    },
+    {
+      id: "actions",
+      header: <span className="sr-only">Actions</span>,
+      align: "right",
+      cell: (u) =>
+        u.id === me.id ? null : (
+          <div className="flex justify-end gap-1">
+            {u.role && (
+              <Button size="sm" variant="ghost" onClick={() => setRoleTarget(u)} aria-label={`Change role of ${u.email}`}>
+                Change role
+              </Button>
+            )}
+            {u.status === "disabled" ? (
+              <Button size="sm" variant="ghost" onClick={() => setStatusTarget({ user: u, to: "active" })} aria-label={`Enable ${u.email}`}>
+                Enable
+              </Button>
+            ) : u.status === "active" ? (
+              <Button
+                size="sm"
+                variant="ghost"
+                className="text-red-700 hover:bg-red-50"
+                onClick={() => setStatusTarget({ user: u, to: "disabled" })}
+                aria-label={`Disable ${u.email}`}
+              >
+                Disable
+              </Button>
+            ) : null}
+          </div>
+        ),
+    },
+  ];
+
+  const filtered = !!(role || status || debouncedSearch);
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="Staff and client users of the platform."
+        actions={<Button onClick={() => setInviteOpen(true)}>Invite user</Button>}
+      />
+      <div className="mb-4 grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)]" role="search" aria-label="Filter users">
+        <Input label="Search" hideLabel placeholder="Search name or email" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <Select label="Role" hideLabel value={role} onChange={(e) => setRole(e.target.value)} placeholder="Any role" options={STAFF_ROLE_OPTIONS} />
+        <Select
+          label="Status"
+          hideLabel
+          value={status}
+          onChange={(e) => setStatus(e.target.value)}
+          placeholder="Any status"
+          options={USER_STATUSES.map((s) => ({ value: s, label: humanize(s) }))}
+        />
+      </div>
+      {users.isError ? (
+        <FormAlert error={users.error} title="Couldn't load users" />
+      ) : (
+        <Table
+          label="Users"
+          columns={columns}
+          rows={rows}
+          rowKey={(u) => u.id}
+          loading={users.isPending}
+          empty={
+            <EmptyState
+              title={filtered ? "No users match these filters" : "No users yet"}
+              description={filtered ? "Try a different search or clear the filters." : "Invite the first user to get started."}
+              action={
+                filtered ? (
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    onClick={() => {
+                      setSearch("");
+                      setRole("");
+                      setStatus("");
+                    }}
+                  >
+                    Clear filters
+                  </Button>
+                ) : undefined
+              }
+            />
+          }
+          pagination={{
+            hasMore: !!users.hasNextPage,
+            onLoadMore: () => void users.fetchNextPage(),
+            loadingMore: users.isFetchingNextPage,
+          }}
+        />
+      )}
+
+      <InviteUserModal
+        open={inviteOpen}
+        onClose={() => setInviteOpen(false)}
+        onInvited={(inv) => {
+          setInviteOpen(false);
+          refreshList();
+          toast({ title: "Invitation sent", description: `${inv.email} can accept it until ${formatAbsolute(inv.expires_at)}.` });
+        }}
+      />
+      <ChangeRoleModal
+        user={roleTarget}
+        onClose={() => setRoleTarget(null)}
+        onChanged={(u) => {
+          setRoleTarget(null);
+          refreshList();
+          toast({ title: "Role changed", description: `${u.email} is now ${roleLabel(u)}.` });
+        }}
+      />
+      <ConfirmDialog
+        open={!!statusTarget}
+        title={statusTarget?.to === "disabled" ? "Disable user" : "Enable user"}
+        tone={statusTarget?.to === "disabled" ? "danger" : "primary"}
+        confirmLabel={statusTarget?.to === "disabled" ? "Disable user" : "Enable user"}
+        confirmText={statusTarget?.to === "disabled" ? statusTarget.user.email : undefined}
+        onCancel={() => setStatusTarget(null)}
+        onConfirm={changeStatus}
+      >
+        {statusTarget?.to === "disabled" ? (
+          <p>
+            <strong>{statusTarget.user.name}</strong> won't be able to sign in until the account is enabled again.
+          </p>
+        ) : statusTarget ? (
+          <p>
+            <strong>{statusTarget.user.name}</strong> will be able to sign in again.
+          </p>
+        ) : null}
+      </ConfirmDialog>
+    </>
+  );
+}

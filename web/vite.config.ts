@@ -26,5 +26,6 @@ export default defineConfig({
     css: false,
     include: ["src/**/*.test.{ts,tsx}"],
     restoreMocks: true,
+    pool: "threads",
   },
 });

@@ -138,4 +138,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m`` this module runs as __main__; the domain commands register
+    # on the importable ``niha.cli.app``, so run that one.
+    from niha.cli import main as _main
+
+    _main()

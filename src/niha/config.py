@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     resend_api_url: str = "https://api.resend.com/emails"
 
     run_worker_in_serve: bool = True
+    ws_ping_interval_seconds: float = 20.0
+    ws_auth_timeout_seconds: float = 10.0
     log_json: bool | None = None
     cors_origins: list[str] = Field(default_factory=list)
 

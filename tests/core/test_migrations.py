@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from niha.core.db import sqlalchemy_url
+from niha.jobs.schema import include_name
 from niha.migrate import alembic_config
 from niha.models import metadata
 
@@ -18,7 +19,9 @@ def test_models_match_migrations(database_url: str) -> None:
     engine = create_engine(sqlalchemy_url(database_url))
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name}
+            )
             diff: list[Any] = compare_metadata(ctx, metadata)
     finally:
         engine.dispose()

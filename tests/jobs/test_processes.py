@@ -79,4 +79,4 @@ async def test_niha_serve_runs_a_worker_inside(
         await db.dispose()
     output = log.read_text()
     assert "Traceback" not in output
-    assert "Stopped worker" in output  # the in-process worker was shut down by the lifespan
+    assert "jobs_worker_stopped" in output  # the in-process worker was stopped by the lifespan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from importlib import resources
 from typing import Any
 
@@ -60,7 +61,8 @@ def _objects(url: str) -> tuple[set[str], int, int]:
 
 
 def test_platform_migration_downgrades_and_upgrades_again(server_url: str) -> None:
-    name = "niha_plt_schema_roundtrip"
+    prefix = os.environ.get("NIHA_TEST_DB_PREFIX", "niha_test")
+    name = f"{prefix}_roundtrip_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     url = dbutil.recreate(server_url, name)
     try:
         upgrade(url, "0003")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 
 from niha.ledger import core
 from niha.ledger.core import AccountKey, TransferRequest
-from tests.ledger.machine import ASSETS, LedgerMachine, Ledger, MemoryLedger
+from tests.ledger.machine import ASSETS, Ledger, LedgerMachine, MemoryLedger
 
 E1, E2 = uuid.UUID(int=1), uuid.UUID(int=2)
 BANK = AccountKey.platform("EUR", "bank")

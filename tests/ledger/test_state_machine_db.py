@@ -8,8 +8,8 @@ PostgreSQL after every step.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from hypothesis import HealthCheck, settings

@@ -18,7 +18,7 @@ Tokens = Callable[..., Any]
 
 
 async def test_auth_subscribe_receive_unsubscribe(ws_server: ServerFactory, tokens: Tokens) -> None:
-    user, token = await tokens(entity_role="trader")
+    _, token = await tokens(entity_role="trader")
     async with ws_server() as server, server.client() as c:
         await c.auth(token)
         assert await c.subscribe("ticker") == {"type": "subscribed", "channel": "ticker"}
@@ -70,39 +70,38 @@ async def test_private_channels_deliver_only_to_their_entity_or_user(
     ws_server: ServerFactory, tokens: Tokens
 ) -> None:
     alice, alice_token = await tokens(entity_role="trader")
-    alex, alex_token = await tokens(entity_role="viewer", entity_id=alice.entity_id)
+    _, alex_token = await tokens(entity_role="viewer", entity_id=alice.entity_id)
     bob, bob_token = await tokens(entity_role="trader")
-    staff, staff_token = await tokens(role="admin")
-    async with ws_server() as server:
-        async with (
-            server.client() as a,
-            server.client() as a2,
-            server.client() as b,
-            server.client() as s,
-        ):
-            for c, token in ((a, alice_token), (a2, alex_token), (b, bob_token), (s, staff_token)):
-                await c.auth(token)
-                for channel in ("orders", "notifications", "ticker"):
-                    assert (await c.subscribe(channel))["type"] == "subscribed"
+    _, staff_token = await tokens(role="admin")
+    async with (
+        ws_server() as server,
+        server.client() as a,
+        server.client() as a2,
+        server.client() as b,
+        server.client() as s,
+    ):
+        for c, token in ((a, alice_token), (a2, alex_token), (b, bob_token), (s, staff_token)):
+            await c.auth(token)
+            for channel in ("orders", "notifications", "ticker"):
+                assert (await c.subscribe(channel))["type"] == "subscribed"
 
-            await server.emit("orders", "order.filled", {"who": "A"}, entity_id=alice.entity_id)
-            await server.emit("notifications", "note", {"who": "bob"}, user_id=bob.id)
-            await server.emit("orders", "order.unscoped", {})
-            await server.emit("ticker", "sentinel", {})
+        await server.emit("orders", "order.filled", {"who": "A"}, entity_id=alice.entity_id)
+        await server.emit("notifications", "note", {"who": "bob"}, user_id=bob.id)
+        await server.emit("orders", "order.unscoped", {})
+        await server.emit("ticker", "sentinel", {})
 
-            async def events(c: Any) -> list[str]:
-                seen = []
-                while True:
-                    message = await c.recv()
-                    seen.append(f"{message['channel']}:{message['event']}")
-                    if message["event"] == "sentinel":
-                        return seen
+        async def events(c: Any) -> list[str]:
+            seen = []
+            while True:
+                message = await c.recv()
+                seen.append(f"{message['channel']}:{message['event']}")
+                if message["event"] == "sentinel":
+                    return seen
 
-            assert await events(a) == ["orders:order.filled", "ticker:sentinel"]
-            assert await events(a2) == ["orders:order.filled", "ticker:sentinel"]
-            assert await events(b) == ["notifications:note", "ticker:sentinel"]
-            assert await events(s) == ["ticker:sentinel"]
-            del alex, staff
+        assert await events(a) == ["orders:order.filled", "ticker:sentinel"]
+        assert await events(a2) == ["orders:order.filled", "ticker:sentinel"]
+        assert await events(b) == ["notifications:note", "ticker:sentinel"]
+        assert await events(s) == ["ticker:sentinel"]
 
 
 async def test_bad_token_or_no_auth_closes(ws_server: ServerFactory, tokens: Tokens) -> None:

@@ -137,7 +137,7 @@ class AuditFilter:
     date_to: datetime | None = None
 
 
-def _filtered(f: AuditFilter) -> Select[tuple[AuditLog]]:
+def _filtered(f: AuditFilter) -> Select[AuditLog]:
     stmt = select(AuditLog)
     if f.actor_id:
         stmt = stmt.where(AuditLog.actor_id == f.actor_id)

@@ -10,10 +10,10 @@ DEFAULT_DB = "niha"
 
 def start(data_dir: Path, database: str = DEFAULT_DB) -> str:
     """Start (or reuse) the server under ``data_dir``; return a plain URL to ``database``."""
-    import pgserver
+    from pgserver import get_server  # type: ignore[attr-defined]
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(data_dir.resolve()), cleanup_mode=None)
+    server = get_server(str(data_dir.resolve()), cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')

@@ -72,7 +72,7 @@ def _jsonable(value: Any) -> Any:
 
 def keyset_page(
     stmt: Select[Any],
-    columns: Sequence[ColumnElement[Any]],
+    columns: Sequence[Any],
     params: PageParams,
     *,
     descending: bool = True,
@@ -91,7 +91,7 @@ def keyset_page(
 
 
 def _after(
-    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool
+    columns: Sequence[Any], values: Sequence[Any], descending: bool
 ) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for i, column in enumerate(columns):

@@ -12,7 +12,9 @@ from niha.core.errors import TooManyRequests
 class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
         self.storage: Storage = (
-            RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy")
+            RedisStorage(
+                redis_url.replace("redis://", "async+redis://", 1), implementation="redispy"
+            )
             if redis_url
             else MemoryStorage()
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import Iterable
 from datetime import datetime
@@ -146,14 +147,23 @@ class JobRuntime:
 
     async def run_worker(self, *, concurrency: int = 4, name: str | None = None) -> None:
         """Run a worker until cancelled (then finish running jobs, within a timeout)."""
-        await self.app.run_worker_async(
-            concurrency=concurrency,
-            name=name or f"{socket.gethostname()}-{id(self):x}",
-            install_signal_handlers=False,
-            delete_jobs="successful",
-            shutdown_graceful_timeout=DEFAULT_GRACEFUL_TIMEOUT,
-            fetch_job_polling_interval=5.0,
-        )
+        procrastinate_log = logging.getLogger("procrastinate")
+        if procrastinate_log.level == logging.NOTSET:
+            # Every job start and end at INFO is noise (the relay runs every 10 s).
+            procrastinate_log.setLevel(logging.WARNING)
+        name = name or f"{socket.gethostname()}-{id(self):x}"
+        log.info("jobs_worker_started", worker=name, concurrency=concurrency, jobs=len(self.specs))
+        try:
+            await self.app.run_worker_async(
+                concurrency=concurrency,
+                name=name,
+                install_signal_handlers=False,
+                delete_jobs="successful",
+                shutdown_graceful_timeout=DEFAULT_GRACEFUL_TIMEOUT,
+                fetch_job_polling_interval=5.0,
+            )
+        finally:
+            log.info("jobs_worker_stopped", worker=name)
 
     def start_worker(self, *, concurrency: int = 4, name: str | None = None) -> asyncio.Task[None]:
         if self._worker_task is None or self._worker_task.done():

@@ -212,7 +212,7 @@ async def _writer(websocket: WebSocket, conn: Connection) -> None:
         if message is None:
             return
         try:
-            await websocket.send_text(json.dumps(message, separators=(",", ":")))
+            await websocket.send_text(json.dumps(message, separators=(",", ":"), default=str))
         except (WebSocketDisconnect, RuntimeError, OSError):
             conn.close(None, "client disconnected")
             return

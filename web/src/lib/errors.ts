@@ -67,7 +67,10 @@ const KNOWN: Record<string, string> = {
   invitation_not_found: "This invitation link is not valid. Ask your contact at Niha for a new invitation.",
   invitation_expired: "This invitation has expired. Ask your contact at Niha to send a new one.",
   invitation_used: "This invitation has already been used. Sign in with your email and password.",
+  invitation_revoked: "This invitation was withdrawn. Ask your contact at Niha for a new one.",
   cannot_modify_self: "You can't change your own account here.",
+  super_admin_required: "Only a super admin can do this.",
+  totp_already_enabled: "Two-factor authentication is already on for this account.",
   forbidden: "You don't have permission to do this.",
 };
 
@@ -75,8 +78,8 @@ export function errorMessage(e: unknown, overrides: Record<string, string> = {})
   if (e instanceof ApiError) {
     const known = overrides[e.code] ?? KNOWN[e.code];
     if (known) {
-      if (e.code === "account_locked" || e.code === "rate_limited") {
-        return e.detail ? `${known} (${e.detail})` : known;
+      if ((e.code === "account_locked" || e.code === "rate_limited") && e.detail && e.detail !== e.title) {
+        return `${known} (${e.detail})`;
       }
       return known;
     }
@@ -103,5 +106,5 @@ export function fieldErrors(e: unknown): Record<string, string> {
 
 /** The server's explanation of a weak_password problem, or a generic one. */
 export function weakMessage(e: unknown): string {
-  return e instanceof ApiError && e.detail ? e.detail : "Choose a stronger password.";
+  return e instanceof ApiError && e.detail && e.detail !== e.title ? e.detail : "Choose a stronger password.";
 }

@@ -1,6 +1,8 @@
 /**
- * Which backoffice pages each staff role may open. The server enforces
- * permissions; this only keeps the navigation to pages that will work.
+ * Which backoffice pages each staff role may open, mirroring the server's
+ * role -> permission map (users:read for all staff, audit:read for super
+ * admins, admins and compliance). The server enforces permissions; this only
+ * keeps the navigation to pages that will work.
  */
 import type { StaffRole, User } from "../api/types";
 
@@ -9,7 +11,7 @@ export type StaffPage = "users" | "audit" | "security" | "styleguide";
 const ALL_STAFF: readonly StaffRole[] = ["super_admin", "admin", "compliance", "operations"];
 
 export const STAFF_PAGE_ROLES: Readonly<Record<StaffPage, readonly StaffRole[]>> = {
-  users: ["super_admin", "admin"],
+  users: ALL_STAFF,
   audit: ["super_admin", "admin", "compliance"],
   security: ALL_STAFF,
   styleguide: ALL_STAFF,
@@ -21,6 +23,11 @@ export const STAFF_PAGE_PATH: Readonly<Record<StaffPage, string>> = {
   security: "/admin/security",
   styleguide: "/admin/styleguide",
 };
+
+/** Invite users, change roles, disable and enable (the server's users:manage). */
+export function canManageUsers(user: User | null | undefined): boolean {
+  return user?.role === "super_admin" || user?.role === "admin";
+}
 
 export function isStaff(user: User | null | undefined): boolean {
   return !!user?.role;

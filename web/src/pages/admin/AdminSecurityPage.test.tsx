@@ -12,7 +12,7 @@ describe("TOTP enrolment", () => {
       "POST /api/v1/auth/refresh": () => json(tokenFor(noTotp)),
       "POST /api/v1/auth/totp/enroll": () =>
         json({ secret: "JBSWY3DPEHPK3PXP", otpauth_uri: "otpauth://totp/Niha:ada@niha.example?secret=JBSWY3DPEHPK3PXP&issuer=Niha" }),
-      "POST /api/v1/auth/totp/confirm": [() => problem(400, "totp_invalid"), () => new Response(null, { status: 204 })],
+      "POST /api/v1/auth/totp/confirm": [() => problem(400, "totp_invalid"), () => json({ ...staffUser, totp_enabled: true })],
       "GET /api/v1/auth/me": () => json({ ...staffUser, totp_enabled: true }),
     });
     renderApp(<AppRoutes />, { route: "/admin/security" });

@@ -47,8 +47,10 @@ function useActor(input: string): Actor {
   return match ? { state: "id", id: match.id } : { state: "unknown", reason: "No user has that email address." };
 }
 
-function endOfDay(d: string) {
-  return `${d}T23:59:59.999Z`;
+/** date_to is exclusive: "through 2025-03-02" is "before 2025-03-03T00:00:00Z". */
+export function dayAfter(d: string): string {
+  const [y, m, day] = d.split("-").map(Number);
+  return new Date(Date.UTC(y!, m! - 1, day! + 1)).toISOString().replace(".000Z", "Z");
 }
 
 function toQuery(f: { actorId?: string; action: string; resourceType: string; from: string; to: string }): AuditQuery {
@@ -57,7 +59,7 @@ function toQuery(f: { actorId?: string; action: string; resourceType: string; fr
     ...(f.action ? { action: f.action } : {}),
     ...(f.resourceType ? { resource_type: f.resourceType } : {}),
     ...(f.from ? { date_from: `${f.from}T00:00:00Z` } : {}),
-    ...(f.to ? { date_to: endOfDay(f.to) } : {}),
+    ...(f.to ? { date_to: dayAfter(f.to) } : {}),
   };
 }
 

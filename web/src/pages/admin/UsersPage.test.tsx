@@ -76,7 +76,7 @@ describe("Users page", () => {
       "GET /api/v1/admin/users": () => json({ items: [staffUser], next_cursor: null }),
       "POST /api/v1/admin/users/invite": [
         () => problem(409, "email_taken", { detail: "A user with this email already exists." }),
-        async (req) => json({ id: "i1", ...(await req.clone().json()), role: null, expires_at: "2025-03-09T10:00:00Z" }, 201),
+        async (req) => json({ ...bob, id: "i1", ...(await req.clone().json()), role: null, status: "invited" }, 201),
       ],
     });
     renderApp(<AppRoutes />, { route: "/admin/users" });
@@ -92,6 +92,18 @@ describe("Users page", () => {
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
     const bodies = await Promise.all(callsTo(f, "POST /api/v1/admin/users/invite").map((r) => r.json()));
     expect(bodies[1]).toEqual({ email: "nora@acme.example", name: "Nora Trader", entity_role: "owner" });
+  });
+
+  it("shows read-only staff the list without management actions", async () => {
+    const compliance: User = { ...staffUser, role: "compliance" };
+    mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(compliance)),
+      "GET /api/v1/admin/users": () => json({ items: [compliance, bob], next_cursor: null }),
+    });
+    renderApp(<AppRoutes />, { route: "/admin/users" });
+    expect(await screen.findByText("bob@niha.example")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Invite user" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Disable bob@niha.example" })).not.toBeInTheDocument();
   });
 
   it("changes a staff user's role", async () => {

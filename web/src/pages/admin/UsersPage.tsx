@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, unwrap } from "../../api/client";
-import { USER_STATUSES, type StaffRole, type User, type UserListQuery } from "../../api/types";
+import { USER_STATUSES, type StaffRole, type User, type UserListQuery, type UserStatus } from "../../api/types";
 import {
   Badge,
   Button,
@@ -19,7 +19,8 @@ import {
 } from "../../components";
 import { AbsoluteTime } from "../../components/Time";
 import { useUser } from "../../lib/auth";
-import { formatAbsolute, humanize } from "../../lib/format";
+import { canManageUsers } from "../../lib/permissions";
+import { humanize } from "../../lib/format";
 import { useChannel } from "../../lib/useChannel";
 import { useDebounced } from "../../lib/useDebounced";
 import { InviteUserModal } from "./InviteUserModal";
@@ -93,8 +94,9 @@ export function UsersPage() {
   const qc = useQueryClient();
   const { toast } = useToast();
   const [search, setSearch] = useState("");
-  const [role, setRole] = useState("");
-  const [status, setStatus] = useState("");
+  const [role, setRole] = useState<StaffRole | "">("");
+  const [status, setStatus] = useState<UserStatus | "">("");
+  const canManage = canManageUsers(me);
   const debouncedSearch = useDebounced(search.trim(), 300);
   const [inviteOpen, setInviteOpen] = useState(false);
   const [roleTarget, setRoleTarget] = useState<User | null>(null);
@@ -177,7 +179,7 @@ export function UsersPage() {
     {
       id: "created",
       header: "Created",
-      hideOnMobile: true,
+      className: "hidden 2xl:table-cell",
       sortValue: (u) => u.created_at,
       cell: (u) => <AbsoluteTime value={u.created_at} dateOnly className="whitespace-nowrap" />,
     },
@@ -186,7 +188,7 @@ export function UsersPage() {
       header: <span className="sr-only">Actions</span>,
       align: "right",
       cell: (u) =>
-        u.id === me.id ? null : (
+        u.id === me.id || !canManage ? null : (
           <div className="flex justify-end gap-1">
             {u.role && (
               <Button size="sm" variant="ghost" onClick={() => setRoleTarget(u)} aria-label={`Change role of ${u.email}`}>
@@ -220,16 +222,16 @@ export function UsersPage() {
       <PageHeader
         title="Users"
         description="Staff and client users of the platform."
-        actions={<Button onClick={() => setInviteOpen(true)}>Invite user</Button>}
+        actions={canManage ? <Button onClick={() => setInviteOpen(true)}>Invite user</Button> : undefined}
       />
       <div className="mb-4 grid gap-3 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)]" role="search" aria-label="Filter users">
         <Input label="Search" hideLabel placeholder="Search name or email" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <Select label="Role" hideLabel value={role} onChange={(e) => setRole(e.target.value)} placeholder="Any role" options={STAFF_ROLE_OPTIONS} />
+        <Select label="Role" hideLabel value={role} onChange={(e) => setRole(e.target.value as StaffRole | "")} placeholder="Any role" options={STAFF_ROLE_OPTIONS} />
         <Select
           label="Status"
           hideLabel
           value={status}
-          onChange={(e) => setStatus(e.target.value)}
+          onChange={(e) => setStatus(e.target.value as UserStatus | "")}
           placeholder="Any status"
           options={USER_STATUSES.map((s) => ({ value: s, label: humanize(s) }))}
         />
@@ -246,7 +248,7 @@ export function UsersPage() {
           empty={
             <EmptyState
               title={filtered ? "No users match these filters" : "No users yet"}
-              description={filtered ? "Try a different search or clear the filters." : "Invite the first user to get started."}
+              description={filtered ? "Try a different search or clear the filters." : canManage ? "Invite the first user to get started." : undefined}
               action={
                 filtered ? (
                   <Button
@@ -278,7 +280,7 @@ export function UsersPage() {
         onInvited={(inv) => {
           setInviteOpen(false);
           refreshList();
-          toast({ title: "Invitation sent", description: `${inv.email} can accept it until ${formatAbsolute(inv.expires_at)}.` });
+          toast({ title: "Invitation sent", description: `${inv.email} will get an email with a link to set up their account.` });
         }}
       />
       <ChangeRoleModal

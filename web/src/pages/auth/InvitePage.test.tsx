@@ -17,6 +17,7 @@ describe("Invitation page", () => {
     [404, "invitation_not_found", "Invitation not found"],
     [410, "invitation_expired", "This invitation has expired"],
     [409, "invitation_used", "This invitation has already been used"],
+    [410, "invitation_revoked", "This invitation was withdrawn"],
   ])("explains a %s %s", async (status, code, title) => {
     mockFetch({
       "POST /api/v1/auth/refresh": () => problem(401, "invalid_refresh_token"),

@@ -18,6 +18,10 @@ const INVITE_ERRORS: Record<string, { title: string; body: string }> = {
     title: "This invitation has expired",
     body: "For your security, invitations are valid for a limited time. Ask your contact at Niha to send you a new one.",
   },
+  invitation_revoked: {
+    title: "This invitation was withdrawn",
+    body: "The invitation is no longer valid. Ask your contact at Niha to send you a new one if you still need access.",
+  },
   invitation_used: {
     title: "This invitation has already been used",
     body: "Your account is already set up. Sign in with your email and password.",

@@ -87,3 +87,11 @@ async def test_bad_key(app: Any, client: httpx.AsyncClient) -> None:
     )
     assert r.status_code == 400
     assert r.json()["code"] == "invalid_idempotency_key"
+
+
+async def test_auth_routes_are_never_replayed(client: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "login-1"}
+    body = {"email": "nobody@example.com", "password": "x" * 12}
+    await client.post("/api/v1/auth/login", json=body, headers=headers)
+    second = await client.post("/api/v1/auth/login", json=body, headers=headers)
+    assert "idempotent-replayed" not in second.headers

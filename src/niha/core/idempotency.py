@@ -25,6 +25,9 @@ from niha.core.errors import problem
 from niha.core.security import decode_access_token
 
 HEADER = b"idempotency-key"
+# Auth replies carry fresh credentials and must run their checks every time
+# (rotation, lockout); they are never stored or replayed.
+EXCLUDED_PREFIXES = ("/api/v1/auth/",)
 TTL = timedelta(hours=24)
 STALE_IN_PROGRESS = timedelta(minutes=2)
 MAX_BODY = 1024 * 1024
@@ -67,7 +70,11 @@ class IdempotencyMiddleware:
         return f"ip:{client[0] if client else 'unknown'}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].startswith(EXCLUDED_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

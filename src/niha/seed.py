@@ -10,9 +10,9 @@ from niha.identity import service as identity
 DEMO_PASSWORD = "Niha-demo-2026!"
 
 DEMO_STAFF = [
-    ("admin@niha.local", "Ada Admin", "super_admin", "Super admin"),
-    ("compliance@niha.local", "Carla Compliance", "compliance", "Compliance officer"),
-    ("operations@niha.local", "Omar Operations", "operations", "Operations"),
+    ("admin@niha.example", "Ada Admin", "super_admin", "Super admin"),
+    ("compliance@niha.example", "Carla Compliance", "compliance", "Compliance officer"),
+    ("operations@niha.example", "Omar Operations", "operations", "Operations"),
 ]
 
 

@@ -160,5 +160,7 @@ def check_a11y(page: Any, name: str) -> None:
     )
     bad = [v for v in result["violations"] if v.get("impact") in {"serious", "critical"}]
     assert not bad, f"{name}: accessibility violations: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}" for v in bad
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(f"{n['target']} {n.get('failureSummary', '')!r}" for n in v["nodes"][:5])
+        for v in bad
     )

@@ -10,7 +10,12 @@ DEFAULT_DB = "niha"
 
 def start(data_dir: Path, database: str = DEFAULT_DB) -> str:
     """Start (or reuse) the server under ``data_dir``; return a plain URL to ``database``."""
-    from pgserver import get_server  # type: ignore[attr-defined]
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs (through pgserver) warns when XDG_RUNTIME_DIR is unset; harmless here.
+        warnings.simplefilter("ignore")
+        from pgserver import get_server  # type: ignore[attr-defined]
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(str(data_dir.resolve()), cleanup_mode=None)

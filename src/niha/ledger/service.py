@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Select, select, text, union_all
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core.clock import utcnow
@@ -172,44 +172,41 @@ class PostedBatch:
 
 # --------------------------------------------------------------------------- SQL
 
-_LOCK_SQL = text(
-    """
+# The posting path runs on the session's own psycopg connection (same transaction), as
+# plain prepared statements: the ORM's per-statement overhead would dominate otherwise.
+_LOCK_SQL = """
     SELECT a.id, a.owner_type, a.owner_id, a.asset, a.bucket, a.balance
     FROM ledger_account AS a
-    JOIN unnest(CAST(:owner_types AS text[]), CAST(:owner_ids AS uuid[]),
-                CAST(:assets AS text[]), CAST(:buckets AS text[]))
+    JOIN unnest(%(owner_types)s::text[], %(owner_ids)s::uuid[],
+                %(assets)s::text[], %(buckets)s::text[])
          AS k(owner_type, owner_id, asset, bucket)
       ON a.owner_type = k.owner_type AND a.owner_id = k.owner_id
      AND a.asset = k.asset AND a.bucket = k.bucket
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
-    """
-)
+"""
 
-_CREATE_SQL = text(
-    """
+_CREATE_SQL = """
     INSERT INTO ledger_account
         (id, owner_type, owner_id, asset, bucket, balance, created_at, updated_at)
     SELECT k.id, k.owner_type, k.owner_id, k.asset, k.bucket, 0,
-           CAST(:now AS timestamptz), CAST(:now AS timestamptz)
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:owner_types AS text[]), CAST(:owner_ids AS uuid[]),
-                CAST(:assets AS text[]), CAST(:buckets AS text[]))
+           %(now)s::timestamptz, %(now)s::timestamptz
+    FROM unnest(%(ids)s::uuid[], %(owner_types)s::text[], %(owner_ids)s::uuid[],
+                %(assets)s::text[], %(buckets)s::text[])
          AS k(id, owner_type, owner_id, asset, bucket)
     ON CONFLICT (owner_type, owner_id, asset, bucket) DO NOTHING
-    """
-)
+"""
 
 # One round trip: unless a key exists already, insert the batch, its transfers and
 # apply the balance deltas; report whether a key existed (then nothing was written).
-_WRITE_SQL = text(
-    """
+_WRITE_SQL = """
     WITH dup AS (
         SELECT 1 FROM ledger_transfer
-        WHERE idempotency_key = ANY(CAST(:keys AS text[]))
+        WHERE idempotency_key = ANY(%(keys)s::text[])
         LIMIT 1
     ), b AS (
         INSERT INTO ledger_batch (id, transfer_count, created_at)
-        SELECT CAST(:batch_id AS uuid), CAST(:n AS integer), CAST(:now AS timestamptz)
+        SELECT %(batch_id)s::uuid, %(n)s::integer, %(now)s::timestamptz
         WHERE NOT EXISTS (SELECT 1 FROM dup)
         RETURNING id
     ), t AS (
@@ -217,24 +214,39 @@ _WRITE_SQL = text(
             (id, batch_id, debit_account_id, credit_account_id, asset, amount, kind,
              reference_type, reference_id, idempotency_key, created_at)
         SELECT v.id, b.id, v.debit, v.credit, v.asset, v.amount, v.kind,
-               v.reference_type, v.reference_id, v.key, CAST(:now AS timestamptz)
-        FROM b, unnest(CAST(:t_ids AS uuid[]), CAST(:t_debits AS uuid[]),
-                       CAST(:t_credits AS uuid[]), CAST(:t_assets AS text[]),
-                       CAST(:t_amounts AS bigint[]), CAST(:t_kinds AS text[]),
-                       CAST(:t_reference_types AS text[]), CAST(:t_reference_ids AS text[]),
-                       CAST(:keys AS text[]))
+               v.reference_type, v.reference_id, v.key, %(now)s::timestamptz
+        FROM b, unnest(%(t_ids)s::uuid[], %(t_debits)s::uuid[], %(t_credits)s::uuid[],
+                       %(t_assets)s::text[], %(t_amounts)s::bigint[], %(t_kinds)s::text[],
+                       %(t_reference_types)s::text[], %(t_reference_ids)s::text[],
+                       %(keys)s::text[])
              AS v(id, debit, credit, asset, amount, kind, reference_type, reference_id, key)
         RETURNING 1
     ), u AS (
         UPDATE ledger_account AS a
-        SET balance = a.balance + v.delta, updated_at = CAST(:now AS timestamptz)
-        FROM b, unnest(CAST(:a_ids AS uuid[]), CAST(:a_deltas AS bigint[])) AS v(id, delta)
+        SET balance = a.balance + v.delta, updated_at = %(now)s::timestamptz
+        FROM b, unnest(%(a_ids)s::uuid[], %(a_deltas)s::bigint[]) AS v(id, delta)
         WHERE a.id = v.id
         RETURNING 1
     )
     SELECT EXISTS (SELECT 1 FROM dup) AS duplicate
-    """
-)
+"""
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The psycopg connection under ``session`` (same transaction), pending ORM rows flushed."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def _raw(driver: Any, query: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    async with driver.cursor() as cursor:
+        await cursor.execute(query, params)
+        rows: list[tuple[Any, ...]] = await cursor.fetchall() if cursor.description else []
+        return rows
+
 
 _EXISTING_SQL = text(
     """
@@ -273,29 +285,24 @@ class _Locked:
     balance: int
 
 
-async def _lock(session: AsyncSession, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
-    rows = (await session.execute(_LOCK_SQL, _key_columns(keys))).all()
-    return {
-        AccountKey(r.owner_type, r.owner_id, r.asset, r.bucket): _Locked(r.id, r.balance)
-        for r in rows
-    }
+async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
+    rows = await _raw(driver, _LOCK_SQL, _key_columns(keys))
+    return {AccountKey(r[1], r[2], r[3], r[4]): _Locked(r[0], r[5]) for r in rows}
 
 
-async def _create_accounts(session: AsyncSession, keys: Sequence[AccountKey]) -> None:
+async def _create_accounts(driver: Any, keys: Sequence[AccountKey]) -> None:
     ordered = sorted(keys)  # one insertion order everywhere: no deadlock on the unique index
     params = _key_columns(ordered)
     params["ids"] = [new_id() for _ in ordered]
     params["now"] = utcnow()
-    await session.execute(_CREATE_SQL, params)
+    await _raw(driver, _CREATE_SQL, params)
 
 
-async def _lock_accounts(
-    session: AsyncSession, keys: Sequence[AccountKey]
-) -> dict[AccountKey, _Locked]:
-    locked = await _lock(session, keys)
+async def _lock_accounts(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
+    locked = await _lock(driver, keys)
     if len(locked) < len(keys):
-        await _create_accounts(session, [k for k in keys if k not in locked])
-        locked = await _lock(session, keys)
+        await _create_accounts(driver, [k for k in keys if k not in locked])
+        locked = await _lock(driver, keys)
     return locked
 
 
@@ -369,7 +376,8 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
         raise domain_error(exc) from None
 
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
-    locked = await _lock_accounts(session, keys)
+    driver = await _driver(session)
+    locked = await _lock_accounts(driver, keys)
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
     except core.LedgerError as exc:
@@ -401,8 +409,8 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
         "a_deltas": [deltas[k] for k in changed],
     }
     try:
-        duplicate = (await session.execute(_WRITE_SQL, params)).scalar_one()
-    except IntegrityError as exc:
+        [(duplicate,)] = await _raw(driver, _WRITE_SQL, params)
+    except psycopg.errors.IntegrityError as exc:
         raise _integrity_error(exc) from None
     if duplicate:
         original = await _replay(session, transfers)
@@ -434,9 +442,8 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
     )
 
 
-def _integrity_error(exc: IntegrityError) -> DomainError:
-    diag = getattr(exc.orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None) or ""
+def _integrity_error(exc: psycopg.errors.IntegrityError) -> DomainError:
+    constraint = exc.diag.constraint_name or ""
     if "idempotency_key" in constraint:
         return IdempotencyConflictError(
             "an idempotency key of this batch was used concurrently by another batch"
@@ -554,7 +561,7 @@ async def open_accounts(
     """
     codes = list(assets) if assets is not None else sorted(await asset_scales(session))
     keys = [AccountKey.entity(owner, code, bucket) for code in codes for bucket in CLIENT_BUCKETS]
-    await _create_accounts(session, keys)
+    await _create_accounts(await _driver(session), keys)
 
 
 # --------------------------------------------------------------------------- reading

@@ -1,23 +1,29 @@
 """Ledger throughput on PostgreSQL beside pgbench's tpcb-like, measured in the same run.
 
-    python bench/ledger.py [--seconds 10] [--writers 1 8] [--entities 2000]
+    .venv/bin/python bench/ledger.py [--seconds 5] [--rounds 2] [--writers 1 8] [--processes 1]
 
 Creates two scratch databases on the server of ``NIHA_BENCH_DATABASE_URL`` (default
-``postgresql://postgres@127.0.0.1:5432/test``): one migrated for the ledger, one
-initialised by ``pgbench -i``; drops both at the end.
+``postgresql://postgres@127.0.0.1:5432/test``) -- one migrated for the ledger, one
+initialised by ``pgbench -i`` -- and drops both at the end. For each writer count N:
 
-For each writer count N:
+Each figure is the mean of ``--rounds`` interleaved runs of ``--seconds`` (the machine's
+load drifts; interleaving exposes both sides to it alike).
 
-- ``pgbench -c N -j N -T seconds -b tpcb-like`` (5 statements per transaction: three
-  balance updates, one read, one history insert);
-- N writer processes, each with its own connection, each posting transfers for
-  ``seconds``: one transfer per transaction from a random entity's ``available`` EUR
-  to another's, through ``niha.ledger.service.transfer`` — lock both accounts, write
-  the batch, the transfer and both balances, two ``balances`` outbox events, commit.
+- **pgbench** ``-c N -j N -T seconds -b tpcb-like``: per transaction three balance
+  updates, one read and one history insert (the reference);
+- **ledger**: N concurrent writers (asyncio tasks, each with its own connection, in
+  ``--processes`` processes) posting one transfer per transaction through
+  ``niha.ledger.service.transfer`` for ``seconds``: a random entity's ``available`` EUR
+  to another's -- lock both accounts in id order, check, write batch + transfer + both
+  balances in one statement, two ``balances`` outbox events (``niha.core.events.emit``),
+  commit. The ratio ledger / pgbench is the figure of merit;
+- **ledger SQL, C client**: the very statements the service sends for one transfer
+  (``_LOCK_PAIR_SQL``, ``_WRITE_ONE_SQL``, the two outbox inserts) replayed by pgbench
+  (``-M prepared``), i.e. the database's side of the ledger without Python.
 
-It prints transfers/second, pgbench's TPS and their ratio. The after-commit outbox
-publication (a separate transaction per event today, see ``niha.core.events``) is not
-part of the ledger's unit of work; ``--outbox-marking`` includes it to show its cost.
+The after-commit outbox publication marker (a separate transaction per event, in
+``niha.core.events``) is not part of the ledger's unit of work and is left out unless
+``--outbox-marking``. Runs in about 80 seconds with the defaults.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -66,10 +73,9 @@ def recreate(url: str, name: str, *, drop_only: bool = False) -> str:
 # --------------------------------------------------------------------------- pgbench
 
 
-def pgbench_tps(url: str, clients: int, seconds: int) -> float:
+def pgbench(url: str, clients: int, seconds: int, *script: str) -> float:
     out = subprocess.run(
-        ["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(seconds)]
-        + ["-b", "tpcb-like", url],
+        ["pgbench", "-n", "-c", str(clients), "-j", str(clients), "-T", str(seconds), *script, url],
         capture_output=True,
         text=True,
         check=True,
@@ -78,6 +84,60 @@ def pgbench_tps(url: str, clients: int, seconds: int) -> float:
     if match is None:
         raise RuntimeError(f"unexpected pgbench output:\n{out}")
     return float(match.group(1))
+
+
+def ledger_sql_script(entities: int) -> str:
+    """The service's statements for one transfer, with pgbench variables for the values."""
+    from niha.ledger.service import _LOCK_PAIR_SQL, _WRITE_ONE_SQL
+
+    owner = "(SELECT owner_id FROM bench_entity WHERE n = :{})"
+    account = "(SELECT account_id FROM bench_entity WHERE n = :{})"
+    lock = _LOCK_PAIR_SQL % {
+        "t0": "'entity'",
+        "o0": owner.format("a"),
+        "a0": "'EUR'",
+        "b0": "'available'",
+        "t1": "'entity'",
+        "o1": owner.format("b"),
+        "a1": "'EUR'",
+        "b1": "'available'",
+    }
+    write = _WRITE_ONE_SQL % {
+        "key": "(:client_id || '-' || :k)",
+        "batch_id": "gen_random_uuid()",
+        "now": "now()",
+        "id": "gen_random_uuid()",
+        "debit": account.format("a"),
+        "credit": account.format("b"),
+        "asset": "'EUR'",
+        "amount": "1",
+        "kind": "'pay'",
+        "reference_type": "NULL",
+        "reference_id": "NULL",
+    }
+    event = (
+        "INSERT INTO core_outbox_event (id, channel, event, data, entity_id, user_id, "
+        "created_at, published_at) VALUES (gen_random_uuid(), 'balances', 'balances.updated', "
+        '\'{{"entity_id": "x", "batch_id": "y", "changes": [{{"asset": "EUR", '
+        '"bucket": "available", "balance": "1.00"}}]}}\'::jsonb, '
+        f"{owner}, NULL, now(), NULL) RETURNING seq;"
+    )
+    one_line = " ".join
+    return "\n".join(
+        [
+            f"\\set a random(1, {entities})",
+            f"\\set d random(1, {entities - 1})",
+            f"\\set b 1 + ((:a - 1 + :d) % {entities})",
+            "\\set k random(1, 9000000000000000)",
+            "BEGIN;",
+            one_line(lock.split()) + ";",
+            one_line(write.split()) + ";",
+            event.format("a"),
+            event.format("b"),
+            "END;",
+            "",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -108,13 +168,18 @@ async def seed(url: str, entities: list[uuid.UUID]) -> None:
 
 
 async def write(
-    url: str, entities: list[uuid.UUID], start_at: float, stop_at: float, marking: bool
+    url: str,
+    entities: list[uuid.UUID],
+    start_at: float,
+    stop_at: float,
+    marking: bool,
+    tasks: int,
 ) -> int:
     from niha.core.db import Database, run_after_commit, unit_of_work
     from niha.ledger import service
     from niha.ledger.core import AccountKey
 
-    db = Database(url, pool_size=1, max_overflow=0, pool_pre_ping=False)
+    db = Database(url, pool_size=tasks, max_overflow=0, pool_pre_ping=False)
     rng = random.Random()
 
     async def one() -> None:
@@ -131,30 +196,41 @@ async def write(
                     await service.transfer(session, debit, credit, 1, kind="pay", key=key)
                 await run_after_commit(session)  # publish to in-process subscribers (none)
 
-    for _ in range(20):  # warm up: connection, prepared statements, caches
-        await one()
-    while time.time() < start_at:
-        await asyncio.sleep(0.001)
-    done = 0
-    while time.time() < stop_at:
-        await one()
-        done += 1
+    async def writer() -> int:
+        for _ in range(20):  # warm up: connection, prepared statements, caches
+            await one()
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        done = 0
+        while time.time() < stop_at:
+            await one()
+            done += 1
+        return done
+
+    counts = await asyncio.gather(*(writer() for _ in range(tasks)))
     await db.dispose()
-    return done
+    return sum(counts)
 
 
-def _writer(args: tuple[str, list[uuid.UUID], float, float, bool]) -> int:
+def _writer(args: tuple[str, list[uuid.UUID], float, float, bool, int]) -> int:
     return asyncio.run(write(*args))
 
 
 def ledger_tps(
-    url: str, entities: list[uuid.UUID], writers: int, seconds: int, marking: bool
+    url: str,
+    entities: list[uuid.UUID],
+    writers: int,
+    seconds: int,
+    marking: bool,
+    processes: int,
 ) -> float:
+    """``writers`` concurrent writers spread over ``processes`` processes."""
+    processes = max(1, min(processes, writers))
+    per = [writers // processes + (1 if i < writers % processes else 0) for i in range(processes)]
     ctx = mp.get_context("fork")
-    start_at = time.time() + 3.0  # every process connected and warm before the clock starts
-    with ctx.Pool(writers) as pool:
+    start_at = time.time() + 3.0  # every writer connected and warm before the clock starts
+    with ctx.Pool(processes) as pool:
         counts = pool.map(
-            _writer, [(url, entities, start_at, start_at + seconds, marking)] * writers
+            _writer, [(url, entities, start_at, start_at + seconds, marking, n) for n in per]
         )
     return sum(counts) / seconds
 
@@ -164,15 +240,26 @@ def ledger_tps(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one run")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved runs per figure")
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--entities", type=int, default=2000)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="writer processes; the writers share them as asyncio tasks (default 1, like "
+        "one API server process; on few cores more processes fight PostgreSQL for CPU)",
+    )
     parser.add_argument(
         "--outbox-marking",
         action="store_true",
         help="run each transfer through unit_of_work, incl. marking its events published",
     )
+    parser.add_argument("--skip-sql-replay", action="store_true")
     args = parser.parse_args()
+    if args.entities < 2 or args.seconds < 1 or args.rounds < 1:
+        parser.error("need at least 2 entities, 1 second and 1 round")
 
     base = os.environ.get("NIHA_BENCH_DATABASE_URL", DEFAULT_URL)
     suffix = f"{os.getpid()}"
@@ -188,16 +275,47 @@ def main() -> int:
         entities = [uuid.uuid4() for _ in range(args.entities)]
         asyncio.run(seed(ledger_url, entities))
         with psycopg.connect(ledger_url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE bench_entity AS SELECT row_number() OVER (ORDER BY owner_id) AS n, "
+                "owner_id, id AS account_id FROM ledger_account WHERE owner_type = 'entity' "
+                "AND asset = 'EUR' AND bucket = 'available'"
+            )
+            conn.execute("ALTER TABLE bench_entity ADD PRIMARY KEY (n)")
             conn.execute("VACUUM ANALYZE")
+        script = Path(tempfile.mkstemp(suffix=".sql", prefix="niha-ledger-")[1])
+        script.write_text(ledger_sql_script(args.entities))
 
-        cores = os.cpu_count()
-        print(f"PostgreSQL at {urlsplit(base).netloc}, {cores} CPU cores, {args.seconds} s per run")
-        print(f"ledger: {args.entities} entities, one transfer per transaction, writer processes")
-        print(f"{'writers':>7}  {'ledger transfers/s':>18}  {'pgbench tpcb-like TPS':>21}  ratio")
+        print(
+            f"PostgreSQL at {urlsplit(base).netloc}, {os.cpu_count()} CPU cores, "
+            f"{args.rounds} x {args.seconds} s per figure; ledger: {args.entities} entities, "
+            "one transfer per "
+            f"transaction, writers as asyncio tasks in {args.processes} process(es)"
+        )
+        header = f"{'writers':>7}  {'ledger transfers/s':>18}  {'pgbench tpcb-like TPS':>21}"
+        header += f"  {'ratio':>5}"
+        if not args.skip_sql_replay:
+            header += f"  {'ledger SQL via pgbench TPS':>26}"
+        print(header)
         for n in args.writers:
-            pg = pgbench_tps(pgbench_url, n, args.seconds)
-            ours = ledger_tps(ledger_url, entities, n, args.seconds, args.outbox_marking)
-            print(f"{n:>7}  {ours:>18.0f}  {pg:>21.0f}  {ours / pg:.2f}x", flush=True)
+            # Interleave short runs so a change of load on the machine hits both sides.
+            references, ours, replays = [], [], []
+            for _ in range(args.rounds):
+                references.append(pgbench(pgbench_url, n, args.seconds, "-b", "tpcb-like"))
+                ours.append(
+                    ledger_tps(
+                        ledger_url, entities, n, args.seconds, args.outbox_marking, args.processes
+                    )
+                )
+                if not args.skip_sql_replay:
+                    replays.append(
+                        pgbench(ledger_url, n, args.seconds, "-M", "prepared", "-f", str(script))
+                    )
+            reference, mine = sum(references) / args.rounds, sum(ours) / args.rounds
+            line = f"{n:>7}  {mine:>18.0f}  {reference:>21.0f}  {mine / reference:>4.2f}x"
+            if replays:
+                line += f"  {sum(replays) / args.rounds:>26.0f}"
+            print(line, flush=True)
+        script.unlink()
         print(f"(total {time.time() - began:.0f} s)")
     finally:
         recreate(base, ledger_db, drop_only=True)

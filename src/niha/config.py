@@ -33,6 +33,35 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     login_rate_per_ip: str = "30/minute"
+    contact_rate_per_ip: str = "5/hour"  # the public contact form
+    kyc_max_upload_bytes: int = 10 * 1024 * 1024
+
+    # funding: deposits, AML holds, withdrawals (amounts in minor units: EUR cents)
+    funding_currencies: list[str] = Field(default_factory=lambda: ["EUR"])
+    funding_max_deposit: int = 1_000_000_000  # EUR 10,000,000.00 per deposit
+    funding_max_withdrawal: int = 1_000_000_000  # EUR 10,000,000.00 per withdrawal
+    funding_bank_beneficiary: str = "Niha Markets B.V. - Client Money Account"
+    funding_bank_iban: str = "NL91ABNA0417164300"
+    funding_bank_bic: str = "ABNANL2A"
+    funding_bank_name: str = "ABN AMRO Bank N.V."
+    funding_bank_address: str = "Gustav Mahlerlaan 10, 1082 PP Amsterdam, Netherlands"
+    aml_hold_standard_hours: int = 24
+    aml_hold_first_deposit_hours: int = 72
+    aml_hold_large_amount: int = 5_000_000  # EUR 50,000.00 and above ...
+    aml_hold_large_amount_hours: int = 48  # ... wait at least this long
+    aml_hold_high_risk_hours: int = 120
+    # FATF "call for action" and "increased monitoring" jurisdictions (ISO 3166 alpha-2).
+    aml_high_risk_jurisdictions: list[str] = Field(
+        default_factory=lambda: (
+            "KP IR MM DZ AO BG BF CM CD HT KE LA LB MC MZ NA NP NG SS SY VE VN YE".split()  # noqa: SIM905
+        )
+    )
+    aml_reporting_threshold: int = 1_000_000  # EUR 10,000.00
+    aml_structuring_margin_percent: int = 10  # "just below": within 10 % under the threshold
+    aml_structuring_window_days: int = 7
+    aml_structuring_min_deposits: int = 3  # this many just-below deposits in the window
+    aml_two_person_release_amount: int = 10_000_000  # EUR 100,000.00: flagged holds need two
+    aml_expiring_soon_hours: int = 24
 
     email_backend: Literal["outbox", "smtp", "resend"] = "outbox"
     email_from: str = "Niha <no-reply@niha.local>"

@@ -7,9 +7,29 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     from niha.audit.api import router as audit_router
+    from niha.funding.api import admin_router as funding_admin_router
+    from niha.funding.api import client_router as funding_client_router
     from niha.identity.api import admin_router as users_router
     from niha.identity.api import auth_router
+    from niha.kyc.api import router as kyc_router
+    from niha.kyc.api import upload_router as kyc_upload_router
     from niha.ledger.api import router as ledger_router
+    from niha.onboarding.api import admin_router as onboarding_admin_router
+    from niha.onboarding.api import client_router as onboarding_client_router
+    from niha.onboarding.api import public_router as onboarding_public_router
     from niha.realtime.api import router as realtime_router
 
-    return [auth_router, users_router, audit_router, realtime_router, ledger_router]
+    return [
+        auth_router,
+        users_router,
+        audit_router,
+        realtime_router,
+        ledger_router,
+        onboarding_public_router,
+        onboarding_client_router,
+        onboarding_admin_router,
+        kyc_upload_router,
+        kyc_router,
+        funding_client_router,
+        funding_admin_router,
+    ]

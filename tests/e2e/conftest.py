@@ -67,7 +67,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, server_url: str, template_name: str) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, server_url: str, template_name: str
+) -> Iterator[LiveServer]:
     from tests import dbutil
 
     name = f"{template_name.replace('_tpl_', '_e2e_')}_{os.getpid()}"
@@ -101,7 +103,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_url: str, templ
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError("niha serve did not start:\n" + (var_dir / "server.log").read_text()[-4000:])
+            raise RuntimeError(
+                "niha serve did not start:\n" + (var_dir / "server.log").read_text()[-4000:]
+            )
         time.sleep(0.3)
     server = LiveServer(url=url, var_dir=var_dir, database_url=db_url, env=env)
     try:
@@ -121,7 +125,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)"
+        )
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -144,7 +150,8 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 def shot(page: Any, name: str) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # animations="disabled": finished transitions (a drawer caught mid-slide looks broken).
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
 
 
@@ -155,9 +162,7 @@ def check_a11y(page: Any, name: str) -> None:
         pytest.fail("axe-core is missing: web/node_modules/axe-core (npm ci in web/)")
     # evaluate() goes through the DevTools protocol, so the page's strict CSP stays on.
     page.evaluate(axe.read_text() + "\n;window.axe = axe;")
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v.get("impact") in {"serious", "critical"}]
     assert not bad, f"{name}: accessibility violations: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at "

@@ -33,11 +33,16 @@ def create_admin(server: LiveServer, email_address: str, name: str = "Ada Admin"
     assert done.returncode == 0, done.stderr or done.stdout
 
 
+def field(scope: Any, label: str) -> Any:
+    """The input labelled ``label`` (required fields show a ``*`` after the label text)."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(label)}\s*\*?$"))
+
+
 def fill_sign_in(page: Any, email_address: str, password: str) -> None:
     if not page.url.endswith("/login") and "/login?" not in page.url:
         page.goto("/login")
-    page.get_by_label("Email", exact=True).fill(email_address)
-    page.get_by_label("Password", exact=True).fill(password)
+    field(page, "Email").fill(email_address)
+    field(page, "Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
@@ -124,11 +129,26 @@ def api_invite(server: LiveServer, token: str, body: dict[str, Any]) -> dict[str
     return data
 
 
+def api_create_staff(
+    server: LiveServer, token: str, email_address: str, name: str, role: str
+) -> None:
+    """A staff user with a password, made by a super admin through the API (no CLI start-up)."""
+    reply = httpx.post(
+        server.url + "/api/v1/admin/users",
+        json={"email": email_address, "name": name, "role": role, "password": PASSWORD},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert reply.status_code == 201, reply.text
+
+
 def create_client_user(
     server: LiveServer, admin_token: str, email_address: str, name: str, entity_role: str = "owner"
 ) -> None:
     """An active client user, set up through the API (invite + accept) for journeys that need one."""
-    api_invite(server, admin_token, {"email": email_address, "name": name, "entity_role": entity_role})
+    api_invite(
+        server, admin_token, {"email": email_address, "name": name, "entity_role": entity_role}
+    )
     token = relative(wait_for_link(server, email_address, "invite")).rsplit("/", 1)[1]
     reply = httpx.post(
         server.url + f"/api/v1/auth/invitations/{token}/accept",

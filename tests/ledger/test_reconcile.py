@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from niha.config import Settings
 from niha.core import clock
 from niha.core.db import Database, unit_of_work
 from niha.core.events import OutboxEvent
@@ -202,3 +203,22 @@ def test_cli_refuses_a_malformed_date() -> None:
 
     result = CliRunner().invoke(app, ["reconcile", "--date", "yesterday"])
     assert result.exit_code == 2
+
+
+async def test_daily_job_reconciles_the_day_before(
+    session: AsyncSession, settings: Settings, frozen: None
+) -> None:
+    from niha.jobs.registry import JobContext, get_job
+
+    spec = get_job("ledger.daily_reconciliation")
+    assert spec.cron == "15 0 * * *" and spec.lock == spec.name
+    clock.freeze(at(D1, 10))
+    await deposit(session, uuid.uuid4(), 4_200)
+    run_at = at(D2, 0) + timedelta(minutes=15)
+    clock.freeze(run_at)
+    ctx = JobContext(session=session, settings=settings, runtime=None, job_id=1, attempts=0)  # type: ignore[arg-type]
+    await spec.func(ctx, timestamp=int(run_at.timestamp()))
+    stored = await get_reconciliation(session, D1)
+    assert stored.ok and stored.ran_at == run_at
+    eur = next(t for t in stored.totals if t["asset"] == "EUR")
+    assert eur["credits"] == eur["debits"] and eur["credits"] != "0.00"

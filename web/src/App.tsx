@@ -7,6 +7,8 @@ import { LoginPage } from "./pages/auth/LoginPage";
 import { ResetPasswordPage } from "./pages/auth/ResetPasswordPage";
 import { AccountPage } from "./pages/client/AccountPage";
 import { ClientSecurityPage } from "./pages/client/ClientSecurityPage";
+import { OnboardingPage } from "./pages/client/onboarding/OnboardingPage";
+import { LandingRoute } from "./pages/public/LandingPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { FullPageLoader, HomeRedirect, PublicOnly, RequireAuth, RequirePage } from "./routes/guards";
 
@@ -15,6 +17,12 @@ const BackofficeLayout = lazy(() => import("./layouts/BackofficeLayout").then((m
 const UsersPage = lazy(() => import("./pages/admin/UsersPage").then((m) => ({ default: m.UsersPage })));
 const AuditLogPage = lazy(() => import("./pages/admin/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
 const AdminSecurityPage = lazy(() => import("./pages/admin/AdminSecurityPage").then((m) => ({ default: m.AdminSecurityPage })));
+const ContactRequestsPage = lazy(() =>
+  import("./pages/admin/onboarding/ContactRequestsPage").then((m) => ({ default: m.ContactRequestsPage })),
+);
+const EntitiesPage = lazy(() => import("./pages/admin/onboarding/EntitiesPage").then((m) => ({ default: m.EntitiesPage })));
+const EntityDetailPage = lazy(() => import("./pages/admin/onboarding/EntityDetailPage").then((m) => ({ default: m.EntityDetailPage })));
+const KycQueuePage = lazy(() => import("./pages/admin/onboarding/KycQueuePage").then((m) => ({ default: m.KycQueuePage })));
 const StyleguidePage = lazy(() => import("./pages/admin/StyleguidePage").then((m) => ({ default: m.StyleguidePage })));
 
 function Lazy({ children }: { children: ReactNode }) {
@@ -36,7 +44,7 @@ function LazyPage({ children }: { children: ReactNode }) {
 export function AppRoutes() {
   return (
     <Routes>
-      <Route index element={<HomeRedirect />} />
+      <Route index element={<LandingRoute />} />
       <Route
         path="login"
         element={
@@ -59,6 +67,7 @@ export function AppRoutes() {
       >
         <Route index element={<AccountPage />} />
         <Route path="security" element={<ClientSecurityPage />} />
+        <Route path="onboarding" element={<OnboardingPage />} />
       </Route>
 
       <Route
@@ -78,6 +87,46 @@ export function AppRoutes() {
             <RequirePage page="users">
               <LazyPage>
                 <UsersPage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="contact-requests"
+          element={
+            <RequirePage page="contacts">
+              <LazyPage>
+                <ContactRequestsPage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="entities"
+          element={
+            <RequirePage page="entities">
+              <LazyPage>
+                <EntitiesPage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="entities/:entityId"
+          element={
+            <RequirePage page="entities">
+              <LazyPage>
+                <EntityDetailPage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="kyc"
+          element={
+            <RequirePage page="kyc">
+              <LazyPage>
+                <KycQueuePage />
               </LazyPage>
             </RequirePage>
           }

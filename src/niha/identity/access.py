@@ -53,11 +53,31 @@ class Permission(StrEnum):
     LEDGER_APPROVE = "ledger:approve"
     REPORTS_READ = "reports:read"
     BALANCES_READ = "balances:read"
+    CONTACTS_READ = "contacts:read"
+    CONTACTS_MANAGE = "contacts:manage"
+    ENTITIES_READ = "entities:read"
+    ENTITIES_REVIEW = "entities:review"
+    KYC_READ = "kyc:read"
+    KYC_REVIEW = "kyc:review"
+    KYC_FILES = "kyc:files"  # staff: any entity's KYC files; owners: their own entity's
+    ENTITY_READ = "entity:read"  # clients: their own entity, its members and KYC status
+    ENTITY_MANAGE = "entity:manage"  # clients: edit/submit their entity, upload KYC, invite
+    FUNDING_READ = "funding:read"  # clients: their deposits, withdrawals, bank accounts, history
+    FUNDING_MANAGE = "funding:manage"  # clients: announce deposits, withdraw, bank accounts
+    FUNDING_OPS_READ = "funding_ops:read"  # staff: every entity's funding queues
+    DEPOSITS_MANAGE = "deposits:manage"  # staff: confirm, reject and record deposits
+    AML_REVIEW = "aml:review"  # staff: release, extend and reject AML holds
+    BANK_ACCOUNTS_VERIFY = "bank_accounts:verify"  # staff: verify or reject bank accounts
+    WITHDRAWALS_APPROVE = "withdrawals:approve"  # staff: approve or reject withdrawals
+    WITHDRAWALS_EXECUTE = "withdrawals:execute"  # staff: complete (not the approver)
 
 
 # Permissions that act *as a client* (on one's own entity). Staff roles never get them
 # implicitly; list them for entity roles below.
-CLIENT_PERMISSIONS: frozenset[Permission] = frozenset({Permission.BALANCES_READ})
+CLIENT_PERMISSIONS: frozenset[Permission] = frozenset(
+    {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.ENTITY_MANAGE}
+    | {Permission.FUNDING_READ, Permission.FUNDING_MANAGE}
+)
 # Staff permissions that only super admins hold.
 SUPER_ADMIN_ONLY: frozenset[Permission] = frozenset()
 
@@ -72,6 +92,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.LEDGER_READ,
             Permission.REPORTS_READ,
+            Permission.CONTACTS_READ,
+            Permission.ENTITIES_READ,
+            Permission.ENTITIES_REVIEW,
+            Permission.KYC_READ,
+            Permission.KYC_REVIEW,
+            Permission.KYC_FILES,
+            Permission.FUNDING_OPS_READ,
+            Permission.AML_REVIEW,
+            Permission.BANK_ACCOUNTS_VERIFY,
+            Permission.WITHDRAWALS_APPROVE,
         }
     ),
     StaffRole.OPERATIONS: frozenset(
@@ -80,11 +110,31 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.LEDGER_READ,
             Permission.LEDGER_ADJUST,
             Permission.REPORTS_READ,
+            Permission.CONTACTS_READ,
+            Permission.CONTACTS_MANAGE,
+            Permission.ENTITIES_READ,
+            Permission.FUNDING_OPS_READ,
+            Permission.DEPOSITS_MANAGE,
+            Permission.BANK_ACCOUNTS_VERIFY,
+            Permission.WITHDRAWALS_EXECUTE,
         }
     ),
-    EntityRole.OWNER: frozenset({Permission.BALANCES_READ}),
-    EntityRole.TRADER: frozenset({Permission.BALANCES_READ}),
-    EntityRole.VIEWER: frozenset({Permission.BALANCES_READ}),
+    EntityRole.OWNER: frozenset(
+        {
+            Permission.BALANCES_READ,
+            Permission.ENTITY_READ,
+            Permission.ENTITY_MANAGE,
+            Permission.KYC_FILES,
+            Permission.FUNDING_READ,
+            Permission.FUNDING_MANAGE,
+        }
+    ),
+    EntityRole.TRADER: frozenset(
+        {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.FUNDING_READ}
+    ),
+    EntityRole.VIEWER: frozenset(
+        {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.FUNDING_READ}
+    ),
 }
 
 
@@ -188,4 +238,61 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/admin/ledger/adjustments/{adjustment_id}/approve"): Permission.LEDGER_APPROVE,
     ("POST", "/api/v1/admin/ledger/adjustments/{adjustment_id}/reject"): Permission.LEDGER_APPROVE,
     ("GET", "/api/v1/admin/reports/reconciliation"): Permission.REPORTS_READ,
+    # onboarding: contact requests
+    ("POST", "/api/v1/contact-requests"): PUBLIC,  # rate-limited per IP
+    ("GET", "/api/v1/admin/contact-requests"): Permission.CONTACTS_READ,
+    ("PATCH", "/api/v1/admin/contact-requests/{request_id}"): Permission.CONTACTS_MANAGE,
+    ("POST", "/api/v1/admin/contact-requests/{request_id}/invite"): Permission.CONTACTS_MANAGE,
+    # onboarding: entities (clients: their own entity only)
+    ("GET", "/api/v1/onboarding/entity"): Permission.ENTITY_READ,
+    ("POST", "/api/v1/onboarding/entity"): Permission.ENTITY_MANAGE,
+    ("PUT", "/api/v1/onboarding/entity/{entity_id}"): Permission.ENTITY_MANAGE,
+    ("POST", "/api/v1/onboarding/entity/{entity_id}/submit"): Permission.ENTITY_MANAGE,
+    ("GET", "/api/v1/onboarding/entity/{entity_id}/members"): Permission.ENTITY_READ,
+    ("POST", "/api/v1/onboarding/entity/{entity_id}/members"): Permission.ENTITY_MANAGE,
+    ("GET", "/api/v1/admin/entities"): Permission.ENTITIES_READ,
+    ("GET", "/api/v1/admin/entities/{entity_id}"): Permission.ENTITIES_READ,
+    ("POST", "/api/v1/admin/entities/{entity_id}/approve"): Permission.ENTITIES_REVIEW,
+    ("POST", "/api/v1/admin/entities/{entity_id}/request-changes"): Permission.ENTITIES_REVIEW,
+    ("POST", "/api/v1/admin/entities/{entity_id}/suspend"): Permission.ENTITIES_REVIEW,
+    ("POST", "/api/v1/admin/entities/{entity_id}/reactivate"): Permission.ENTITIES_REVIEW,
+    # kyc (clients: their own entity's documents only)
+    ("POST", "/api/v1/kyc/documents/upload"): Permission.ENTITY_MANAGE,
+    ("GET", "/api/v1/kyc/documents/my-documents"): Permission.ENTITY_READ,
+    ("DELETE", "/api/v1/kyc/documents/{document_id}"): Permission.ENTITY_MANAGE,
+    ("GET", "/api/v1/kyc/documents/{document_id}/file"): Permission.KYC_FILES,
+    ("GET", "/api/v1/kyc/status"): Permission.ENTITY_READ,
+    ("GET", "/api/v1/admin/kyc/documents"): Permission.KYC_READ,
+    ("POST", "/api/v1/admin/kyc/documents/{document_id}/approve"): Permission.KYC_REVIEW,
+    ("POST", "/api/v1/admin/kyc/documents/{document_id}/reject"): Permission.KYC_REVIEW,
+    # funding (clients: their own entity's accounts, deposits, withdrawals and history)
+    ("GET", "/api/v1/funding/bank-accounts"): Permission.FUNDING_READ,
+    ("POST", "/api/v1/funding/bank-accounts"): Permission.FUNDING_MANAGE,
+    ("POST", "/api/v1/funding/bank-accounts/validate-iban"): Permission.FUNDING_READ,
+    ("PUT", "/api/v1/funding/bank-accounts/{account_id}"): Permission.FUNDING_MANAGE,
+    ("DELETE", "/api/v1/funding/bank-accounts/{account_id}"): Permission.FUNDING_MANAGE,
+    ("POST", "/api/v1/funding/bank-accounts/{account_id}/primary"): Permission.FUNDING_MANAGE,
+    ("POST", "/api/v1/funding/deposits/announce"): Permission.FUNDING_MANAGE,
+    ("GET", "/api/v1/funding/deposits/my-deposits"): Permission.FUNDING_READ,
+    ("POST", "/api/v1/funding/deposits/{deposit_id}/cancel"): Permission.FUNDING_MANAGE,
+    ("POST", "/api/v1/funding/withdrawals/request"): Permission.FUNDING_MANAGE,
+    ("GET", "/api/v1/funding/withdrawals/my-withdrawals"): Permission.FUNDING_READ,
+    ("POST", "/api/v1/funding/withdrawals/{withdrawal_id}/cancel"): Permission.FUNDING_MANAGE,
+    ("GET", "/api/v1/funding/transactions"): Permission.FUNDING_READ,
+    ("GET", "/api/v1/admin/bank-accounts"): Permission.FUNDING_OPS_READ,
+    ("POST", "/api/v1/admin/bank-accounts/{account_id}/verify"): Permission.BANK_ACCOUNTS_VERIFY,
+    ("POST", "/api/v1/admin/bank-accounts/{account_id}/reject"): Permission.BANK_ACCOUNTS_VERIFY,
+    ("GET", "/api/v1/admin/bank-accounts/{account_id}/proof"): Permission.FUNDING_OPS_READ,
+    ("GET", "/api/v1/admin/deposits"): Permission.FUNDING_OPS_READ,
+    ("POST", "/api/v1/admin/deposits/record"): Permission.DEPOSITS_MANAGE,
+    ("POST", "/api/v1/admin/deposits/{deposit_id}/confirm"): Permission.DEPOSITS_MANAGE,
+    ("POST", "/api/v1/admin/deposits/{deposit_id}/reject"): Permission.DEPOSITS_MANAGE,
+    ("GET", "/api/v1/admin/aml/holds"): Permission.FUNDING_OPS_READ,
+    ("POST", "/api/v1/admin/aml/holds/{hold_id}/release"): Permission.AML_REVIEW,
+    ("POST", "/api/v1/admin/aml/holds/{hold_id}/extend"): Permission.AML_REVIEW,
+    ("POST", "/api/v1/admin/aml/holds/{hold_id}/reject"): Permission.AML_REVIEW,
+    ("GET", "/api/v1/admin/withdrawals"): Permission.FUNDING_OPS_READ,
+    ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/approve"): Permission.WITHDRAWALS_APPROVE,
+    ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/reject"): Permission.WITHDRAWALS_APPROVE,
+    ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/complete"): Permission.WITHDRAWALS_EXECUTE,
 }

@@ -1076,3 +1076,32 @@ async def update_user(
             )
     await session.flush()
     return user
+
+
+async def attach_to_entity(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    entity_id: uuid.UUID,
+    entity_role: str,
+    actor: Actor,
+) -> User:
+    """Make an entity member (not staff) a member of ``entity_id`` with ``entity_role`` — the
+    onboarding domain calls this when an invited owner creates their entity."""
+    user = await _lock_user(session, user_id)
+    if user.role is not None:
+        raise RoleKindMismatch("Staff users cannot belong to an entity")
+    before = {"entity_id": str(user.entity_id) if user.entity_id else None}
+    user.entity_id, user.entity_role = entity_id, EntityRole(entity_role).value
+    user.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "user_attached_to_entity",
+        RESOURCE,
+        user.id,
+        before=before,
+        after={"entity_id": str(entity_id), "entity_role": user.entity_role},
+    )
+    return user

@@ -232,6 +232,48 @@ _WRITE_SQL = """
 """
 
 
+# The same two statements for the common case (one transfer, hence two accounts) with
+# scalar parameters: cheaper to bind than arrays.
+_LOCK_PAIR_SQL = """
+    SELECT a.id, a.owner_type, a.owner_id, a.asset, a.bucket, a.balance
+    FROM ledger_account AS a
+    WHERE (a.owner_type, a.owner_id, a.asset, a.bucket) IN (
+        (%(t0)s::text, %(o0)s::uuid, %(a0)s::text, %(b0)s::text),
+        (%(t1)s::text, %(o1)s::uuid, %(a1)s::text, %(b1)s::text))
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+"""
+
+_WRITE_ONE_SQL = """
+    WITH dup AS (
+        SELECT 1 FROM ledger_transfer WHERE idempotency_key = %(key)s::text
+    ), b AS (
+        INSERT INTO ledger_batch (id, transfer_count, created_at)
+        SELECT %(batch_id)s::uuid, 1, %(now)s::timestamptz
+        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING id
+    ), t AS (
+        INSERT INTO ledger_transfer
+            (id, batch_id, debit_account_id, credit_account_id, asset, amount, kind,
+             reference_type, reference_id, idempotency_key, created_at)
+        SELECT %(id)s::uuid, b.id, %(debit)s::uuid, %(credit)s::uuid, %(asset)s::text,
+               %(amount)s::bigint, %(kind)s::text, %(reference_type)s::text,
+               %(reference_id)s::text, %(key)s::text, %(now)s::timestamptz
+        FROM b
+        RETURNING 1
+    ), u AS (
+        UPDATE ledger_account AS a
+        SET balance = a.balance + CASE WHEN a.id = %(debit)s::uuid
+                                       THEN -%(amount)s::bigint ELSE %(amount)s::bigint END,
+            updated_at = %(now)s::timestamptz
+        FROM b
+        WHERE a.id IN (%(debit)s::uuid, %(credit)s::uuid)
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM dup) AS duplicate
+"""
+
+
 async def _driver(session: AsyncSession) -> Any:
     """The psycopg connection under ``session`` (same transaction), pending ORM rows flushed."""
     if session.new or session.dirty or session.deleted:
@@ -286,7 +328,20 @@ class _Locked:
 
 
 async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
-    rows = await _raw(driver, _LOCK_SQL, _key_columns(keys))
+    if len(keys) == 2:
+        params = {
+            f"{name}{i}": value
+            for i, k in enumerate(keys)
+            for name, value in (
+                ("t", k.owner_type),
+                ("o", k.owner_id),
+                ("a", k.asset),
+                ("b", k.bucket),
+            )
+        }
+        rows = await _raw(driver, _LOCK_PAIR_SQL, params)
+    else:
+        rows = await _raw(driver, _LOCK_SQL, _key_columns(keys))
     return {AccountKey(r[1], r[2], r[3], r[4]): _Locked(r[0], r[5]) for r in rows}
 
 
@@ -392,24 +447,8 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
     ids = [new_id() for _ in transfers]
     deltas = core.net_changes(transfers)
     changed = [k for k in keys if deltas.get(k, 0) != 0]
-    params: dict[str, Any] = {
-        "keys": [t.key for t in transfers],
-        "batch_id": batch_id,
-        "n": len(transfers),
-        "now": now,
-        "t_ids": ids,
-        "t_debits": [locked[t.debit].id for t in transfers],
-        "t_credits": [locked[t.credit].id for t in transfers],
-        "t_assets": [t.debit.asset for t in transfers],
-        "t_amounts": [t.amount for t in transfers],
-        "t_kinds": [t.kind for t in transfers],
-        "t_reference_types": [t.reference_type for t in transfers],
-        "t_reference_ids": [t.reference_id for t in transfers],
-        "a_ids": [locked[k].id for k in changed],
-        "a_deltas": [deltas[k] for k in changed],
-    }
     try:
-        [(duplicate,)] = await _raw(driver, _WRITE_SQL, params)
+        duplicate = await _write(driver, transfers, locked, batch_id, ids, now, changed, deltas)
     except psycopg.errors.IntegrityError as exc:
         raise _integrity_error(exc) from None
     if duplicate:
@@ -440,6 +479,54 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
     return PostedBatch(
         id=batch_id, created_at=now, transfers=posted, replayed=False, balances=after
     )
+
+
+async def _write(
+    driver: Any,
+    transfers: Sequence[TransferRequest],
+    locked: Mapping[AccountKey, _Locked],
+    batch_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    now: datetime,
+    changed: Sequence[AccountKey],
+    deltas: Mapping[AccountKey, int],
+) -> bool:
+    """Write the batch in one statement; ``True`` (nothing written) when a key exists."""
+    if len(transfers) == 1:
+        [t] = transfers
+        params: dict[str, Any] = {
+            "key": t.key,
+            "batch_id": batch_id,
+            "now": now,
+            "id": ids[0],
+            "debit": locked[t.debit].id,
+            "credit": locked[t.credit].id,
+            "asset": t.debit.asset,
+            "amount": t.amount,
+            "kind": t.kind,
+            "reference_type": t.reference_type,
+            "reference_id": t.reference_id,
+        }
+        [(duplicate,)] = await _raw(driver, _WRITE_ONE_SQL, params)
+        return bool(duplicate)
+    params = {
+        "keys": [t.key for t in transfers],
+        "batch_id": batch_id,
+        "n": len(transfers),
+        "now": now,
+        "t_ids": list(ids),
+        "t_debits": [locked[t.debit].id for t in transfers],
+        "t_credits": [locked[t.credit].id for t in transfers],
+        "t_assets": [t.debit.asset for t in transfers],
+        "t_amounts": [t.amount for t in transfers],
+        "t_kinds": [t.kind for t in transfers],
+        "t_reference_types": [t.reference_type for t in transfers],
+        "t_reference_ids": [t.reference_id for t in transfers],
+        "a_ids": [locked[k].id for k in changed],
+        "a_deltas": [deltas[k] for k in changed],
+    }
+    [(duplicate,)] = await _raw(driver, _WRITE_SQL, params)
+    return bool(duplicate)
 
 
 def _integrity_error(exc: psycopg.errors.IntegrityError) -> DomainError:

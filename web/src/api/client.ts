@@ -40,6 +40,6 @@ export async function unwrap<D>(call: Promise<Result<D>>): Promise<D> {
     if (e instanceof ApiError) throw e;
     throw new ApiError(0, {});
   }
-  if (!result.response.ok) throw toApiError(result.response.status, result.error);
+  if (!result.response.ok) throw toApiError(result.response.status, result.error, result.response.headers);
   return result.data as D;
 }

@@ -55,6 +55,213 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/contact-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Contact Requests */
+        get: operations["list_contact_requests_api_v1_admin_contact_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/contact-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Contact Request */
+        patch: operations["update_contact_request_api_v1_admin_contact_requests__request_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/contact-requests/{request_id}/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite the prospect as the owner of a new entity (status CONVERTED) */
+        post: operations["invite_contact_api_v1_admin_contact_requests__request_id__invite_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Entities */
+        get: operations["list_entities_api_v1_admin_entities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities/{entity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Entity */
+        get: operations["get_entity_api_v1_admin_entities__entity_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities/{entity_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve Entity */
+        post: operations["approve_entity_api_v1_admin_entities__entity_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities/{entity_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate Entity */
+        post: operations["reactivate_entity_api_v1_admin_entities__entity_id__reactivate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities/{entity_id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request Changes */
+        post: operations["request_changes_api_v1_admin_entities__entity_id__request_changes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/entities/{entity_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend Entity */
+        post: operations["suspend_entity_api_v1_admin_entities__entity_id__suspend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/kyc/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Queue
+         * @description Oldest first: ``?status=PENDING_REVIEW`` is the review queue.
+         */
+        get: operations["review_queue_api_v1_admin_kyc_documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/kyc/documents/{document_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve Document */
+        post: operations["approve_document_api_v1_admin_kyc_documents__document_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/kyc/documents/{document_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Document */
+        post: operations["reject_document_api_v1_admin_kyc_documents__document_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ledger/accounts": {
         parameters: {
             query?: never;
@@ -459,6 +666,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contact-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for access (public; rate-limited per IP) */
+        post: operations["create_contact_request_api_v1_contact_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/documents/my-documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Documents */
+        get: operations["my_documents_api_v1_kyc_documents_my_documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/documents/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a KYC document (PDF, JPEG or PNG, at most 10 MB) */
+        post: operations["upload_document_api_v1_kyc_documents_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Document */
+        delete: operations["delete_document_api_v1_kyc_documents__document_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/documents/{document_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a document's file (the entity's owner, or staff) */
+        get: operations["document_file_api_v1_kyc_documents__document_id__file_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Kyc Status */
+        get: operations["kyc_status_api_v1_kyc_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/onboarding/entity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My entity */
+        get: operations["my_entity_api_v1_onboarding_entity_get"];
+        put?: never;
+        /** Create Entity */
+        post: operations["create_entity_api_v1_onboarding_entity_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/onboarding/entity/{entity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update Entity */
+        put: operations["update_entity_api_v1_onboarding_entity__entity_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/onboarding/entity/{entity_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Members */
+        get: operations["list_members_api_v1_onboarding_entity__entity_id__members_get"];
+        put?: never;
+        /** Invite Member */
+        post: operations["invite_member_api_v1_onboarding_entity__entity_id__members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/onboarding/entity/{entity_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit Entity */
+        post: operations["submit_entity_api_v1_onboarding_entity__entity_id__submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -688,16 +1067,354 @@ export interface components {
              */
             entity_id: string;
         };
+        /** Body_upload_document_api_v1_kyc_documents_upload_post */
+        Body_upload_document_api_v1_kyc_documents_upload_post: {
+            /** Client Notes */
+            client_notes?: string | null;
+            document_type: components["schemas"]["DocumentType"];
+            /**
+             * File
+             * @description PDF, JPEG or PNG; decided by its content
+             */
+            file: string;
+        };
         /**
          * Bucket
          * @enum {string}
          */
         Bucket: "available" | "reserved" | "on_hold" | "settling" | "bank" | "registry" | "fees" | "suspense";
+        /** ChecklistItemOut */
+        ChecklistItemOut: {
+            /** Accepted Types */
+            accepted_types: components["schemas"]["DocumentType"][];
+            /** Document Id */
+            document_id: string | null;
+            document_type: components["schemas"]["DocumentType"];
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            state: components["schemas"]["ItemState"];
+        };
+        /** CommentOut */
+        CommentOut: {
+            /** Created At */
+            created_at: string | null;
+            /** Document Id */
+            document_id: string | null;
+            document_type: components["schemas"]["DocumentType"] | null;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "entity" | "document";
+            /** Text */
+            text: string;
+        };
+        /**
+         * ContactInterest
+         * @enum {string}
+         */
+        ContactInterest: "EUA" | "CEA" | "EUA_AND_CEA" | "SWAPS" | "MARKET_MAKING" | "OTHER";
+        /**
+         * ContactInviteIn
+         * @description Optional corrections of the prospect's name or address before inviting.
+         */
+        ContactInviteIn: {
+            /** Email */
+            email?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** ContactRequestCreatedOut */
+        ContactRequestCreatedOut: {
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            status: components["schemas"]["ContactStatus"];
+        };
+        /** ContactRequestIn */
+        ContactRequestIn: {
+            /** Company */
+            company?: string | null;
+            /** Country */
+            country: string;
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            interest: components["schemas"]["ContactInterest"];
+            /** Message */
+            message: string;
+            /** Name */
+            name: string;
+        };
+        /** ContactRequestOut */
+        ContactRequestOut: {
+            /** Company */
+            company: string | null;
+            /** Country */
+            country: string;
+            /** Created At */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Handled By */
+            handled_by: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            interest: components["schemas"]["ContactInterest"];
+            /** Invited At */
+            invited_at: string | null;
+            /** Invited User Id */
+            invited_user_id: string | null;
+            /** Ip */
+            ip: string | null;
+            /** Message */
+            message: string;
+            /** Name */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            status: components["schemas"]["ContactStatus"];
+            /** Updated At */
+            updated_at: string;
+        };
+        /**
+         * ContactRequestPatch
+         * @description ``status`` and/or ``notes`` (``notes: null`` clears them).
+         */
+        ContactRequestPatch: {
+            /** Notes */
+            notes?: string | null;
+            status?: components["schemas"]["ContactStatus"] | null;
+        };
+        /**
+         * ContactStatus
+         * @enum {string}
+         */
+        ContactStatus: "NEW" | "CONTACTED" | "CONVERTED" | "CLOSED";
+        /** DocumentOut */
+        DocumentOut: {
+            /** Client Notes */
+            client_notes: string | null;
+            /**
+             * Content Type
+             * @enum {string}
+             */
+            content_type: "application/pdf" | "image/png" | "image/jpeg";
+            /** Created At */
+            created_at: string;
+            document_type: components["schemas"]["DocumentType"];
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name?: string | null;
+            /** Filename */
+            filename: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            status: components["schemas"]["DocumentStatus"];
+            /** Uploaded By */
+            uploaded_by: string | null;
+        };
+        /**
+         * DocumentStatus
+         * @enum {string}
+         */
+        DocumentStatus: "PENDING_REVIEW" | "APPROVED" | "REJECTED";
+        /**
+         * DocumentType
+         * @enum {string}
+         */
+        DocumentType: "passport" | "national_id" | "proof_of_address" | "company_registration" | "articles_of_association" | "shareholder_register" | "ubo_declaration";
+        /** EntityDetailOut */
+        EntityDetailOut: {
+            /** Address Line1 */
+            address_line1: string | null;
+            /** Address Line2 */
+            address_line2: string | null;
+            /** Approved At */
+            approved_at: string | null;
+            /** City */
+            city: string | null;
+            /** Contact Email */
+            contact_email: string | null;
+            /** Contact Phone */
+            contact_phone: string | null;
+            /** Country */
+            country: string | null;
+            /** Created At */
+            created_at: string;
+            /** Documents */
+            documents: components["schemas"]["DocumentOut"][];
+            entity_type: components["schemas"]["EntityType"];
+            /** History */
+            history: components["schemas"]["HistoryOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incorporation Date */
+            incorporation_date: string | null;
+            /** Jurisdiction */
+            jurisdiction: string | null;
+            kyc: components["schemas"]["KycChecklistOut"];
+            /**
+             * Kyc Status
+             * @enum {string}
+             */
+            kyc_status: "NOT_STARTED" | "IN_PROGRESS" | "SUBMITTED" | "APPROVED" | "REJECTED";
+            /** Legal Name */
+            legal_name: string | null;
+            /** Members */
+            members: components["schemas"]["MemberOut"][];
+            /** Postal Code */
+            postal_code: string | null;
+            /** Registration Number */
+            registration_number: string | null;
+            /** Review Comments */
+            review_comments: string | null;
+            status: components["schemas"]["EntityStatus"];
+            /** Status Updated At */
+            status_updated_at: string;
+            /** Status Updated By */
+            status_updated_by: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Tax Id */
+            tax_id: string | null;
+            /** Updated At */
+            updated_at: string;
+            /** Website */
+            website: string | null;
+        };
+        /**
+         * EntityIn
+         * @description A draft may be incomplete; submitting checks that the required fields are there.
+         */
+        EntityIn: {
+            /** Address Line1 */
+            address_line1?: string | null;
+            /** Address Line2 */
+            address_line2?: string | null;
+            /** City */
+            city?: string | null;
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Contact Phone */
+            contact_phone?: string | null;
+            /** Country */
+            country?: string | null;
+            entity_type: components["schemas"]["EntityType"];
+            /** Incorporation Date */
+            incorporation_date?: string | null;
+            /** Jurisdiction */
+            jurisdiction?: string | null;
+            /** Legal Name */
+            legal_name?: string | null;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Registration Number */
+            registration_number?: string | null;
+            /** Tax Id */
+            tax_id?: string | null;
+            /** Website */
+            website?: string | null;
+        };
+        /** EntityOut */
+        EntityOut: {
+            /** Address Line1 */
+            address_line1: string | null;
+            /** Address Line2 */
+            address_line2: string | null;
+            /** Approved At */
+            approved_at: string | null;
+            /** City */
+            city: string | null;
+            /** Contact Email */
+            contact_email: string | null;
+            /** Contact Phone */
+            contact_phone: string | null;
+            /** Country */
+            country: string | null;
+            /** Created At */
+            created_at: string;
+            entity_type: components["schemas"]["EntityType"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Incorporation Date */
+            incorporation_date: string | null;
+            /** Jurisdiction */
+            jurisdiction: string | null;
+            /**
+             * Kyc Status
+             * @enum {string}
+             */
+            kyc_status: "NOT_STARTED" | "IN_PROGRESS" | "SUBMITTED" | "APPROVED" | "REJECTED";
+            /** Legal Name */
+            legal_name: string | null;
+            /** Postal Code */
+            postal_code: string | null;
+            /** Registration Number */
+            registration_number: string | null;
+            /** Review Comments */
+            review_comments: string | null;
+            status: components["schemas"]["EntityStatus"];
+            /** Status Updated At */
+            status_updated_at: string;
+            /** Status Updated By */
+            status_updated_by: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Tax Id */
+            tax_id: string | null;
+            /** Updated At */
+            updated_at: string;
+            /** Website */
+            website: string | null;
+        };
         /**
          * EntityRole
          * @enum {string}
          */
         EntityRole: "owner" | "trader" | "viewer";
+        /**
+         * EntityStatus
+         * @enum {string}
+         */
+        EntityStatus: "DRAFT" | "PENDING_REVIEW" | "CHANGES_REQUESTED" | "APPROVED" | "SUSPENDED";
+        /**
+         * EntityType
+         * @enum {string}
+         */
+        EntityType: "COMPANY" | "INDIVIDUAL";
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -707,6 +1424,25 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /** HistoryOut */
+        HistoryOut: {
+            /** Action */
+            action: string;
+            /** Actor Email */
+            actor_email: string | null;
+            /** At */
+            at: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /** Resource Id */
+            resource_id: string | null;
+            /** Resource Type */
+            resource_type: string;
+            /** Seq */
+            seq: number;
         };
         /** InvitationAcceptIn */
         InvitationAcceptIn: {
@@ -743,6 +1479,43 @@ export interface components {
             name: string;
             role?: components["schemas"]["StaffRole"] | null;
         };
+        /**
+         * ItemState
+         * @enum {string}
+         */
+        ItemState: "missing" | "pending" | "approved" | "rejected";
+        /** KycChecklistOut */
+        KycChecklistOut: {
+            /** Checklist */
+            checklist: components["schemas"]["ChecklistItemOut"][];
+            /** Missing */
+            missing: components["schemas"]["DocumentType"][];
+            /** Required */
+            required: components["schemas"]["DocumentType"][];
+        };
+        /**
+         * KycStatus
+         * @enum {string}
+         */
+        KycStatus: "NOT_STARTED" | "IN_PROGRESS" | "SUBMITTED" | "APPROVED" | "REJECTED";
+        /** KycStatusOut */
+        KycStatusOut: {
+            /** Checklist */
+            checklist: components["schemas"]["ChecklistItemOut"][];
+            /** Comments */
+            comments: components["schemas"]["CommentOut"][];
+            /** Documents */
+            documents: components["schemas"]["DocumentOut"][];
+            /** Entity Id */
+            entity_id: string | null;
+            entity_status: components["schemas"]["EntityStatus"] | null;
+            entity_type: components["schemas"]["EntityType"] | null;
+            /** Missing */
+            missing: components["schemas"]["DocumentType"][];
+            /** Required */
+            required: components["schemas"]["DocumentType"][];
+            status: components["schemas"]["KycStatus"];
+        };
         /** LoginIn */
         LoginIn: {
             /**
@@ -754,6 +1527,39 @@ export interface components {
             password: string;
             /** Totp Code */
             totp_code?: string | null;
+        };
+        /** MemberInviteIn */
+        MemberInviteIn: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            entity_role: components["schemas"]["EntityRole"];
+            /** Name */
+            name: string;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Created At */
+            created_at: string;
+            /** Email */
+            email: string;
+            entity_role: components["schemas"]["EntityRole"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Login At */
+            last_login_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "disabled" | "invited";
         };
         /**
          * OwnerType
@@ -778,6 +1584,27 @@ export interface components {
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[ContactRequestOut] */
+        Page_ContactRequestOut_: {
+            /** Items */
+            items: components["schemas"]["ContactRequestOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DocumentOut] */
+        Page_DocumentOut_: {
+            /** Items */
+            items: components["schemas"]["DocumentOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[EntityOut] */
+        Page_EntityOut_: {
+            /** Items */
+            items: components["schemas"]["EntityOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -817,6 +1644,11 @@ export interface components {
              */
             email: string;
         };
+        /** ReactivateIn */
+        ReactivateIn: {
+            /** Comments */
+            comments?: string | null;
+        };
         /** ReconciliationOut */
         ReconciliationOut: {
             /** Accounts Checked */
@@ -844,6 +1676,16 @@ export interface components {
             /** Transfers Checked */
             transfers_checked: number;
         };
+        /** RejectIn */
+        RejectIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** ReviewCommentsIn */
+        ReviewCommentsIn: {
+            /** Comments */
+            comments: string;
+        };
         /**
          * StaffRole
          * @enum {string}
@@ -870,6 +1712,11 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /** SuspendIn */
+        SuspendIn: {
+            /** Reason */
+            reason: string;
         };
         /** TokenOut */
         TokenOut: {
@@ -1092,6 +1939,421 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditTimeline"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_contact_requests_api_v1_admin_contact_requests_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ContactStatus"] | null;
+                /** @description inclusive, ISO 8601 */
+                date_from?: string | null;
+                /** @description exclusive, ISO 8601 */
+                date_to?: string | null;
+                /** @description name, email or company */
+                search?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContactRequestOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_contact_request_api_v1_admin_contact_requests__request_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactRequestPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invite_contact_api_v1_admin_contact_requests__request_id__invite_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ContactInviteIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_entities_api_v1_admin_entities_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["EntityStatus"] | null;
+                jurisdiction?: string | null;
+                entity_type?: components["schemas"]["EntityType"] | null;
+                kyc_status?: ("NOT_STARTED" | "IN_PROGRESS" | "SUBMITTED" | "APPROVED" | "REJECTED") | null;
+                /** @description legal name or number */
+                search?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EntityOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_entity_api_v1_admin_entities__entity_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_entity_api_v1_admin_entities__entity_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reactivate_entity_api_v1_admin_entities__entity_id__reactivate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReactivateIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_changes_api_v1_admin_entities__entity_id__request_changes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewCommentsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    suspend_entity_api_v1_admin_entities__entity_id__suspend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    review_queue_api_v1_admin_kyc_documents_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DocumentStatus"] | null;
+                entity_id?: string | null;
+                document_type?: components["schemas"]["DocumentType"] | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocumentOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_document_api_v1_admin_kyc_documents__document_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_document_api_v1_admin_kyc_documents__document_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
                 };
             };
             /** @description Validation Error */
@@ -1925,6 +3187,371 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BalancesOut"];
+                };
+            };
+        };
+    };
+    create_contact_request_api_v1_contact_requests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactRequestCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_documents_api_v1_kyc_documents_my_documents_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"][];
+                };
+            };
+        };
+    };
+    upload_document_api_v1_kyc_documents_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_document_api_v1_kyc_documents_upload_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentOut"];
+                };
+            };
+            /** @description file_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unsupported_file_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description empty_file, file_rejected or a validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_document_api_v1_kyc_documents__document_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    document_file_api_v1_kyc_documents__document_id__file_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    kyc_status_api_v1_kyc_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycStatusOut"];
+                };
+            };
+        };
+    };
+    my_entity_api_v1_onboarding_entity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+        };
+    };
+    create_entity_api_v1_onboarding_entity_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntityIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_entity_api_v1_onboarding_entity__entity_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntityIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_members_api_v1_onboarding_entity__entity_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invite_member_api_v1_onboarding_entity__entity_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberInviteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_entity_api_v1_onboarding_entity__entity_id__submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -77,7 +77,7 @@ describe("Table", () => {
     const user = userEvent.setup();
     const onRowClick = vi.fn();
     render(<Table label="Things" columns={columns} rows={rows} rowKey={(r) => r.id} onRowClick={onRowClick} rowLabel={(r) => `Open ${r.name}`} />);
-    await user.click(screen.getByRole("button", { name: "Open Alpha" }));
+    await user.click(screen.getByRole("button", { name: /Open Alpha$/ }));
     expect(onRowClick).toHaveBeenCalledWith(rows[1]);
     expect(onRowClick).toHaveBeenCalledTimes(1);
   });

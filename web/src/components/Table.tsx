@@ -34,7 +34,7 @@ export interface TableProps<T> {
   empty?: ReactNode;
   pagination?: TablePagination;
   onRowClick?: (row: T) => void;
-  /** label of the row for screen readers when rows are clickable */
+  /** what opening the row does, added after the first cell's text for screen readers */
   rowLabel?: (row: T) => string;
   initialSort?: { column: string; direction: SortDirection };
 }
@@ -102,7 +102,8 @@ export function Table<T>({
 
   return (
     <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-card">
-      <div className="overflow-x-auto">
+      {/* relative: keeps absolutely positioned content (sr-only labels) inside the scroll box */}
+      <div className="relative overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm" aria-label={label} aria-busy={loading || undefined}>
           <thead className="bg-slate-50/80">
             <tr>
@@ -177,13 +178,14 @@ export function Table<T>({
                         <button
                           type="button"
                           className="text-left font-medium text-navy-900 hover:underline"
-                          aria-label={rowLabel ? rowLabel(row) : undefined}
                           onClick={(e) => {
                             e.stopPropagation();
                             onRowClick(row);
                           }}
                         >
                           {c.cell(row)}
+                          {/* The visible text stays part of the accessible name (WCAG 2.5.3). */}
+                          {rowLabel && <span className="sr-only">, {rowLabel(row)}</span>}
                         </button>
                       ) : (
                         c.cell(row)

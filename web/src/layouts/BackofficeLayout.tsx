@@ -6,11 +6,15 @@ import { cx } from "../lib/cx";
 import { humanize } from "../lib/format";
 import { canOpen, STAFF_PAGE_PATH, type StaffPage } from "../lib/permissions";
 import { useChannel, useConnectionState } from "../lib/useChannel";
+import { BuildingIcon, DocumentCheckIcon, InboxIcon } from "../pages/admin/onboarding/icons";
 import { AuditIcon, CloseIcon, MenuIcon, ShieldIcon, SwatchIcon, UsersIcon } from "./icons";
 import { Avatar, SignOutButton } from "./UserMenu";
 
 const NAV: { page: StaffPage; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }[] = [
   { page: "users", label: "Users", icon: UsersIcon },
+  { page: "contacts", label: "Contact requests", icon: InboxIcon },
+  { page: "entities", label: "Entities", icon: BuildingIcon },
+  { page: "kyc", label: "KYC documents", icon: DocumentCheckIcon },
   { page: "audit", label: "Audit log", icon: AuditIcon },
   { page: "security", label: "Security", icon: ShieldIcon },
   { page: "styleguide", label: "Styleguide", icon: SwatchIcon },
@@ -94,12 +98,15 @@ export function BackofficeLayout() {
   }, [open]);
 
   return (
-    <div className="min-h-screen">
+    <div className="min-h-screen lg:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <aside className="fixed inset-y-0 left-0 z-30 hidden w-64 lg:block">
-        <Sidebar />
+      {/* In the flow (not fixed): the navy column runs the page's whole height, the nav stays in view. */}
+      <aside className="z-30 hidden w-64 shrink-0 bg-navy-950 lg:block">
+        <div className="sticky top-0 h-screen">
+          <Sidebar />
+        </div>
       </aside>
       <header className="sticky top-0 z-20 flex h-14 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur lg:hidden">
         <button
@@ -130,7 +137,7 @@ export function BackofficeLayout() {
           </div>
         </div>
       )}
-      <div className="lg:pl-64">
+      <div className="min-w-0 flex-1">
         {user.role && !user.totp_enabled && location.pathname !== STAFF_PAGE_PATH.security && (
           <div className="border-b border-amber-200 bg-amber-50 px-4 py-2.5 text-sm text-amber-900 sm:px-8" role="status">
             Two-factor authentication is not set up on your account.{" "}

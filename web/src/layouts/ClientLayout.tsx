@@ -3,11 +3,13 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { Logo } from "../components";
 import { useUser } from "../lib/auth";
 import { cx } from "../lib/cx";
+import { OnboardingBanner } from "../pages/client/onboarding/OnboardingPage";
 import { CloseIcon, MenuIcon } from "./icons";
 import { Avatar, SignOutButton } from "./UserMenu";
 
 const NAV = [
   { to: "/app", label: "Account", end: true },
+  { to: "/app/onboarding", label: "Onboarding", end: false },
   { to: "/app/security", label: "Security", end: false },
 ];
 
@@ -92,6 +94,7 @@ export function ClientLayout() {
         )}
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+        <OnboardingBanner />
         <Outlet />
       </main>
     </div>

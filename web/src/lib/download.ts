@@ -19,7 +19,7 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
     } catch {
       /* not JSON */
     }
-    throw toApiError(res.status, body);
+    throw toApiError(res.status, body, res.headers);
   }
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);

@@ -21,8 +21,10 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | null;
   readonly errors: FieldError[];
+  /** seconds from the Retry-After header (locked accounts, rate limits), when the server sent one */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, problem: Problem = {}) {
+  constructor(status: number, problem: Problem = {}, retryAfter: number | null = null) {
     const title = problem.title ?? defaultTitle(status);
     super(problem.detail || title);
     this.name = "ApiError";
@@ -31,6 +33,7 @@ export class ApiError extends Error {
     this.title = title;
     this.detail = problem.detail ?? null;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -44,10 +47,26 @@ function defaultTitle(status: number): string {
   return "Request failed";
 }
 
-/** Build an ApiError from whatever openapi-fetch gave us as `error`. */
-export function toApiError(status: number, body: unknown): ApiError {
-  if (body && typeof body === "object") return new ApiError(status, body as Problem);
-  return new ApiError(status, typeof body === "string" && body && body.length < 300 ? { detail: body } : {});
+function retryAfterSeconds(headers: Headers | undefined): number | null {
+  const raw = headers?.get("Retry-After")?.trim();
+  if (!raw || !/^\d+$/.test(raw)) return null;
+  const seconds = Number(raw);
+  return seconds > 0 ? seconds : null;
+}
+
+/** Build an ApiError from whatever openapi-fetch gave us as `error` (and the reply's headers). */
+export function toApiError(status: number, body: unknown, headers?: Headers): ApiError {
+  const retry = retryAfterSeconds(headers);
+  if (body && typeof body === "object") return new ApiError(status, body as Problem, retry);
+  return new ApiError(status, typeof body === "string" && body && body.length < 300 ? { detail: body } : {}, retry);
+}
+
+/** 899 -> "15 minutes", 40 -> "a minute", 7200 -> "2 hours". */
+export function waitText(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes <= 1) return "a minute";
+  if (minutes < 120) return `${minutes} minutes`;
+  return `${Math.ceil(minutes / 60)} hours`;
 }
 
 export function isApiError(e: unknown, code?: string): e is ApiError {
@@ -58,7 +77,7 @@ export function isApiError(e: unknown, code?: string): e is ApiError {
 const KNOWN: Record<string, string> = {
   network_error: "Can't reach the server. Check your connection and try again.",
   invalid_credentials: "Email or password is incorrect.",
-  account_locked: "This account is temporarily locked after too many failed attempts. Try again later.",
+  account_locked: "This account is temporarily locked after too many failed attempts.",
   rate_limited: "Too many attempts. Wait a moment and try again.",
   totp_invalid: "That code is not valid. Check your authenticator app and try again.",
   totp_required: "Enter the code from your authenticator app.",
@@ -78,9 +97,8 @@ export function errorMessage(e: unknown, overrides: Record<string, string> = {})
   if (e instanceof ApiError) {
     const known = overrides[e.code] ?? KNOWN[e.code];
     if (known) {
-      if ((e.code === "account_locked" || e.code === "rate_limited") && e.detail && e.detail !== e.title) {
-        return `${known} (${e.detail})`;
-      }
+      // A lock lasts a while: say how long (the server's Retry-After), not just "later".
+      if (e.code === "account_locked") return `${known} ${e.retryAfter ? `Try again in ${waitText(e.retryAfter)}.` : "Try again later."}`;
       return known;
     }
     if (e.status >= 500) return "Something went wrong on our side. Try again in a moment.";

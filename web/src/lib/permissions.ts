@@ -6,12 +6,15 @@
  */
 import type { StaffRole, User } from "../api/types";
 
-export type StaffPage = "users" | "audit" | "security" | "styleguide";
+export type StaffPage = "users" | "contacts" | "entities" | "kyc" | "audit" | "security" | "styleguide";
 
 const ALL_STAFF: readonly StaffRole[] = ["super_admin", "admin", "compliance", "operations"];
 
 export const STAFF_PAGE_ROLES: Readonly<Record<StaffPage, readonly StaffRole[]>> = {
   users: ALL_STAFF,
+  contacts: ALL_STAFF,
+  entities: ALL_STAFF,
+  kyc: ["super_admin", "admin", "compliance"],
   audit: ["super_admin", "admin", "compliance"],
   security: ALL_STAFF,
   styleguide: ALL_STAFF,
@@ -19,6 +22,9 @@ export const STAFF_PAGE_ROLES: Readonly<Record<StaffPage, readonly StaffRole[]>>
 
 export const STAFF_PAGE_PATH: Readonly<Record<StaffPage, string>> = {
   users: "/admin/users",
+  contacts: "/admin/contact-requests",
+  entities: "/admin/entities",
+  kyc: "/admin/kyc",
   audit: "/admin/audit",
   security: "/admin/security",
   styleguide: "/admin/styleguide",

@@ -26,6 +26,18 @@ export const STATUS_TONE: Readonly<Record<string, Tone>> = {
   failed: "red",
   cancelled: "slate",
   expired: "slate",
+  // onboarding: contact requests, entities, KYC
+  new: "sky",
+  contacted: "violet",
+  converted: "emerald",
+  closed: "slate",
+  draft: "slate",
+  pending_review: "amber",
+  submitted: "amber",
+  changes_requested: "violet",
+  suspended: "red",
+  not_started: "slate",
+  in_progress: "sky",
   // orders
   open: "sky",
   partially_filled: "violet",

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { TotpEnrollment } from "../../api/types";
-import { Alert, Badge, Button, Card, Form, FormAlert, Input, PageHeader, QrCode, Stepper, useToast } from "../../components";
+import { Badge, Button, Card, Form, FormAlert, Input, PageHeader, QrCode, Stepper, useToast } from "../../components";
 import { useAuth, useUser } from "../../lib/auth";
 import { isApiError } from "../../lib/errors";
 import { ChangePasswordCard } from "../shared/ChangePasswordCard";
@@ -149,9 +149,6 @@ function TotpCard() {
               </Form>
             </div>
           </div>
-        )}
-        {!enrollment && (
-          <Alert tone="info">Two-factor authentication is required on staff accounts.</Alert>
         )}
       </div>
     </Card>

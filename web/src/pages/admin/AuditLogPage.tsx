@@ -75,14 +75,16 @@ function ResourceLink({ entry, onOpen }: { entry: AuditEntry; onOpen: (e: AuditE
     <button
       type="button"
       className="max-w-full truncate text-left text-navy-800 hover:underline"
-      aria-label={`History of ${entry.resource_type} ${entry.resource_id}`}
+      title={`History of ${entry.resource_type} ${entry.resource_id}`}
       onClick={(ev) => {
         ev.stopPropagation();
         onOpen(entry);
       }}
     >
       <span className="font-medium">{entry.resource_type}</span>{" "}
-      <span className="font-mono text-xs text-slate-500">{entry.resource_id.slice(0, 8)}</span>
+      {/* UUIDv7s share their leading (time) digits: the tail tells rows apart. */}
+      <span className="font-mono text-xs text-slate-500">…{entry.resource_id.slice(-8)}</span>
+      <span className="sr-only">, history</span>
     </button>
   );
 }
@@ -271,18 +273,27 @@ export function AuditLogPage() {
       id: "time",
       header: "Time (UTC)",
       sortValue: (e) => e.seq,
-      cell: (e) => <AbsoluteTime value={e.created_at} className="whitespace-nowrap tabular" />,
+      cell: (e) => (
+        <>
+          <AbsoluteTime value={e.created_at} className="whitespace-nowrap tabular" />
+          {/* Small screens: action and actor under the time instead of in columns of their own. */}
+          <span className="mt-0.5 block font-mono text-xs font-normal text-navy-900 sm:hidden">{e.action}</span>
+          <span className="block max-w-64 truncate text-xs font-normal text-slate-500 sm:hidden">{e.actor_email ?? "System"}</span>
+        </>
+      ),
     },
     {
       id: "actor",
       header: "Actor",
+      hideOnMobile: true,
       sortValue: (e) => e.actor_email ?? "",
-      cell: (e) => <span className="break-all">{e.actor_email ?? <span className="text-slate-400">System</span>}</span>,
+      cell: (e) => <span className="break-all">{e.actor_email ?? <span className="text-slate-500">System</span>}</span>,
     },
-    { id: "action", header: "Action", sortValue: (e) => e.action, cell: (e) => <span className="font-mono text-xs text-navy-900">{e.action}</span> },
+    { id: "action", header: "Action", hideOnMobile: true, sortValue: (e) => e.action, cell: (e) => <span className="font-mono text-xs text-navy-900">{e.action}</span> },
     {
       id: "resource",
       header: "Resource",
+      hideOnMobile: true,
       sortValue: (e) => e.resource_type,
       cell: (e) => <ResourceLink entry={e} onOpen={openResource} />,
     },
@@ -312,7 +323,7 @@ export function AuditLogPage() {
         <Input
           label="Action"
           containerClassName="col-span-2 lg:col-span-1"
-          placeholder="e.g. user.invite"
+          placeholder="e.g. user_invited"
           value={action}
           onChange={(e) => setAction(e.target.value)}
         />

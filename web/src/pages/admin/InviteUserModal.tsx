@@ -108,7 +108,7 @@ export function InviteUserModal({ open, onClose, onInvited }: InviteUserModalPro
               >
                 <input type="radio" name="kind" value={value} checked={kind === value} onChange={() => setKind(value)} className="sr-only" />
                 <span className="font-medium text-navy-950">{label}</span>
-                <span className="text-xs text-slate-500">{hint}</span>
+                <span className="text-xs text-slate-600">{hint}</span>
               </label>
             ))}
           </div>

@@ -23,7 +23,7 @@ function Side({ title, value, changed, tone }: { title: string; value: Obj; chan
       <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-slate-500 uppercase">{title}</h3>
       <pre className="overflow-x-auto rounded-lg border border-slate-200 bg-slate-50 p-3 font-mono text-xs leading-5 text-slate-800">
         {value === null || value === undefined ? (
-          <span className="text-slate-400">(none)</span>
+          <span className="text-slate-500">(none)</span>
         ) : (
           <>
             {"{\n"}

@@ -100,7 +100,7 @@ export function StyleguidePage() {
             ))}
           </div>
           <div className="flex flex-wrap gap-2 text-xs text-slate-600">
-            <span className="rounded-md bg-emerald-600 px-3 py-2 text-white">emerald-600 accent</span>
+            <span className="rounded-md bg-emerald-700 px-3 py-2 text-white">emerald-700 accent</span>
             <span className="rounded-md bg-emerald-50 px-3 py-2 text-emerald-800">emerald-50</span>
             <span className="rounded-md bg-slate-100 px-3 py-2">slate-100</span>
             <span className="rounded-md bg-slate-900 px-3 py-2 text-white">slate-900</span>

@@ -153,28 +153,34 @@ export function UsersPage() {
             {u.id === me.id && <span className="ml-2 text-xs font-normal text-slate-500">(you)</span>}
           </p>
           <p className="truncate text-xs text-slate-500">{u.email}</p>
+          {/* Small screens: role and status under the name instead of in columns of their own. */}
+          <div className="mt-1.5 flex flex-wrap gap-1.5 sm:hidden">
+            <Badge tone={u.role ? "navy" : "slate"}>{roleLabel(u)}</Badge>
+            <Badge status={u.status} />
+          </div>
         </div>
       ),
     },
     {
       id: "role",
       header: "Role",
+      hideOnMobile: true,
       sortValue: (u) => roleLabel(u),
       cell: (u) => <Badge tone={u.role ? "navy" : "slate"}>{roleLabel(u)}</Badge>,
     },
-    { id: "status", header: "Status", sortValue: (u) => u.status, cell: (u) => <Badge status={u.status} /> },
+    { id: "status", header: "Status", hideOnMobile: true, sortValue: (u) => u.status, cell: (u) => <Badge status={u.status} /> },
     {
       id: "2fa",
       header: "2FA",
       hideOnMobile: true,
-      cell: (u) => (u.role ? (u.totp_enabled ? <span className="text-emerald-700">On</span> : <span className="text-amber-700">Off</span>) : <span className="text-slate-400">—</span>),
+      cell: (u) => (u.role ? (u.totp_enabled ? <span className="text-emerald-700">On</span> : <span className="text-amber-700">Off</span>) : <span className="text-slate-500">—</span>),
     },
     {
       id: "last_login",
       header: "Last sign-in",
       hideOnMobile: true,
       sortValue: (u) => u.last_login_at ?? "",
-      cell: (u) => (u.last_login_at ? <RelativeTime value={u.last_login_at} /> : <span className="text-slate-400">Never</span>),
+      cell: (u) => (u.last_login_at ? <RelativeTime value={u.last_login_at} /> : <span className="text-slate-500">Never</span>),
     },
     {
       id: "created",

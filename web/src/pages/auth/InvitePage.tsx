@@ -35,7 +35,10 @@ function InviteProblem({ error }: { error: unknown }) {
       <Alert tone="error" title={known?.title ?? "We couldn't open this invitation"}>
         {known?.body ?? "Something went wrong while loading the invitation. Try again in a moment."}
       </Alert>
-      <Link to="/login" className="text-sm font-medium text-navy-800 hover:underline">
+      <Link
+        to="/login"
+        className="inline-flex h-10 items-center justify-center rounded-lg bg-white px-4 text-sm font-medium text-navy-900 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+      >
         Go to sign in
       </Link>
     </div>
@@ -98,7 +101,7 @@ export function InvitePage() {
   return (
     <AuthShell
       title={accepted ? "You're all set" : "Accept your invitation"}
-      subtitle={accepted ? undefined : "Set up your Niha account."}
+      subtitle={inv && !accepted && !inviteGone ? "Set up your Niha account." : undefined}
     >
       {invitation.isPending ? (
         <div className="flex flex-col gap-4" aria-busy="true" aria-label="Loading invitation">

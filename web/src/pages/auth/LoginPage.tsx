@@ -9,7 +9,7 @@ import { AuthShell } from "./AuthShell";
 
 const MESSAGES = {
   invalid_credentials: "Email or password is incorrect.",
-  account_locked: "This account is locked after too many failed sign-in attempts. Try again later.",
+  account_locked: "This account is locked after too many failed sign-in attempts.",
   totp_invalid: "That code is not valid. Enter the current 6-digit code from your authenticator app.",
   rate_limited: "Too many sign-in attempts. Wait a minute and try again.",
 };

@@ -1,0 +1,497 @@
+"""Exchange benchmarks: the pure matcher beside pip-installable peers (and, later, HTTP).
+
+    python bench/exchange.py [--part matcher|http|all] [--ops 200000] [--seed 7]
+                             [--repeat 3] [--depth-ops 100000] [--no-install]
+
+Part ``matcher`` (no database):
+
+1. One seeded stream of ``--ops`` operations over two instruments (EUA-EUR around
+   70.00 EUR, CEA-EUR around 11.00 EUR, prices in cents, a random walk each): 60%
+   passive-looking GTC limit orders (they cross when the price has moved), 30% cancels
+   of an earlier limit order picked at random (already filled or not: a cancel of an
+   order that is no longer on the book is a no-op everywhere), 10% marketable orders
+   with a protection price 50 ticks through the mid. Every order has its own owner,
+   so self-trade prevention never fires and every engine must produce the same trades.
+2. The same stream through each engine; the best of ``--repeat`` runs is reported
+   as operations/second, with a checksum every correct engine shares (number of
+   fills, traded quantity, traded notional in cents) and the ratio ours / peer:
+
+   - ``niha``: ``niha.exchange.matching.OrderBook``, one per instrument, through
+     ``plan()`` then ``apply()`` — the service's two-step path — and reading the fills.
+     Marketable orders alternate between MARKET (``protection_price``) and IOC LIMIT at
+     that price: the same trades.
+   - ``pyorderbook`` (pure Python, PyPI): one ``Book``. It has neither MARKET nor IOC,
+     so a marketable order is a limit order at the protection price whose remainder is
+     cancelled right after matching (exactly IOC). It raises on a cancel of an order it
+     does not hold, so a cancel first asks ``get_order``.
+   - ``liquibook`` (the C++ Liquibook through its SWIG wrapper, PyPI): one
+     ``DepthOrderBook`` per instrument; IOC through ``add(order, oc_immediate_or_cancel)``;
+     fills reach Python through its ``OrderListener`` callbacks (the wrapper's only
+     way to report them).
+
+   "as shipped": each engine starts from the stream's plain tuples, so building a
+   peer's order object (pyorderbook: ``uuid4`` + ``Decimal``; liquibook: ``SimpleOrder``)
+   is inside its time, as ours building its resting record is. "generous": the peers'
+   order objects are built before the clock starts and pyorderbook's logging is
+   disabled — the most favourable reading for them.
+3. The split: the cost of ``plan`` and of ``apply`` per operation (an instrumented
+   pass) and the cost of the split itself (building the Plan, the second call).
+4. Cost per operation against book size: one 100k-operation stream on one instrument
+   with 1,000 and then 100,000 extra resting orders loaded far from the touch (never
+   traded, so both runs must produce the same trades).
+
+Peers are in the ``bench`` dependency group (pinned in pyproject.toml, locked in
+uv.lock, not installed by default); unless ``--no-install`` is given the script
+installs them into the project's environment with
+``uv sync --frozen --inexact --group bench``.
+
+Part ``http`` (order placement through the API on PostgreSQL beside pgbench) is not
+written yet; ``--part all`` runs every part there is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from niha.exchange.matching import (  # noqa: E402
+    OrderBook,
+    OrderKind,
+    Plan,
+    RestingOrder,
+    Side,
+    TimeInForce,
+)
+
+# ------------------------------------------------------------------------------- stream
+
+LIMIT, CANCEL, MARKETABLE = 0, 1, 2
+#: (kind, instrument index, order id, is_buy, price in cents, quantity); a cancel carries
+#: the id of the order to cancel and zeros.
+Op = tuple[int, int, int, bool, int, int]
+INSTRUMENTS = (("EUA-EUR", 7000), ("CEA-EUR", 1100))
+WALK = 200  # the mid stays within base +/- WALK ticks
+PROTECTION = 50  # marketable orders may trade up to this many ticks through the mid
+
+
+def make_stream(n: int, seed: int, instruments: int = 2) -> list[Op]:
+    rng = random.Random(seed)
+    bases = [base for _, base in INSTRUMENTS[:instruments]]
+    mids = list(bases)
+    live: list[list[int]] = [[] for _ in bases]  # limit ids not yet targeted by a cancel
+    ops: list[Op] = []
+    for order_id in range(1, n + 1):
+        inst = rng.randrange(instruments)
+        mid = mids[inst]
+        r = rng.random()
+        if r < 0.6:
+            is_buy = rng.random() < 0.5
+            offset = 1 + int(rng.expovariate(0.1))
+            price = mid - offset if is_buy else mid + offset
+            ops.append((LIMIT, inst, order_id, is_buy, price, rng.randint(1, 100)))
+            live[inst].append(order_id)
+        elif r < 0.9:
+            ids = live[inst]
+            target = 0  # no such order: a no-op
+            if ids:
+                j = rng.randrange(len(ids))
+                ids[j], ids[-1] = ids[-1], ids[j]
+                target = ids.pop()
+            ops.append((CANCEL, inst, target, False, 0, 0))
+        else:
+            is_buy = rng.random() < 0.5
+            price = mid + PROTECTION if is_buy else mid - PROTECTION
+            ops.append((MARKETABLE, inst, order_id, is_buy, price, rng.randint(1, 200)))
+        drift = rng.random()  # the mid moves a tick on one operation in ten
+        step = -1 if drift < 0.05 else 1 if drift < 0.1 else 0
+        if step and abs(mid + step - bases[inst]) <= WALK:
+            mids[inst] = mid + step
+    return ops
+
+
+def deep_orders(count: int, base: int, first_id: int) -> list[RestingOrder]:
+    """``count`` resting orders far from the touch (400+ ticks away), on 2,000 levels."""
+    out = []
+    for k in range(count):
+        is_buy = k % 2 == 0
+        distance = 400 + (k // 2) % 1000
+        price = base - distance if is_buy else base + distance
+        out.append(RestingOrder(first_id + k, -1 - k, Side.BUY if is_buy else Side.SELL, price, 10))
+    return out
+
+
+# ------------------------------------------------------------------------------ engines
+
+
+@dataclass
+class Result:
+    seconds: float
+    fills: int
+    quantity: int
+    notional: int
+
+    @property
+    def checksum(self) -> tuple[int, int, int]:
+        return (self.fills, self.quantity, self.notional)
+
+
+def run_niha(ops: list[Op], books: list[OrderBook] | None = None) -> Result:
+    if books is None:
+        books = [OrderBook() for _ in INSTRUMENTS]
+    plans = [book.plan for book in books]
+    applies = [book.apply for book in books]
+    cancels = [book.cancel for book in books]
+    buy, sell, ioc, market = Side.BUY, Side.SELL, TimeInForce.IOC, OrderKind.MARKET
+    fills = quantity = notional = 0
+    start = time.perf_counter()
+    for kind, inst, order_id, is_buy, price, qty in ops:
+        if kind == CANCEL:
+            cancels[inst](order_id)
+            continue
+        side = buy if is_buy else sell
+        if kind == LIMIT:
+            plan = plans[inst](order_id, order_id, side, qty, price)
+        elif order_id & 1:
+            plan = plans[inst](order_id, order_id, side, qty, price, tif=ioc)
+        else:
+            plan = plans[inst](order_id, order_id, side, qty, kind=market, protection_price=price)
+        applies[inst](plan)
+        if plan.fills:  # what the service reads: the fills and their totals
+            fills += len(plan.fills)
+            quantity += plan.filled_quantity
+            notional += plan.filled_notional
+    return Result(time.perf_counter() - start, fills, quantity, notional)
+
+
+def run_niha_split(ops: list[Op]) -> tuple[float, float]:
+    """ns per operation spent in plan() and in apply() (instrumented, so slower)."""
+    books = [OrderBook() for _ in INSTRUMENTS]
+    buy, sell, ioc = Side.BUY, Side.SELL, TimeInForce.IOC
+    clock = time.perf_counter_ns
+    in_plan = in_apply = 0
+    for kind, inst, order_id, is_buy, price, qty in ops:
+        book = books[inst]
+        if kind == CANCEL:
+            t0 = clock()
+            book.cancel(order_id)
+            in_apply += clock() - t0
+            continue
+        side = buy if is_buy else sell
+        tif = ioc if kind == MARKETABLE else TimeInForce.GTC
+        t0 = clock()
+        plan = book.plan(order_id, order_id, side, qty, price, tif=tif)
+        t1 = clock()
+        book.apply(plan)
+        t2 = clock()
+        in_plan += t1 - t0
+        in_apply += t2 - t1
+    # Remove the timer's own cost (measured the same way).
+    t0 = clock()
+    for _ in range(10000):
+        clock()
+    timer = (clock() - t0) / 10000
+    n = len(ops)
+    n_orders = sum(1 for op in ops if op[0] != CANCEL)
+    return (in_plan - timer * n_orders) / n, (in_apply - timer * n) / n
+
+
+def split_overhead_ns() -> float:
+    """What plan/apply costs beyond one fused call: building the Plan, a 2nd call, unpacking."""
+    book = OrderBook()
+    new = tuple.__new__
+    n = 200_000
+    a, b, c, d, e, f, g, h, i, j, k, l_, (m, v, w, x, y) = book.plan(1, 1, Side.BUY, 10, 100)
+
+    def noop(p: Plan) -> None:  # what apply does with the plan before its real work
+        _v, _w, _x, _y, _z = p.handle
+
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            noop(new(Plan, (a, b, c, d, e, f, g, h, i, j, k, l_, (m, v, w, x, y))))
+        best = min(best, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        pass
+    return (best - (time.perf_counter() - t0)) / n * 1e9
+
+
+def run_pyorderbook(ops: list[Op], generous: bool) -> Result:
+    import logging
+
+    import pyorderbook
+
+    names = [name for name, _ in INSTRUMENTS]
+    prebuilt: list[Any] = []
+    if generous:
+        logging.disable(logging.CRITICAL)
+        for kind, inst, _, is_buy, price, qty in ops:
+            if kind == CANCEL:
+                prebuilt.append(None)
+            else:
+                maker = pyorderbook.bid if is_buy else pyorderbook.ask
+                prebuilt.append(maker(names[inst], price, qty))
+    book = pyorderbook.Book()
+    by_id: dict[int, Any] = {}
+    fills = quantity = notional = 0
+    try:
+        start = time.perf_counter()
+        for i, (kind, inst, order_id, is_buy, price, qty) in enumerate(ops):
+            if kind == CANCEL:
+                order = by_id.get(order_id)
+                if order is not None and book.get_order(order.id) is not None:
+                    book.cancel(order)
+                continue
+            if generous:
+                order = prebuilt[i]
+            else:
+                maker = pyorderbook.bid if is_buy else pyorderbook.ask
+                order = maker(names[inst], price, qty)
+            by_id[order_id] = order
+            blotter = book.match(order)
+            for trade in blotter.trades:
+                fills += 1
+                quantity += trade.fill_quantity
+                notional += int(trade.fill_price) * trade.fill_quantity
+            if kind == MARKETABLE and order.quantity:  # IOC: cancel what rested
+                book.cancel(order)
+        seconds = time.perf_counter() - start
+    finally:
+        logging.disable(logging.NOTSET)
+    return Result(seconds, fills, quantity, notional)
+
+
+def run_liquibook(ops: list[Op], generous: bool) -> Result:
+    import liquibook
+
+    class Listener(liquibook.OrderListener):
+        def __init__(self) -> None:
+            liquibook.OrderListener.__init__(self)
+            self.fills = self.quantity = self.notional = 0
+
+        def on_accept(self, order: Any) -> None:
+            pass
+
+        def on_reject(self, order: Any, reason: Any) -> None:
+            raise RuntimeError(f"liquibook rejected an order: {reason}")
+
+        def on_fill(self, order: Any, matched: Any, qty: int, price: int) -> None:
+            self.fills += 1
+            self.quantity += qty
+            self.notional += qty * price  # the wrapper passes the trade price here
+
+        def on_cancel(self, order: Any) -> None:
+            pass
+
+        def on_cancel_reject(self, order: Any, reason: Any) -> None:
+            pass  # a cancel of an order no longer on the book
+
+        def on_replace(self, *args: Any) -> None:
+            pass
+
+        def on_replace_reject(self, *args: Any) -> None:
+            pass
+
+    listener = Listener()
+    books = []
+    for name, _ in INSTRUMENTS:
+        book = liquibook.DepthOrderBook()
+        book.set_order_listener(listener)
+        book.set_symbol(name)
+        books.append(book)
+    new_order = liquibook.SimpleOrder
+    ioc = liquibook.oc_immediate_or_cancel
+    prebuilt: list[Any] = []
+    if generous:
+        prebuilt = [
+            None if kind == CANCEL else new_order(is_buy, price, qty)
+            for kind, _, _, is_buy, price, qty in ops
+        ]
+    by_id: dict[int, Any] = {}
+    start = time.perf_counter()
+    for i, (kind, inst, order_id, is_buy, price, qty) in enumerate(ops):
+        if kind == CANCEL:
+            order = by_id.pop(order_id, None)
+            if order is not None:
+                books[inst].cancel(order)
+            continue
+        order = prebuilt[i] if generous else new_order(is_buy, price, qty)
+        if kind == LIMIT:
+            by_id[order_id] = order
+            books[inst].add(order, 0)
+        else:
+            books[inst].add(order, ioc)
+    seconds = time.perf_counter() - start
+    return Result(seconds, listener.fills, listener.quantity, listener.notional)
+
+
+def best_of(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, Result]:
+    """Each run ``repeat`` times, interleaved (a load change hits every engine alike); best."""
+    results: dict[str, list[Result]] = {label: [] for label in runs}
+    for _ in range(repeat):
+        for label, run in runs.items():
+            gc.collect()
+            results[label].append(run())
+    best = {}
+    for label, found in results.items():
+        if len({r.checksum for r in found}) != 1:
+            raise SystemExit(f"{label} is not deterministic: {[r.checksum for r in found]}")
+        best[label] = min(found, key=lambda r: r.seconds)
+    return best
+
+
+# ------------------------------------------------------------------------------- parts
+
+
+def ensure_peers(install: bool) -> list[str]:
+    """The peers that can be imported (installing the ``bench`` group first if allowed)."""
+
+    def importable() -> list[str]:
+        found = []
+        for name in ("pyorderbook", "liquibook"):
+            probe = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True)
+            if probe.returncode == 0:
+                found.append(name)
+        return found
+
+    found = importable()
+    if len(found) < 2 and install:
+        uv = next(
+            (str(p) for p in (ROOT / "var/uv/bin/uv", ROOT / ".tools/uv/bin/uv") if p.exists()),
+            shutil.which("uv"),
+        )
+        if uv is None:
+            print("! uv not found: cannot install the bench peers")
+        else:
+            print("installing the bench peers: uv sync --frozen --inexact --group bench")
+            env = dict(os.environ, UV_PROJECT_ENVIRONMENT=str(Path(sys.prefix)))
+            subprocess.run(
+                [uv, "sync", "--frozen", "--inexact", "--group", "bench", "--quiet"],
+                cwd=ROOT,
+                env=env,
+                check=False,
+            )
+            found = importable()
+    for name in ("pyorderbook", "liquibook"):
+        if name not in found:
+            print(f"! {name} is not installed: skipped")
+    return found
+
+
+def part_matcher(args: argparse.Namespace) -> None:
+    peers = ensure_peers(not args.no_install)
+    print(
+        f"\n== matcher: {args.ops:,} operations (60% limit, 30% cancel, 10% marketable), "
+        f"2 instruments, seed {args.seed}, best of {args.repeat}"
+    )
+    print(
+        f"   Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    ops = make_stream(args.ops, args.seed)
+    counts = [sum(1 for op in ops if op[0] == k) for k in (LIMIT, CANCEL, MARKETABLE)]
+    print(f"   stream: {counts[0]:,} limit, {counts[1]:,} cancel, {counts[2]:,} marketable")
+
+    runs: dict[str, Callable[[], Result]] = {"niha (plan + apply)": lambda: run_niha(ops)}
+    for generous in (False, True):
+        variant = "generous" if generous else "as shipped"
+        if "pyorderbook" in peers:
+            runs[f"pyorderbook {variant}"] = lambda g=generous: run_pyorderbook(ops, g)
+        if "liquibook" in peers:
+            runs[f"liquibook {variant}"] = lambda g=generous: run_liquibook(ops, g)
+    rows = list(best_of(args.repeat, runs).items())
+    ours = rows[0][1]
+    print(
+        f"\n   {'engine':26} {'ops/s':>11} {'fills':>8} {'traded qty':>11} "
+        f"{'notional (cents)':>17}  checksum   ours/peer"
+    )
+    for label, result in rows:
+        rate = len(ops) / result.seconds
+        same = "same" if result.checksum == ours.checksum else "DIFFERS"
+        ratio = "" if result is ours else f"{result.seconds / ours.seconds:8.2f}x"
+        print(
+            f"   {label:26} {rate:11,.0f} {result.fills:8,} {result.quantity:11,} "
+            f"{result.notional:17,}  {same:9} {ratio}"
+        )
+    if any(result.checksum != ours.checksum for _, result in rows):
+        raise SystemExit("checksums differ: an engine is wrong")
+
+    plan_ns, apply_ns = run_niha_split(ops)
+    per_op = ours.seconds / len(ops) * 1e9
+    overhead = split_overhead_ns()
+    print(
+        f"\n   plan/apply split: {per_op:.0f} ns per operation in all; instrumented pass: "
+        f"plan {plan_ns:.0f} ns, apply/cancel {apply_ns:.0f} ns per operation.\n"
+        f"   The split itself (build the Plan, a second call, unpack it) costs "
+        f"{overhead:.0f} ns per order = {overhead * (counts[0] + counts[2]) / len(ops) / per_op:.0%} "
+        f"of the per-operation cost."
+    )
+
+    print(
+        f"\n== cost per operation against book size ({args.depth_ops:,} operations, 1 instrument)"
+    )
+    depth_ops = make_stream(args.depth_ops, args.seed + 1, instruments=1)
+    base = INSTRUMENTS[0][1]
+    depth_runs: dict[str, Callable[[], Result]] = {}
+    for resting in (1_000, 100_000):
+        extra = deep_orders(resting, base, first_id=10 * args.depth_ops)
+
+        def run(extra: list[RestingOrder] = extra) -> Result:
+            book = OrderBook()
+            book.load(extra)
+            return run_niha(depth_ops, [book])
+
+        depth_runs[f"{resting:>7,} resting orders loaded:"] = run
+    measured = []
+    for label, result in best_of(args.repeat, depth_runs).items():
+        measured.append(result)
+        print(
+            f"   {label} {len(depth_ops) / result.seconds:11,.0f} ops/s "
+            f"(fills {result.fills:,}, traded {result.quantity:,})"
+        )
+    if measured[0].checksum != measured[1].checksum:
+        raise SystemExit("the deep orders traded: the depth test is broken")
+    print(f"   ratio 100k / 1k: {measured[0].seconds / measured[1].seconds:.2f} (1.00 = no growth)")
+
+
+def part_http(args: argparse.Namespace) -> None:
+    print("\n== http: order placement through the API beside pgbench: not written yet (issue 7)")
+
+
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "matcher": part_matcher,
+    "http": part_http,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
+    parser.add_argument("--ops", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--depth-ops", type=int, default=100_000)
+    parser.add_argument("--no-install", action="store_true", help="do not install the peers")
+    args = parser.parse_args()
+    for name, part in PARTS.items():
+        if args.part in (name, "all"):
+            part(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Funding: bank accounts, deposits with AML holds, withdrawals, transaction history."""

@@ -1,0 +1,1 @@
+"""Onboarding: contact requests from prospects, client entities (legal persons), members."""

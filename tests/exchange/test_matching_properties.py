@@ -1,0 +1,265 @@
+"""The matcher against the brute-force reference on random order streams (hypothesis).
+
+Every command goes to both; after each one: the same outcome, fills (maker, taker,
+price, quantity), self-trade cancels and book (every resting order, in priority
+order); ``plan`` changed nothing before ``apply``; the book is not crossed; L2 agrees
+with the orders; fills respect price-time priority; every order's quantity is
+conserved (original = filled + cancelled + resting).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from niha.exchange.matching import (
+    OrderBook,
+    OrderKind,
+    Outcome,
+    Plan,
+    Side,
+    TimeInForce,
+)
+from tests.exchange.reference import ReferenceBook
+
+OWNERS = ("a", "b", "c")  # few owners: self-trade prevention fires often
+PRICES = st.integers(95, 105)  # a narrow band: many crossings and shared levels
+QTY = st.integers(1, 12) | st.integers(13, 40)
+
+
+@dataclass(frozen=True)
+class Limit:
+    owner: str
+    side: Side
+    price: int
+    quantity: int
+    tif: TimeInForce
+    post_only: bool
+
+
+@dataclass(frozen=True)
+class Market:
+    owner: str
+    side: Side
+    quantity: int
+    protection: int | None
+    max_quote: int | None
+    fok: bool
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pick: int  # index into the ids submitted so far (any state: resting, filled, ...)
+
+
+sides = st.sampled_from(list(Side))
+limits = st.builds(
+    Limit,
+    st.sampled_from(OWNERS),
+    sides,
+    PRICES,
+    QTY,
+    st.sampled_from([TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]),
+    st.booleans(),
+).map(lambda o: o if o.tif is TimeInForce.GTC else Limit(**{**o.__dict__, "post_only": False}))
+markets = st.builds(
+    Market,
+    st.sampled_from(OWNERS),
+    sides,
+    st.integers(1, 30),
+    st.none() | PRICES,
+    st.none() | st.integers(0, 2000),
+    st.booleans(),
+).map(lambda o: o if o.side is Side.BUY else Market(**{**o.__dict__, "max_quote": None}))
+cancels = st.builds(Cancel, st.integers(0, 10_000))
+commands = st.lists(
+    st.one_of(limits, limits, limits, limits, markets, cancels), min_size=8, max_size=80
+)
+
+
+def snapshot(book: OrderBook) -> Any:
+    return (
+        [tuple(o) for o in book.orders(Side.BUY)],
+        [tuple(o) for o in book.orders(Side.SELL)],
+        book.depth(Side.BUY),
+        book.depth(Side.SELL),
+        len(book),
+    )
+
+
+def ref_orders(ref: ReferenceBook, side: Side) -> list[tuple[Hashable, Hashable, int, int]]:
+    return ref.orders(side)
+
+
+def ours_orders(book: OrderBook, side: Side) -> list[tuple[Hashable, Hashable, int, int]]:
+    return [(o.order_id, o.owner, o.price, o.quantity) for o in book.orders(side)]
+
+
+class Ledger:
+    """Per-order quantities, to check conservation and priority."""
+
+    def __init__(self) -> None:
+        self.original: dict[int, int] = {}
+        self.filled: dict[int, int] = defaultdict(int)
+        self.cancelled: dict[int, int] = defaultdict(int)
+        self.arrival: dict[Hashable, int] = {}  # resting order -> when it started resting
+
+    def check(self, book: OrderBook) -> None:
+        resting = {o.order_id: o.quantity for s in Side for o in book.orders(s)}
+        for order_id, original in self.original.items():
+            assert original == (
+                self.filled[order_id] + self.cancelled[order_id] + resting.get(order_id, 0)
+            ), order_id
+
+
+def check_book(book: OrderBook) -> None:
+    bid, ask = book.best_bid(), book.best_ask()
+    assert bid is None or ask is None or bid < ask, (bid, ask)
+    for side in Side:
+        orders = book.orders(side)
+        levels: dict[int, list[int]] = {}
+        for o in orders:
+            assert o.quantity > 0
+            levels.setdefault(o.price, []).append(o.quantity)
+        assert [(lv.price, lv.quantity, lv.orders) for lv in book.depth(side)] == [
+            (p, sum(q), len(q)) for p, q in levels.items()
+        ]
+        prices = list(levels)
+        assert prices == sorted(prices, reverse=side is Side.BUY)
+    assert len(book) == len(book.orders(Side.BUY)) + len(book.orders(Side.SELL))
+
+
+def check_priority(plan: Plan, ledger: Ledger) -> None:
+    """Better prices first; within one price, earlier resting orders first."""
+    keys = [
+        ((f.price if plan.side is Side.BUY else -f.price), ledger.arrival[f.maker_order_id])
+        for f in plan.fills
+    ]
+    assert keys == sorted(keys)
+
+
+def run_stream(cmds: list[Limit | Market | Cancel]) -> None:
+    book, ref, ledger = OrderBook(), ReferenceBook(), Ledger()
+    submitted: list[int] = []
+    for n, cmd in enumerate(cmds, start=1):
+        before = snapshot(book)
+        if isinstance(cmd, Cancel):
+            if not submitted:
+                continue
+            target = submitted[cmd.pick % len(submitted)]
+            expected = ref.cancel(target)
+            assert book.cancel(target, sequence=n) == expected
+            ledger.cancelled[target] += expected
+            assert book.sequence == (n if expected else book.sequence)
+        else:
+            if isinstance(cmd, Limit):
+                kwargs: dict[str, Any] = dict(
+                    price=cmd.price, tif=cmd.tif, post_only=cmd.post_only
+                )
+            else:
+                kwargs = dict(
+                    kind=OrderKind.MARKET,
+                    protection_price=cmd.protection,
+                    max_quote=cmd.max_quote,
+                    tif=TimeInForce.FOK if cmd.fok else TimeInForce.IOC,
+                )
+            plan = book.plan(n, cmd.owner, cmd.side, cmd.quantity, **kwargs)
+            assert snapshot(book) == before  # planning changes nothing
+            expected_result = ref.submit(n, cmd.owner, cmd.side, cmd.quantity, **kwargs)
+            assert plan.outcome is expected_result.outcome
+            assert plan.reason is expected_result.reason
+            assert plan.remaining == expected_result.remaining
+            assert [
+                (f.maker_order_id, f.taker_order_id, f.price, f.quantity) for f in plan.fills
+            ] == expected_result.fills
+            assert [
+                (c.order_id, c.quantity) for c in plan.cancelled_resting
+            ] == expected_result.cancelled_resting
+            assert plan.quantity == plan.filled_quantity + plan.remaining
+            assert plan.filled_quantity == sum(f.quantity for f in plan.fills)
+            assert plan.filled_notional == sum(f.price * f.quantity for f in plan.fills)
+            assert all(f.price is not None and f.quantity > 0 for f in plan.fills)
+            check_priority(plan, ledger)
+            if cmd.side is Side.BUY and isinstance(cmd, Market) and cmd.max_quote is not None:
+                assert plan.filled_notional <= cmd.max_quote
+            if isinstance(cmd, Market) or cmd.tif is not TimeInForce.GTC:
+                assert plan.outcome is not Outcome.RESTED
+
+            event(f"{type(cmd).__name__} {plan.outcome} {plan.reason or ''}")
+            if plan.cancelled_resting:
+                event("self-trade prevention")
+            if len({f.price for f in plan.fills}) > 1:
+                event("walked several levels")
+            book.apply(plan, sequence=n)
+            assert book.sequence == n
+            submitted.append(n)
+            ledger.original[n] = cmd.quantity
+            for f in plan.fills:
+                ledger.filled[n] += f.quantity
+                ledger.filled[f.maker_order_id] += f.quantity  # type: ignore[index]
+            for c in plan.cancelled_resting:
+                ledger.cancelled[c.order_id] += c.quantity  # type: ignore[index]
+            ledger.cancelled[n] += plan.cancelled_quantity
+            if plan.outcome is Outcome.RESTED:
+                ledger.arrival[n] = n
+        for side in Side:
+            assert ours_orders(book, side) == ref_orders(ref, side)
+        check_book(book)
+        ledger.check(book)
+
+
+@settings(max_examples=400, deadline=None)
+@given(commands)
+def test_matcher_equals_reference(cmds: list[Limit | Market | Cancel]) -> None:
+    run_stream(cmds)
+
+
+@settings(max_examples=100, deadline=None)
+@given(commands, commands)
+def test_rebuilt_book_behaves_the_same(
+    first: list[Limit | Market | Cancel], then: list[Limit | Market | Cancel]
+) -> None:
+    """load() of the resting orders gives a book that answers every later command alike."""
+    book = OrderBook()
+    for n, cmd in enumerate(first, start=1):
+        if isinstance(cmd, Limit):
+            book.execute(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
+        elif isinstance(cmd, Cancel):
+            book.cancel(cmd.pick % n)
+    rebuilt = OrderBook()
+    rebuilt.load(book.orders(Side.BUY) + book.orders(Side.SELL), sequence=7)
+    assert rebuilt.sequence == 7
+    assert snapshot(rebuilt) == snapshot(book)
+    for n, cmd in enumerate(then, start=1000):
+        if isinstance(cmd, Limit):
+            a = book.execute(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
+            b = rebuilt.execute(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
+            assert (a.fills, a.cancelled_resting, a.outcome) == (
+                b.fills,
+                b.cancelled_resting,
+                b.outcome,
+            )
+        elif isinstance(cmd, Cancel):
+            assert book.cancel(cmd.pick % n) == rebuilt.cancel(cmd.pick % n)
+        assert snapshot(rebuilt) == snapshot(book)
+
+
+@settings(max_examples=100, deadline=None)
+@given(commands, st.data())
+def test_unapplied_plans_leave_no_trace(cmds: list[Limit | Market | Cancel], data: Any) -> None:
+    """Plans that are dropped (a failed commit) or stale never change the book."""
+    book, twin = OrderBook(), OrderBook()
+    for n, cmd in enumerate(cmds, start=1):
+        if not isinstance(cmd, Limit):
+            continue
+        plan = book.plan(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
+        if data.draw(st.booleans()):
+            continue  # dropped
+        book.apply(plan)
+        twin.execute(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
+        assert snapshot(book) == snapshot(twin)

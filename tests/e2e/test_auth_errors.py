@@ -60,7 +60,7 @@ def test_wrong_password_and_unknown_email_say_the_same(
 
     # After a mistake the right password still works.
     sign_in(page, ADMIN)
-    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    expect(page.get_by_role("navigation", name="Backoffice")).to_be_visible()
 
 
 def test_five_failures_lock_the_account(

@@ -242,7 +242,13 @@ async def test_transfers_filters_and_pages(
         )
     ).json()
     assert len(window["items"]) == 4
-    for bad in ({"date_from": "yesterday"}, {"account_id": "1"}, {"kind": "k" * 41}):
+    for bad in (
+        {"date_from": "yesterday"},
+        {"account_id": "1"},
+        {"kind": "k" * 41},
+        {"kind": "a\x00"},
+        {"reference_id": "\x00"},
+    ):
         problem(await client.get(url, params=bad, headers=staff), 422, "validation_error")
 
 
@@ -411,6 +417,8 @@ async def test_adjustment_list_and_lookup(client: httpx.AsyncClient, caller: Mak
         ({"reason": ""}, 422, "validation_error"),
         ({"reason": "   "}, 422, "invalid_reason"),
         ({"reason": "x" * 1001}, 422, "validation_error"),
+        ({"reason": "nul\x00byte"}, 422, "validation_error"),
+        ({"asset": "E\x00"}, 422, "validation_error"),
         ({"entity_id": "nope"}, 422, "validation_error"),
         ({"extra": 1}, 422, "validation_error"),
     ],

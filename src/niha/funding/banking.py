@@ -79,13 +79,13 @@ def check_iban(value: str) -> CheckedIban:
         raise BankDetailsError(
             "iban", "invalid_iban_country", f"IBANs of {iban.country_code} are not supported"
         )
-    bank = iban.bank
+    bank_name = iban.bank_name
     bic = iban.bic
     return CheckedIban(
         iban=str(iban.compact),
         formatted=str(iban.formatted),
         country=str(iban.country_code),
-        bank_name=str(bank["name"]) if bank and bank.get("name") else None,
+        bank_name=str(bank_name) if bank_name else None,
         bic=str(bic.compact) if bic is not None else None,
     )
 

@@ -33,6 +33,7 @@ Adjuster = Annotated[Principal, Depends(require(Permission.LEDGER_ADJUST))]
 Approver = Annotated[Principal, Depends(require(Permission.LEDGER_APPROVE))]
 ReportsReader = Annotated[Principal, Depends(require(Permission.REPORTS_READ))]
 Paging = Annotated[PageParams, Depends(page_params)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad input, not a 500
 
 
 class EntityRequired(Forbidden):
@@ -75,7 +76,7 @@ async def entity_balances(
 def account_filter(
     owner_id: Annotated[uuid.UUID | None, Query(description="entity id")] = None,
     owner_type: Annotated[OwnerType | None, Query()] = None,
-    asset: Annotated[str | None, Query(max_length=12)] = None,
+    asset: Annotated[str | None, Query(max_length=12, pattern=NO_NUL)] = None,
     bucket: Annotated[Bucket | None, Query()] = None,
 ) -> service.AccountFilter:
     return service.AccountFilter(
@@ -103,10 +104,10 @@ async def list_accounts(
 def transfer_filter(
     account_id: Annotated[uuid.UUID | None, Query(description="debit or credit account")] = None,
     batch_id: Annotated[uuid.UUID | None, Query()] = None,
-    asset: Annotated[str | None, Query(max_length=12)] = None,
-    kind: Annotated[str | None, Query(max_length=40)] = None,
-    reference_type: Annotated[str | None, Query(max_length=40)] = None,
-    reference_id: Annotated[str | None, Query(max_length=100)] = None,
+    asset: Annotated[str | None, Query(max_length=12, pattern=NO_NUL)] = None,
+    kind: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
+    reference_type: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
+    reference_id: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     date_from: Annotated[datetime | None, Query(description="inclusive, ISO 8601")] = None,
     date_to: Annotated[datetime | None, Query(description="exclusive, ISO 8601")] = None,
 ) -> service.TransferFilter:

@@ -21,6 +21,8 @@ from niha.ledger.core import AssetBalance
 from niha.ledger.models import LedgerAccount, LedgerTransfer
 from niha.ledger.reconcile import ReconciliationResult
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
 AmountIn = Annotated[
     StrictStr | StrictInt,
     Field(
@@ -113,16 +115,18 @@ class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entity_id: uuid.UUID
-    asset: Annotated[str, Field(min_length=1, max_length=12, examples=["EUR"])]
-    bucket: Annotated[str, Field(min_length=1, max_length=16, examples=["available"])]
+    asset: Annotated[str, Field(min_length=1, max_length=12, pattern=NO_NUL, examples=["EUR"])]
+    bucket: Annotated[
+        str, Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["available"])
+    ]
     amount: AmountIn
-    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    reason: Annotated[str, Field(min_length=1, max_length=1000, pattern=NO_NUL)]
 
 
 class AdjustmentDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str | None, Field(max_length=1000)] = None
+    note: Annotated[str | None, Field(max_length=1000, pattern=NO_NUL)] = None
 
 
 class AdjustmentOut(BaseModel):

@@ -41,6 +41,7 @@ from niha.core.pagination import PageParams, build_page, keyset_page
 from niha.ledger import core
 from niha.ledger.core import (
     CLIENT_BUCKETS,
+    PLATFORM_BUCKETS,
     AccountKey,
     AssetBalance,
     Bucket,
@@ -50,21 +51,30 @@ from niha.ledger.core import (
 from niha.ledger.models import LedgerAccount, LedgerAsset, LedgerTransfer
 
 __all__ = [
+    "CLIENT_BUCKETS",
+    "PLATFORM_BUCKETS",
+    "AccountFilter",
     "AccountKey",
     "AssetBalance",
     "Bucket",
     "IdempotencyConflictError",
     "InsufficientFundsError",
     "InvalidTransferError",
+    "OwnerType",
     "PostedBatch",
     "PostedTransfer",
+    "TransferFilter",
     "TransferRequest",
+    "account_balance",
     "asset_scales",
     "balances",
+    "list_accounts",
+    "list_transfers",
     "move",
     "open_accounts",
     "post_batch",
     "reverse",
+    "scale_of",
     "transfer",
 ]
 

@@ -379,7 +379,7 @@ export function EntitySetupFlow({ entity, kyc, canEdit, onGoToDocuments }: Entit
         </Alert>
       )}
       <Stepper steps={STEPS} current={step} label="Organisation setup progress" />
-      <Card title={STEPS[step]} description={entity ? <>Draft saved <AbsoluteTime value={entity.updated_at} /></> : "Nothing is saved yet."}>
+      <Card title={STEPS[step]} description={entity ? <>Last saved <AbsoluteTime value={entity.updated_at} /></> : "Nothing is saved yet."}>
         <Form onSubmit={last ? submit : next} aria-label={STEPS[step]}>
           <FormAlert error={Object.keys(apiErrors).length ? null : error} />
           {missing && (

@@ -123,7 +123,14 @@ export function DocumentUploader({
       />
       <FormAlert error={error} messages={UPLOAD_MESSAGES} title="Upload refused" />
       <div className="flex justify-end gap-2">
-        <Button variant="secondary" onClick={() => setFile(null)} disabled={busy}>
+        <Button
+          variant="secondary"
+          onClick={() => {
+            setFile(null);
+            setError(null);
+          }}
+          disabled={busy}
+        >
           Cancel
         </Button>
         <Button onClick={upload} loading={busy}>

@@ -18,7 +18,8 @@ Part ``matcher`` (no database):
    fills, traded quantity, traded notional in cents) and the ratio ours / peer:
 
    - ``niha``: ``niha.exchange.matching.OrderBook``, one per instrument, through
-     ``plan()`` then ``apply()`` — the service's two-step path — and reading the fills.
+     ``plan_limit()``/``plan_market()`` then ``apply()`` — the service's two-step path —
+     and reading the fills.
      Marketable orders alternate between MARKET (``protection_price``) and IOC LIMIT at
      that price: the same trades.
    - ``pyorderbook`` (pure Python, PyPI): one ``Book``. It has neither MARKET nor IOC,
@@ -71,7 +72,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from niha.exchange.matching import (  # noqa: E402
     OrderBook,
-    OrderKind,
     Plan,
     RestingOrder,
     Side,
@@ -156,10 +156,11 @@ class Result:
 def run_niha(ops: list[Op], books: list[OrderBook] | None = None) -> Result:
     if books is None:
         books = [OrderBook() for _ in INSTRUMENTS]
-    plans = [book.plan for book in books]
+    limits = [book.plan_limit for book in books]
+    markets = [book.plan_market for book in books]
     applies = [book.apply for book in books]
     cancels = [book.cancel for book in books]
-    buy, sell, ioc, market = Side.BUY, Side.SELL, TimeInForce.IOC, OrderKind.MARKET
+    buy, sell, gtc, ioc = Side.BUY, Side.SELL, TimeInForce.GTC, TimeInForce.IOC
     fills = quantity = notional = 0
     start = clock()
     for kind, inst, order_id, is_buy, price, qty in ops:
@@ -168,11 +169,11 @@ def run_niha(ops: list[Op], books: list[OrderBook] | None = None) -> Result:
             continue
         side = buy if is_buy else sell
         if kind == LIMIT:
-            plan = plans[inst](order_id, order_id, side, qty, price)
+            plan = limits[inst](order_id, order_id, side, qty, price, gtc, False)
         elif order_id & 1:
-            plan = plans[inst](order_id, order_id, side, qty, price, tif=ioc)
+            plan = limits[inst](order_id, order_id, side, qty, price, ioc, False)
         else:
-            plan = plans[inst](order_id, order_id, side, qty, kind=market, protection_price=price)
+            plan = markets[inst](order_id, order_id, side, qty, price, None, ioc)
         applies[inst](plan)
         if plan.fills:  # what the service reads: the fills and their totals
             fills += len(plan.fills)
@@ -197,7 +198,7 @@ def run_niha_split(ops: list[Op]) -> tuple[float, float]:
         side = buy if is_buy else sell
         tif = ioc if kind == MARKETABLE else TimeInForce.GTC
         t0 = clock()
-        plan = book.plan(order_id, order_id, side, qty, price, tif=tif)
+        plan = book.plan_limit(order_id, order_id, side, qty, price, tif, False)
         t1 = clock()
         book.apply(plan)
         t2 = clock()

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     aml_two_person_release_amount: int = 10_000_000  # EUR 100,000.00: flagged holds need two
     aml_expiring_soon_hours: int = 24
 
+    # exchange: default trading fees (basis points; an instrument may override them) and
+    # the trade size (units) from which staff must confirm a trade (0: never)
+    exchange_maker_fee_bps: int = 5
+    exchange_taker_fee_bps: int = 10
+    exchange_block_size: int = 0
+
     email_backend: Literal["outbox", "smtp", "resend"] = "outbox"
     email_from: str = "Niha <no-reply@niha.local>"
     smtp_host: str = "127.0.0.1"

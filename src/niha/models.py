@@ -4,6 +4,7 @@ from niha.audit import models as _audit  # noqa: F401
 from niha.core import events as _events  # noqa: F401
 from niha.core import idempotency as _idempotency  # noqa: F401
 from niha.core.db import Base
+from niha.exchange import models as _exchange  # noqa: F401
 from niha.funding import models as _funding  # noqa: F401
 from niha.identity import models as _identity  # noqa: F401
 from niha.kyc import models as _kyc  # noqa: F401

@@ -56,11 +56,17 @@ def _context(browser: Any, live_server: LiveServer) -> Any:
     return context
 
 
+def _slot(page: Any, label: str) -> Any:
+    return (
+        page.get_by_role("list", name="Required documents")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_role("heading", name=label, exact=True))
+    )
+
+
 def _upload(page: Any, label: str) -> None:
     name, data, mime = DOCS[label]
-    slot = page.get_by_role("list", name="Required documents").get_by_role("listitem").filter(
-        has=page.get_by_role("heading", name=label, exact=True)
-    )
+    slot = _slot(page, label)
     slot.get_by_label(re.compile(rf"Upload (a new )?{re.escape(label.lower())}")).set_input_files(
         {"name": name, "mimeType": mime, "buffer": data}
     )
@@ -192,7 +198,7 @@ def test_prospect_to_approved_client(
         c.reload()
         expect(c.get_by_text(REJECTION).first).to_be_visible()
         c.get_by_role("tab", name=re.compile("Documents")).click()
-        slot = c.get_by_role("list", name="Required documents").get_by_role("listitem").first
+        slot = _slot(c, "Passport")
         expect(slot.get_by_role("alert")).to_contain_text(REJECTION)
         look(c, "kyc-15-client-rejected")
         DOCS["Passport"] = ("passport-full.png", samples.png(360, 240, (60, 90, 120)), "image/png")

@@ -143,7 +143,9 @@ def test_fok_exactly_fillable() -> None:
 
 
 def test_fok_one_short_does_nothing_at_all() -> None:
-    book = book_with(("own", "x", SELL, 100, 4), ("s1", "m", SELL, 100, 2), ("s2", "n", SELL, 101, 3))
+    book = book_with(
+        ("own", "x", SELL, 100, 4), ("s1", "m", SELL, 100, 2), ("s2", "n", SELL, 101, 3)
+    )
     plan = book.execute("t", "x", BUY, 6, 101, tif=FOK)
     assert plan.outcome is Outcome.CANCELLED and plan.reason is Reason.FOK_UNFILLABLE
     assert not plan.fills and not plan.cancelled_resting  # not even the STP cancel
@@ -214,7 +216,9 @@ def test_market_sweeps_levels_and_never_rests() -> None:
 
 
 def test_market_stops_at_the_protection_limit() -> None:
-    book = book_with(("s1", "m", SELL, 100, 2), ("s2", "n", SELL, 105, 2), ("s3", "n", SELL, 106, 2))
+    book = book_with(
+        ("s1", "m", SELL, 100, 2), ("s2", "n", SELL, 105, 2), ("s3", "n", SELL, 106, 2)
+    )
     plan = book.execute("t", "x", BUY, 10, kind=MARKET, protection_price=105)
     assert trades(plan.fills) == [("s1", 100, 2), ("s2", 105, 2)]  # the limit is inclusive
     assert plan.reason is Reason.PROTECTION_LIMIT and plan.remaining == 6
@@ -321,10 +325,8 @@ def test_other_owners_are_not_affected() -> None:
 
 
 def test_cancel() -> None:
-    book = book_with(
-        ("a", "m", BUY, 100, 1), ("b", "m", BUY, 100, 2), ("c", "m", BUY, 100, 3)
-    )
-    assert book.cancel("b", sequence=9) == 2 and book.sequence == 9
+    book = book_with(("a", "m", BUY, 100, 1), ("b", "m", BUY, 100, 2), ("c", "m", BUY, 100, 3))
+    assert book.cancel("b") == 2
     assert book.depth(BUY) == [L2Level(100, 4, 2)]
     assert book.cancel("b") == 0  # twice: no-op
     assert book.cancel("a") == 1  # the front
@@ -367,8 +369,7 @@ def test_plan_does_not_change_the_book_and_apply_does() -> None:
     before = (book.orders(BUY), book.orders(SELL), book.depth(SELL), len(book))
     plan = book.plan("t", "x", BUY, 5, 100)
     assert (book.orders(BUY), book.orders(SELL), book.depth(SELL), len(book)) == before
-    book.apply(plan, sequence=3)
-    assert book.sequence == 3
+    book.apply(plan)
     assert book.orders(SELL) == [] and book.get("t") == RestingOrder("t", "x", BUY, 100, 3)
 
 

@@ -153,14 +153,11 @@ def run_stream(cmds: list[Limit | Market | Cancel]) -> None:
                 continue
             target = submitted[cmd.pick % len(submitted)]
             expected = ref.cancel(target)
-            assert book.cancel(target, sequence=n) == expected
+            assert book.cancel(target) == expected
             ledger.cancelled[target] += expected
-            assert book.sequence == (n if expected else book.sequence)
         else:
             if isinstance(cmd, Limit):
-                kwargs: dict[str, Any] = dict(
-                    price=cmd.price, tif=cmd.tif, post_only=cmd.post_only
-                )
+                kwargs: dict[str, Any] = dict(price=cmd.price, tif=cmd.tif, post_only=cmd.post_only)
             else:
                 kwargs = dict(
                     kind=OrderKind.MARKET,
@@ -195,8 +192,7 @@ def run_stream(cmds: list[Limit | Market | Cancel]) -> None:
                 event("self-trade prevention")
             if len({f.price for f in plan.fills}) > 1:
                 event("walked several levels")
-            book.apply(plan, sequence=n)
-            assert book.sequence == n
+            book.apply(plan)
             submitted.append(n)
             ledger.original[n] = cmd.quantity
             for f in plan.fills:

@@ -118,7 +118,9 @@ def ok(r: httpx.Response, status: int = 200) -> Any:
     return r.json()
 
 
-async def balance(session: AsyncSession, entity_id: uuid.UUID, asset: str = "EUR") -> dict[str, str]:
+async def balance(
+    session: AsyncSession, entity_id: uuid.UUID, asset: str = "EUR"
+) -> dict[str, str]:
     for b in await ledger.balances(session, entity_id):
         if b.asset == asset:
             from niha.core.money import format_amount

@@ -50,9 +50,7 @@ async def test_real_ibans_are_accepted_and_one_digit_changed_refused(
         assert r.status_code == 422, (changed, r.text)
         assert r.json()["code"].startswith("invalid_iban"), r.text
         assert r.json()["field"] == "iban"
-        check = ok(
-            await client.post(f"{URL}/validate-iban", json={"iban": changed}, headers=h)
-        )
+        check = ok(await client.post(f"{URL}/validate-iban", json={"iban": changed}, headers=h))
         assert check["valid"] is False and check["field"] == "iban"
     listed = ok(await client.get(URL, headers=h))["items"]
     assert len(listed) == len(VALID_IBANS)
@@ -134,7 +132,12 @@ async def test_duplicates_are_refused_and_names_checked(
     )
     problem(r, 409, "duplicate_bank_account")
     other = await add_account(
-        client, world, iban="GB82WEST12345698765432", swift="NWBKGB2L", country="GB", name="John Smith"
+        client,
+        world,
+        iban="GB82WEST12345698765432",
+        swift="NWBKGB2L",
+        country="GB",
+        name="John Smith",
     )
     assert other["name_mismatch"] is True
     # another entity may register the same IBAN (its own record)
@@ -203,9 +206,7 @@ async def test_edit_only_unverified_and_delete_rules(
 async def test_primary_account(client: httpx.AsyncClient, world: World) -> None:
     h = world.owner.headers
     a = await add_account(client, world)
-    b = await add_account(
-        client, world, iban="NL91ABNA0417164300", swift="ABNANL2A", country="NL"
-    )
+    b = await add_account(client, world, iban="NL91ABNA0417164300", swift="ABNANL2A", country="NL")
     assert a["is_primary"] and not b["is_primary"]
     ok(await client.post(f"{URL}/{b['id']}/primary", headers=h))
     items = ok(await client.get(URL, headers=h))["items"]
@@ -223,9 +224,15 @@ async def test_other_entities_accounts_are_not_found(
     theirs = await add_account(client, other)
     h = world.owner.headers
     body = payload("NL91ABNA0417164300", "ABNANL2A", "NL")
-    problem(await client.put(f"{URL}/{theirs['id']}", json=body, headers=h), 404, "bank_account_not_found")
+    problem(
+        await client.put(f"{URL}/{theirs['id']}", json=body, headers=h),
+        404,
+        "bank_account_not_found",
+    )
     problem(await client.delete(f"{URL}/{theirs['id']}", headers=h), 404, "bank_account_not_found")
-    problem(await client.post(f"{URL}/{theirs['id']}/primary", headers=h), 404, "bank_account_not_found")
+    problem(
+        await client.post(f"{URL}/{theirs['id']}/primary", headers=h), 404, "bank_account_not_found"
+    )
     assert ok(await client.get(URL, headers=h))["items"] == []
     # a viewer reads but cannot add
     problem(await client.post(URL, json=body, headers=world.viewer.headers), 403, "forbidden")
@@ -250,10 +257,14 @@ async def test_staff_verify_with_proof_and_view_it(
     url = f"/api/v1/admin/bank-accounts/{a['id']}/verify"
     # the proof is checked like a KYC file
     r = await client.post(
-        url, files={"file": ("x.pdf", b"<html>nope</html>", "application/pdf")}, headers=w.ops.headers
+        url,
+        files={"file": ("x.pdf", b"<html>nope</html>", "application/pdf")},
+        headers=w.ops.headers,
     )
     problem(r, 415, "unsupported_file_type")
-    r = await client.post(url, files={"file": ("x.pdf", b"", "application/pdf")}, headers=w.ops.headers)
+    r = await client.post(
+        url, files={"file": ("x.pdf", b"", "application/pdf")}, headers=w.ops.headers
+    )
     problem(r, 422, "empty_file")
     problem(await client.post(url, headers=w.ops.headers), 422, "validation_error")
     problem(
@@ -268,10 +279,18 @@ async def test_staff_verify_with_proof_and_view_it(
     done = await verify(client, w, a["id"])
     assert done["status"] == "VERIFIED" and done["has_proof"] and done["verified_at"]
     assert done["verification_notes"] == "Statement matches"
-    problem(await client.post(url, files={"file": ("x.pdf", samples.pdf(), "application/pdf")}, headers=w.ops.headers), 409, "invalid_transition")
     problem(
         await client.post(
-            f"/api/v1/admin/bank-accounts/{a['id']}/reject", json={"reason": "x"}, headers=w.ops.headers
+            url, files={"file": ("x.pdf", samples.pdf(), "application/pdf")}, headers=w.ops.headers
+        ),
+        409,
+        "invalid_transition",
+    )
+    problem(
+        await client.post(
+            f"/api/v1/admin/bank-accounts/{a['id']}/reject",
+            json={"reason": "x"},
+            headers=w.ops.headers,
         ),
         409,
         "invalid_transition",
@@ -306,6 +325,4 @@ async def test_unverified_proof_is_not_found(client: httpx.AsyncClient, world: W
         404,
         "bank_account_not_found",
     )
-    await verified_account(
-        client, world, iban="NL91ABNA0417164300", swift="ABNANL2A", country="NL"
-    )
+    await verified_account(client, world, iban="NL91ABNA0417164300", swift="ABNANL2A", country="NL")

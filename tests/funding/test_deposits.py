@@ -110,9 +110,9 @@ async def test_announce_confirm_hold_clear_with_balances_at_each_step(
     r = ok(await client.get("/api/v1/balances", headers=w.owner.headers))
     eur = next(b for b in r["balances"] if b["asset"] == "EUR")
     assert eur["available"] == "1500.50" and eur["on_hold"] == "0.00"
-    final = ok(
-        await client.get("/api/v1/funding/deposits/my-deposits", headers=w.owner.headers)
-    )["items"][0]
+    final = ok(await client.get("/api/v1/funding/deposits/my-deposits", headers=w.owner.headers))[
+        "items"
+    ][0]
     assert final["status"] == "CLEARED"
     assert [h["status"] for h in final["history"]] == ["PENDING", "ON_HOLD", "CLEARED"]
 
@@ -123,7 +123,11 @@ async def test_announce_confirm_hold_clear_with_balances_at_each_step(
     assert len(await audit_rows(session, "deposit_confirmed", d["id"])) == 1
     assert len(await audit_rows(session, "aml_hold_released", hold["id"])) == 1
     private = await events(session, "notifications", "deposit.")
-    assert [e.event for e in private] == ["deposit.announced", "deposit.received", "deposit.cleared"]
+    assert [e.event for e in private] == [
+        "deposit.announced",
+        "deposit.received",
+        "deposit.cleared",
+    ]
     assert all(e.entity_id == w.entity_id for e in private)
     assert [e.event for e in await events(session, "backoffice", "deposit.")] == [
         "deposit.announced",
@@ -190,7 +194,9 @@ async def test_rejecting_a_hold_returns_the_funds(
     body = ok(r)
     assert body["status"] == "REJECTED" and body["rejection_reason"] == "Third-party payment"
     assert await balance(session, w.entity_id) == ZERO
-    returned = await session.scalar(select(DepositReturn).where(DepositReturn.hold_id == hold["id"]))
+    returned = await session.scalar(
+        select(DepositReturn).where(DepositReturn.hold_id == hold["id"])
+    )
     assert returned is not None
     assert returned.amount == 25_000 and returned.return_to_iban == "GB82WEST12345698765432"
     mine = ok(await client.get("/api/v1/funding/deposits/my-deposits", headers=w.owner.headers))
@@ -288,7 +294,11 @@ async def test_hold_filters(
     second = await announce(client, w, "20.00")
     await confirm(client, w, second["id"], "21.00")  # 24 h, flagged
     h = w.compliance.headers
-    items = ok(await client.get("/api/v1/admin/aml/holds", params={"entity_id": str(w.entity_id)}, headers=h))["items"]
+    items = ok(
+        await client.get(
+            "/api/v1/admin/aml/holds", params={"entity_id": str(w.entity_id)}, headers=h
+        )
+    )["items"]
     assert [x["deposit_id"] for x in items] == [second["id"], first["id"]]  # soonest first
     soon = ok(
         await client.get(
@@ -402,7 +412,9 @@ async def test_money_is_checked(
     assert body["errors"][0]["field"] == "amount"
 
 
-async def test_bad_deposit_inputs(client: httpx.AsyncClient, session: AsyncSession, world: World) -> None:
+async def test_bad_deposit_inputs(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
     w = world
     h = w.owner.headers
     url = "/api/v1/funding/deposits/announce"
@@ -419,9 +431,7 @@ async def test_bad_deposit_inputs(client: httpx.AsyncClient, session: AsyncSessi
         422,
         "validation_error",
     )
-    problem(
-        await client.post(url, json={"amount": "1" * 50}, headers=h), 422, "validation_error"
-    )
+    problem(await client.post(url, json={"amount": "1" * 50}, headers=h), 422, "validation_error")
     # someone else's bank account
     other = await make_world(session, client._transport.app.state.settings)  # type: ignore[attr-defined]
     theirs = await add_account(client, other)
@@ -433,7 +443,9 @@ async def test_bad_deposit_inputs(client: httpx.AsyncClient, session: AsyncSessi
         "bank_account_not_found",
     )
     # a viewer may look but not announce
-    problem(await client.post(url, json={"amount": "10.00"}, headers=w.viewer.headers), 403, "forbidden")
+    problem(
+        await client.post(url, json={"amount": "10.00"}, headers=w.viewer.headers), 403, "forbidden"
+    )
     ok(await client.get("/api/v1/funding/deposits/my-deposits", headers=w.viewer.headers))
     # staff receipt checks
     d = await announce(client, w, "10.00")
@@ -467,7 +479,9 @@ async def test_other_entities_deposits_are_not_found(
     other = await make_world(session, settings, legal_name="Other Co")
     d = await announce(client, other, "10.00")
     problem(
-        await client.post(f"/api/v1/funding/deposits/{d['id']}/cancel", headers=world.owner.headers),
+        await client.post(
+            f"/api/v1/funding/deposits/{d['id']}/cancel", headers=world.owner.headers
+        ),
         404,
         "deposit_not_found",
     )

@@ -38,7 +38,11 @@ async def journey(client: httpx.AsyncClient, w: World) -> dict[str, str]:
         ),
         201,
     )
-    ok(await client.post(f"/api/v1/admin/withdrawals/{wd['id']}/approve", headers=w.compliance.headers))
+    ok(
+        await client.post(
+            f"/api/v1/admin/withdrawals/{wd['id']}/approve", headers=w.compliance.headers
+        )
+    )
     ok(
         await client.post(
             f"/api/v1/admin/withdrawals/{wd['id']}/complete",
@@ -53,7 +57,9 @@ async def test_history_rows_from_the_ledger(client: httpx.AsyncClient, world: Wo
     w = world
     ids = await journey(client, w)
     rows = ok(await client.get(URL, headers=w.owner.headers))["items"]
-    assert [(r["kind"], r["type"], r["net_change"], r["from_bucket"], r["to_bucket"]) for r in rows] == [
+    assert [
+        (r["kind"], r["type"], r["net_change"], r["from_bucket"], r["to_bucket"]) for r in rows
+    ] == [
         ("withdrawal", "withdrawal", "-250.00", "reserved", "external"),
         ("withdrawal_reserve", "withdrawal", "0.00", "available", "reserved"),
         ("deposit_cleared", "hold", "0.00", "on_hold", "available"),
@@ -135,7 +141,9 @@ async def test_csv_export(client: httpx.AsyncClient, world: World) -> None:
     assert [row["type"] for row in rows] == ["withdrawal", "withdrawal", "hold", "deposit"]
     assert rows[0]["status"] == "COMPLETED" and rows[0]["net_change"] == "-250.00"
     assert rows[-1]["reference"] == ids["reference"]
-    only = await client.get(URL, params={"format": "csv", "type": "deposit"}, headers=w.owner.headers)
+    only = await client.get(
+        URL, params={"format": "csv", "type": "deposit"}, headers=w.owner.headers
+    )
     assert len(list(csv.DictReader(io.StringIO(only.text)))) == 1
 
 

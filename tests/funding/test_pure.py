@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from datetime import timedelta
@@ -251,14 +252,10 @@ def test_random_strings_never_crash_the_checks() -> None:
     chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -"
     for n in itertools.chain(range(0, 40), [64]):
         text = "".join(rng.choice(chars) for _ in range(n))
-        try:
+        with contextlib.suppress(banking.BankDetailsError):
             banking.check_iban(text)
-        except banking.BankDetailsError:
-            pass
-        try:
+        with contextlib.suppress(banking.BankDetailsError):
             banking.check_bic(text, "DE")
-        except banking.BankDetailsError:
-            pass
 
 
 def test_masking() -> None:

@@ -51,7 +51,11 @@ async def test_request_approve_complete(
     wd = ok(await request(client, w, account, "400.00", reason="Monthly sweep"), 201)
     assert wd["status"] == "PENDING" and wd["amount"] == "400.00"
     assert wd["iban"] == "DE89 •••• 3000"
-    assert await balance(session, w.entity_id) == {**ZERO, "available": "600.00", "reserved": "400.00"}
+    assert await balance(session, w.entity_id) == {
+        **ZERO,
+        "available": "600.00",
+        "reserved": "400.00",
+    }
 
     approved = ok(
         await client.post(
@@ -63,7 +67,11 @@ async def test_request_approve_complete(
     assert [h["status"] for h in approved["history"]] == ["PENDING", "APPROVED", "PROCESSING"]
     assert len(await audit_rows(session, "withdrawal_approved", wd["id"])) == 1
     assert len(await audit_rows(session, "withdrawal_processing", wd["id"])) == 1
-    assert await balance(session, w.entity_id) == {**ZERO, "available": "600.00", "reserved": "400.00"}
+    assert await balance(session, w.entity_id) == {
+        **ZERO,
+        "available": "600.00",
+        "reserved": "400.00",
+    }
 
     done = ok(
         await client.post(
@@ -91,7 +99,9 @@ async def test_request_approve_complete(
         )
         problem(r, 409, "invalid_transition")
     problem(
-        await client.post(f"/api/v1/funding/withdrawals/{wd['id']}/cancel", headers=w.owner.headers),
+        await client.post(
+            f"/api/v1/funding/withdrawals/{wd['id']}/cancel", headers=w.owner.headers
+        ),
         409,
         "invalid_transition",
     )
@@ -134,17 +144,31 @@ async def test_complete_before_approval_and_bad_completion(
     )
     ok(await client.post(f"{url}/approve", headers=w.compliance.headers))
     future = completion(executed_at=isoformat_z(utcnow() + timedelta(hours=2)))
-    problem(await client.post(f"{url}/complete", json=future, headers=w.ops.headers), 422, "invalid_date")
+    problem(
+        await client.post(f"{url}/complete", json=future, headers=w.ops.headers),
+        422,
+        "invalid_date",
+    )
     past = completion(executed_at=isoformat_z(utcnow() - timedelta(days=2)))
-    problem(await client.post(f"{url}/complete", json=past, headers=w.ops.headers), 422, "invalid_date")
+    problem(
+        await client.post(f"{url}/complete", json=past, headers=w.ops.headers), 422, "invalid_date"
+    )
     problem(
         await client.post(f"{url}/complete", json={"wire_reference": ""}, headers=w.ops.headers),
         422,
         "validation_error",
     )
     # operations cannot approve; compliance cannot complete
-    problem(await client.post(f"{url}/reject", json={"reason": "x"}, headers=w.ops.headers), 403, "forbidden")
-    problem(await client.post(f"{url}/complete", json=completion(), headers=w.compliance.headers), 403, "forbidden")
+    problem(
+        await client.post(f"{url}/reject", json={"reason": "x"}, headers=w.ops.headers),
+        403,
+        "forbidden",
+    )
+    problem(
+        await client.post(f"{url}/complete", json=completion(), headers=w.compliance.headers),
+        403,
+        "forbidden",
+    )
 
 
 async def test_request_over_the_balance_is_refused(
@@ -157,7 +181,9 @@ async def test_request_over_the_balance_is_refused(
     assert await balance(session, w.entity_id) == {**ZERO, "available": "100.00"}
     ok(await request(client, w, account, "100.00"), 201)
     problem(await request(client, w, account, "0.01"), 422, "insufficient_funds")
-    mine = ok(await client.get("/api/v1/funding/withdrawals/my-withdrawals", headers=w.owner.headers))
+    mine = ok(
+        await client.get("/api/v1/funding/withdrawals/my-withdrawals", headers=w.owner.headers)
+    )
     assert len(mine["items"]) == 1
 
 
@@ -194,9 +220,16 @@ async def test_cancel_and_reject_release_the_funds(
             headers=w.compliance.headers,
         )
     )
-    assert rejected["status"] == "REJECTED" and rejected["rejection_reason"] == "Beneficiary bank refused"
+    assert (
+        rejected["status"] == "REJECTED"
+        and rejected["rejection_reason"] == "Beneficiary bank refused"
+    )
     # a PROCESSING one can still be rejected (the wire failed), not cancelled by the client
-    ok(await client.post(f"/api/v1/admin/withdrawals/{c['id']}/approve", headers=w.compliance.headers))
+    ok(
+        await client.post(
+            f"/api/v1/admin/withdrawals/{c['id']}/approve", headers=w.compliance.headers
+        )
+    )
     problem(
         await client.post(f"/api/v1/funding/withdrawals/{c['id']}/cancel", headers=w.owner.headers),
         409,
@@ -254,7 +287,7 @@ async def test_only_verified_own_accounts_and_kyc(
         ("0.00", "amount_zero"),
         ("-1", "amount_negative"),
         ("10000000.01", "amount_too_large"),
-        ("١٠", "invalid_amount"),
+        ("\u0661\u0660", "invalid_amount"),  # Arabic-Indic digits,
     ],
 )
 async def test_withdrawal_money_is_checked(
@@ -290,7 +323,11 @@ async def test_staff_list_filters(client: httpx.AsyncClient, world: World) -> No
     account = await verified_account(client, w)
     small = ok(await request(client, w, account, "50.00"), 201)
     big = ok(await request(client, w, account, "500.00"), 201)
-    ok(await client.post(f"/api/v1/admin/withdrawals/{big['id']}/approve", headers=w.compliance.headers))
+    ok(
+        await client.post(
+            f"/api/v1/admin/withdrawals/{big['id']}/approve", headers=w.compliance.headers
+        )
+    )
     h = w.ops.headers
     base = {"entity_id": str(w.entity_id)}
 

@@ -324,8 +324,9 @@ class OrderBook:
         self._asks = _Side(_SELL)
         self._index: dict[Hashable, _Order] = {}
         self._version = 0
-        #: The caller's sequence number of the last command applied (ARCHITECTURE §6):
-        #: set through ``apply``/``cancel``/``load``, never changed by the book itself.
+        #: The caller's sequence number of the last command applied (ARCHITECTURE §6).
+        #: The caller sets it after each apply/cancel (``load`` takes it); the book
+        #: itself never changes it.
         self.sequence = 0
 
     # ------------------------------------------------------------------ commands
@@ -344,14 +345,41 @@ class OrderBook:
         protection_price: int | None = None,
         max_quote: int | None = None,
     ) -> Plan:
-        """What ``order_id`` would do now; the book is not changed.
+        """:meth:`plan_limit` or :meth:`plan_market`, by ``kind``; the book is not changed.
 
-        LIMIT needs ``price``; MARKET takes ``protection_price`` (None: unbounded)
-        and, for a BUY, ``max_quote``. Invalid arguments raise ``ValueError``: the
-        service validates user input first, so these are programming errors.
+        LIMIT takes ``price`` (and ``post_only``), MARKET ``protection_price`` and
+        ``max_quote``; mixing them up raises ``ValueError``.
+        """
+        if kind is _LIMIT or (kind is not _MARKET and OrderKind(kind) is _LIMIT):
+            if protection_price is not None or max_quote is not None:
+                raise ValueError("protection_price and max_quote are for MARKET orders")
+            return self.plan_limit(order_id, owner, side, quantity, price, tif, post_only)  # type: ignore[arg-type]
+        if price is not None or post_only:
+            raise ValueError("a MARKET order has no price and is never post-only")
+        if tif is _GTC or tif == _GTC:
+            tif = _IOC  # a MARKET order never rests: GTC means IOC
+        return self.plan_market(order_id, owner, side, quantity, protection_price, max_quote, tif)
+
+    def plan_limit(
+        self,
+        order_id: Hashable,
+        owner: Hashable,
+        side: Side,
+        quantity: int,
+        price: int,
+        tif: TimeInForce = _GTC,
+        post_only: bool = False,
+    ) -> Plan:
+        """What LIMIT order ``order_id`` would do now; the book is not changed.
+
+        Invalid arguments raise ``ValueError``: the service validates user input
+        first, so they are programming errors. (Passing every argument, without
+        keywords, is the fastest call.)
         """
         if type(quantity) is not int or quantity <= 0:
             raise ValueError("quantity must be a positive int")
+        if type(price) is not int or price <= 0:
+            raise ValueError("a LIMIT order needs a positive int price")
         if order_id in self._index:
             raise ValueError(f"order {order_id!r} is already resting")
         if side is _BUY:
@@ -361,75 +389,114 @@ class OrderBook:
         else:
             side = Side(side)
             own, opposite = (self._bids, self._asks) if side is _BUY else (self._asks, self._bids)
-        if tif is not _GTC and tif is not _IOC and tif is not _FOK:
-            tif = TimeInForce(tif)
-        if kind is _LIMIT:
-            if type(price) is not int or price <= 0:
-                raise ValueError("a LIMIT order needs a positive int price")
-            if protection_price is not None or max_quote is not None:
-                raise ValueError("protection_price and max_quote are for MARKET orders")
-            limit: int | None = price
-            own_key = own.sign * price  # where the order would rest
-            bound = -own_key  # the opposite side's keys from here up cross
-            rests = tif is _GTC
-            if post_only and not rests:
+        if tif is not _GTC:
+            if tif is not _IOC and tif is not _FOK:
+                tif = TimeInForce(tif)
+            if post_only and tif is not _GTC:
                 raise ValueError("a post-only order is GTC")
-        elif kind is _MARKET or OrderKind(kind) is _MARKET:
-            kind = _MARKET
-            if price is not None or post_only:
-                raise ValueError("a MARKET order has no price and is never post-only")
-            if protection_price is not None and (
-                type(protection_price) is not int or protection_price <= 0
-            ):
-                raise ValueError("protection_price must be a positive int")
-            if max_quote is not None and (
-                type(max_quote) is not int or max_quote < 0 or side is not _BUY
-            ):
-                raise ValueError("max_quote is a non-negative int, for a MARKET BUY")
-            limit = protection_price
-            own_key = 0
-            bound = _UNBOUNDED if limit is None else opposite.sign * limit
-            rests = False  # GTC and IOC both mean IOC: a MARKET order never rests
-        else:  # pragma: no cover - OrderKind() raised already
-            raise ValueError(f"unknown order kind {kind!r}")
-
-        outcome: Outcome
-        reason: Reason | None
+        own_key = own.sign * price  # where the order would rest
         keys = opposite.keys
-        if not keys or keys[-1] < bound:  # nothing to match against
-            if rests:
+        # The opposite side's keys from -own_key up cross the price.
+        if not keys or keys[-1] < -own_key:  # nothing to match against
+            if tif is _GTC:
                 return _new(
                     Plan,
-                    (order_id, owner, side, limit, quantity, _RESTED, None, quantity, _NO_FILLS,
+                    (order_id, owner, side, price, quantity, _RESTED, None, quantity, _NO_FILLS,
                      0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS,
                      [quantity, order_id, owner, own.levels.get(own_key)])),
                 )  # fmt: skip
-            if tif is _FOK:
-                outcome, reason = _CANCELLED, _FOK_UNFILLABLE
-            elif kind is _LIMIT:
-                outcome, reason = _CANCELLED, _IOC_REMAINDER
-            else:
-                outcome, reason = _CANCELLED, (_PROTECTION if keys else _NO_LIQUIDITY)
+            reason = _IOC_REMAINDER if tif is _IOC else _FOK_UNFILLABLE
             return _new(
                 Plan,
-                (order_id, owner, side, limit, quantity, outcome, reason, quantity,
-                 _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
+                (order_id, owner, side, price, quantity, _CANCELLED, reason, quantity, _NO_FILLS,
+                 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
             )  # fmt: skip
         if post_only:
             return _new(
                 Plan,
-                (order_id, owner, side, limit, quantity, _REJECTED, _POST_ONLY, quantity,
+                (order_id, owner, side, price, quantity, _REJECTED, _POST_ONLY, quantity,
                  _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
             )  # fmt: skip
+        return self._walk(
+            order_id, owner, side, quantity, price, -own_key, None, tif, own, own_key, opposite
+        )
 
-        # Walk the opposite side from its best level, in priority order, reading only.
+    def plan_market(
+        self,
+        order_id: Hashable,
+        owner: Hashable,
+        side: Side,
+        quantity: int,
+        protection_price: int | None = None,
+        max_quote: int | None = None,
+        tif: TimeInForce = _IOC,
+    ) -> Plan:
+        """What MARKET order ``order_id`` would do now; the book is not changed.
+
+        It never rests: ``tif`` is IOC or FOK. ``protection_price`` (None: none) bounds
+        the prices it may trade at; ``max_quote`` (MARKET BUY only) the sum of
+        price x quantity of its fills.
+        """
+        if type(quantity) is not int or quantity <= 0:
+            raise ValueError("quantity must be a positive int")
+        if protection_price is not None and (
+            type(protection_price) is not int or protection_price <= 0
+        ):
+            raise ValueError("protection_price must be a positive int")
+        if order_id in self._index:
+            raise ValueError(f"order {order_id!r} is already resting")
+        if side is _BUY:
+            opposite = self._asks
+        elif side is _SELL:
+            opposite = self._bids
+        else:
+            side = Side(side)
+            opposite = self._asks if side is _BUY else self._bids
+        if max_quote is not None and (
+            type(max_quote) is not int or max_quote < 0 or side is not _BUY
+        ):
+            raise ValueError("max_quote is a non-negative int, for a MARKET BUY")
+        if tif is not _IOC and tif is not _FOK and TimeInForce(tif) is not _FOK:
+            raise ValueError("a MARKET order is IOC or FOK")
+        keys = opposite.keys
+        bound = _UNBOUNDED if protection_price is None else opposite.sign * protection_price
+        if not keys or keys[-1] < bound:  # nothing to match against
+            reason = _FOK_UNFILLABLE if tif is _FOK else _PROTECTION if keys else _NO_LIQUIDITY
+            return _new(
+                Plan,
+                (order_id, owner, side, protection_price, quantity, _CANCELLED, reason, quantity,
+                 _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
+            )  # fmt: skip
+        return self._walk(
+            order_id, owner, side, quantity, protection_price, bound, max_quote, tif, None, 0,
+            opposite,
+        )  # fmt: skip
+
+    def _walk(
+        self,
+        order_id: Hashable,
+        owner: Hashable,
+        side: Side,
+        quantity: int,
+        limit: int | None,
+        bound: int,
+        budget: int | None,
+        tif: TimeInForce,
+        own: _Side | None,
+        own_key: int,
+        opposite: _Side,
+    ) -> Plan:
+        """Walk the opposite side from its best level in priority order, reading only.
+
+        ``own`` is None for a MARKET order; ``bound`` the lowest crossing key.
+        """
+        keys = opposite.keys
         levels = opposite.levels
         fills: list[Fill] = []
         makers: list[_Order] = []
         stp: list[_Order] | None = None
         remaining = quantity
         notional = 0
-        budget = max_quote
         stop: Reason | None = None
         i = len(keys) - 1
         while i >= 0:
@@ -474,6 +541,8 @@ class OrderBook:
             i -= 1
 
         record: _Order | None = None
+        outcome: Outcome
+        reason: Reason | None
         if not remaining:
             outcome, reason = _FILLED, None
         elif tif is _FOK:  # all or nothing: nothing
@@ -482,13 +551,13 @@ class OrderBook:
                 (order_id, owner, side, limit, quantity, _CANCELLED, _FOK_UNFILLABLE, quantity,
                  _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
             )  # fmt: skip
-        elif rests:
+        elif own is None:  # MARKET
+            outcome, reason = _CANCELLED, (_NO_LIQUIDITY if stop is None else stop)
+        elif tif is _GTC:
             outcome, reason = _RESTED, None
             record = [remaining, order_id, owner, own.levels.get(own_key)]
-        elif kind is _LIMIT:
-            outcome, reason = _CANCELLED, _IOC_REMAINDER
         else:
-            outcome, reason = _CANCELLED, (_NO_LIQUIDITY if stop is None else stop)
+            outcome, reason = _CANCELLED, _IOC_REMAINDER
         if stp is None:
             cancels: Sequence[RestingCancel] = _NO_CANCELS
             stp_orders: Sequence[_Order] = _NO_ORDERS
@@ -505,14 +574,15 @@ class OrderBook:
              (self, self._version, makers, stp_orders, record)),
         )  # fmt: skip
 
-    def apply(self, plan: Plan, *, sequence: int | None = None) -> None:
-        """Carry out ``plan`` on the book (after the caller has committed it)."""
+    def apply(self, plan: Plan) -> None:
+        """Carry out ``plan`` on the book (after the caller has committed it).
+
+        The book's ``sequence`` is the caller's: set it after applying.
+        """
         book, version, makers, stp, record = plan.handle
         if book is not self or version != self._version:
             raise StalePlanError("the book changed since this plan was computed")
         self._version = version + 1
-        if sequence is not None:
-            self.sequence = sequence
         index = self._index
         if makers:
             for resting in stp:
@@ -543,7 +613,7 @@ class OrderBook:
                 del levels[keys.pop()]
         elif stp:
             for resting in stp:
-                self._remove(resting)
+                self.cancel(resting[1])
         if record is not None:
             level = record[3]
             if level is None:
@@ -570,7 +640,6 @@ class OrderBook:
         post_only: bool = False,
         protection_price: int | None = None,
         max_quote: int | None = None,
-        sequence: int | None = None,
     ) -> Plan:
         """:meth:`plan`, then :meth:`apply`."""
         plan = self.plan(
@@ -585,38 +654,15 @@ class OrderBook:
             protection_price=protection_price,
             max_quote=max_quote,
         )
-        self.apply(plan, sequence=sequence)
+        self.apply(plan)
         return plan
 
-    def cancel(self, order_id: Hashable, *, sequence: int | None = None) -> int:
+    def cancel(self, order_id: Hashable) -> int:
         """Remove a resting order: the open quantity removed, 0 if it is not on the book."""
-        index = self._index
-        resting = index.pop(order_id, None)
+        resting = self._index.pop(order_id, None)
         if resting is None:
             return 0
         self._version += 1
-        if sequence is not None:
-            self.sequence = sequence
-        # _remove, inlined: this is a hot path.
-        level: _Level = resting[3]
-        removed: int = resting[0]
-        resting[0] = 0
-        count = level.count = level.count - 1
-        if not count:
-            level.book_side.drop(level)
-            return removed
-        level.quantity -= removed
-        queue = level.queue
-        if queue[0] is resting:
-            queue.popleft()
-            while not queue[0][0]:
-                queue.popleft()
-        elif len(queue) > 2 * count + _DEAD_SLACK:
-            level.queue = deque(o for o in queue if o[0])
-        return removed
-
-    def _remove(self, resting: _Order) -> int:
-        del self._index[resting[1]]
         level: _Level = resting[3]
         removed: int = resting[0]
         resting[0] = 0

@@ -70,6 +70,11 @@ class Permission(StrEnum):
     BANK_ACCOUNTS_VERIFY = "bank_accounts:verify"  # staff: verify or reject bank accounts
     WITHDRAWALS_APPROVE = "withdrawals:approve"  # staff: approve or reject withdrawals
     WITHDRAWALS_EXECUTE = "withdrawals:execute"  # staff: complete (not the approver)
+    ORDERS_READ = "orders:read"  # clients: their entity's orders and trades
+    ORDERS_WRITE = "orders:write"  # clients: place and cancel their entity's orders
+    MARKET_READ = "market:read"  # staff: instruments, books, every order and trade
+    MARKET_MANAGE = "market:manage"  # staff: halt/resume, instrument rules, cancel orders
+    TRADES_CONFIRM = "trades:confirm"  # staff: confirm block trades
 
 
 # Permissions that act *as a client* (on one's own entity). Staff roles never get them
@@ -77,6 +82,7 @@ class Permission(StrEnum):
 CLIENT_PERMISSIONS: frozenset[Permission] = frozenset(
     {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.ENTITY_MANAGE}
     | {Permission.FUNDING_READ, Permission.FUNDING_MANAGE}
+    | {Permission.ORDERS_READ, Permission.ORDERS_WRITE}
 )
 # Staff permissions that only super admins hold.
 SUPER_ADMIN_ONLY: frozenset[Permission] = frozenset()
@@ -102,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AML_REVIEW,
             Permission.BANK_ACCOUNTS_VERIFY,
             Permission.WITHDRAWALS_APPROVE,
+            Permission.MARKET_READ,
         }
     ),
     StaffRole.OPERATIONS: frozenset(
@@ -117,6 +124,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.DEPOSITS_MANAGE,
             Permission.BANK_ACCOUNTS_VERIFY,
             Permission.WITHDRAWALS_EXECUTE,
+            Permission.MARKET_READ,
+            Permission.MARKET_MANAGE,
+            Permission.TRADES_CONFIRM,
         }
     ),
     EntityRole.OWNER: frozenset(
@@ -127,13 +137,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.KYC_FILES,
             Permission.FUNDING_READ,
             Permission.FUNDING_MANAGE,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_WRITE,
         }
     ),
     EntityRole.TRADER: frozenset(
         {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.FUNDING_READ}
+        | {Permission.ORDERS_READ, Permission.ORDERS_WRITE}
     ),
     EntityRole.VIEWER: frozenset(
         {Permission.BALANCES_READ, Permission.ENTITY_READ, Permission.FUNDING_READ}
+        | {Permission.ORDERS_READ}
     ),
 }
 
@@ -295,4 +309,31 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/approve"): Permission.WITHDRAWALS_APPROVE,
     ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/reject"): Permission.WITHDRAWALS_APPROVE,
     ("POST", "/api/v1/admin/withdrawals/{withdrawal_id}/complete"): Permission.WITHDRAWALS_EXECUTE,
+    # exchange: clients' orders and trades (their own entity's only)
+    ("POST", "/api/v1/orders/place"): Permission.ORDERS_WRITE,
+    ("GET", "/api/v1/orders/my-orders"): Permission.ORDERS_READ,
+    ("POST", "/api/v1/orders/cancel-all"): Permission.ORDERS_WRITE,
+    ("GET", "/api/v1/orders/{order_id}"): Permission.ORDERS_READ,
+    ("POST", "/api/v1/orders/{order_id}/cancel"): Permission.ORDERS_WRITE,
+    ("GET", "/api/v1/trades/my-trades"): Permission.ORDERS_READ,
+    ("POST", "/api/v1/trades/{trade_id}/confirm"): Permission.TRADES_CONFIRM,
+    # exchange: staff
+    ("GET", "/api/v1/admin/instruments"): Permission.MARKET_READ,
+    ("GET", "/api/v1/admin/instruments/{symbol}"): Permission.MARKET_READ,
+    ("PATCH", "/api/v1/admin/instruments/{symbol}"): Permission.MARKET_MANAGE,
+    ("GET", "/api/v1/admin/market/overview"): Permission.MARKET_READ,
+    ("GET", "/api/v1/admin/trades"): Permission.MARKET_READ,
+    ("GET", "/api/v1/admin/orders"): Permission.MARKET_READ,
+    ("POST", "/api/v1/admin/orders/{order_id}/cancel"): Permission.MARKET_MANAGE,
+    # market data and marketplace: public, like any exchange's
+    ("GET", "/api/v1/market/instruments"): PUBLIC,
+    ("GET", "/api/v1/market/tickers"): PUBLIC,
+    ("GET", "/api/v1/market/{instrument}/book"): PUBLIC,
+    ("GET", "/api/v1/market/{instrument}/trades"): PUBLIC,
+    ("GET", "/api/v1/market/{instrument}/candles"): PUBLIC,
+    ("GET", "/api/v1/market/{instrument}/ticker"): PUBLIC,
+    ("GET", "/api/v1/marketplace/certificates"): PUBLIC,
+    ("GET", "/api/v1/marketplace/certificates/{certificate_id}"): PUBLIC,
+    ("GET", "/api/v1/marketplace/price-history"): PUBLIC,
+    ("GET", "/api/v1/marketplace/statistics"): PUBLIC,
 }

@@ -4,6 +4,85 @@
  */
 
 export interface paths {
+    "/api/v1/admin/aml/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Holds
+         * @description Soonest expiry first; each item names its ``deposit_id``.
+         */
+        get: operations["admin_holds_api_v1_admin_aml_holds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/aml/holds/{hold_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extend Hold */
+        post: operations["extend_hold_api_v1_admin_aml_holds__hold_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/aml/holds/{hold_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Hold
+         * @description -> REJECTED: the funds go back to the payer (``on_hold -> bank``, a return record).
+         */
+        post: operations["reject_hold_api_v1_admin_aml_holds__hold_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/aml/holds/{hold_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Hold
+         * @description -> CLEARED (``on_hold -> available``). A flagged hold at or above the two-person
+         *     amount records this first release and needs a second, different person
+         *     (``same_approver`` 409 for the same one).
+         */
+        post: operations["release_hold_api_v1_admin_aml_holds__hold_id__release_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit-logs": {
         parameters: {
             query?: never;
@@ -55,6 +134,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/bank-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Bank Accounts
+         * @description Oldest first: ``?status=PENDING_VERIFICATION`` is the verification queue.
+         */
+        get: operations["admin_bank_accounts_api_v1_admin_bank_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/bank-accounts/{account_id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Bank Account Proof
+         * @description The proof document of a verified account (shown inline in the backoffice viewer).
+         */
+        get: operations["bank_account_proof_api_v1_admin_bank_accounts__account_id__proof_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/bank-accounts/{account_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Bank Account */
+        post: operations["reject_bank_account_api_v1_admin_bank_accounts__account_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/bank-accounts/{account_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Bank Account
+         * @description PENDING_VERIFICATION -> VERIFIED, with the proof document (stored like KYC files).
+         */
+        post: operations["verify_bank_account_api_v1_admin_bank_accounts__account_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/contact-requests": {
         parameters: {
             query?: never;
@@ -100,6 +256,86 @@ export interface paths {
         put?: never;
         /** Invite the prospect as the owner of a new entity (status CONVERTED) */
         post: operations["invite_contact_api_v1_admin_contact_requests__request_id__invite_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Deposits
+         * @description Newest first; ``?status=PENDING`` is the queue of wires to look for.
+         */
+        get: operations["admin_deposits_api_v1_admin_deposits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deposits/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Deposit
+         * @description Book a wire that arrived without an announcement for ``entity_id`` (-> ON_HOLD).
+         */
+        post: operations["record_deposit_api_v1_admin_deposits_record_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deposits/{deposit_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Deposit
+         * @description PENDING -> ON_HOLD: ``bank -> on_hold`` and an AML hold from the risk rules.
+         */
+        post: operations["confirm_deposit_api_v1_admin_deposits__deposit_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deposits/{deposit_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Deposit
+         * @description A PENDING deposit that will not be booked (nothing was received).
+         */
+        post: operations["reject_deposit_api_v1_admin_deposits__deposit_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -458,6 +694,87 @@ export interface paths {
         patch: operations["update_user_api_v1_admin_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Withdrawals
+         * @description Newest first.
+         */
+        get: operations["admin_withdrawals_api_v1_admin_withdrawals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/withdrawals/{withdrawal_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Withdrawal
+         * @description PENDING -> APPROVED -> PROCESSING (both recorded).
+         */
+        post: operations["approve_withdrawal_api_v1_admin_withdrawals__withdrawal_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/withdrawals/{withdrawal_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete Withdrawal
+         * @description PROCESSING -> COMPLETED (``reserved -> bank``) by staff other than the approver
+         *     (``same_approver`` 409).
+         */
+        post: operations["complete_withdrawal_api_v1_admin_withdrawals__withdrawal_id__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/withdrawals/{withdrawal_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Withdrawal
+         * @description -> REJECTED; the reserved funds become available again.
+         */
+        post: operations["reject_withdrawal_api_v1_admin_withdrawals__withdrawal_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/invitations/{token}": {
         parameters: {
             query?: never;
@@ -677,6 +994,228 @@ export interface paths {
         put?: never;
         /** Ask for access (public; rate-limited per IP) */
         post: operations["create_contact_request_api_v1_contact_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/bank-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Bank Accounts
+         * @description The entity's bank accounts, the primary one first (a short list: one page).
+         */
+        get: operations["my_bank_accounts_api_v1_funding_bank_accounts_get"];
+        put?: never;
+        /**
+         * Add Bank Account
+         * @description Register an account (PENDING_VERIFICATION). Refusals: ``invalid_iban*``,
+         *     ``invalid_bic``, ``bic_country_mismatch``, ``country_mismatch`` (422),
+         *     ``duplicate_bank_account`` (409).
+         */
+        post: operations["add_bank_account_api_v1_funding_bank_accounts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/bank-accounts/validate-iban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Iban
+         * @description Check an IBAN (and optionally a BIC against it) while it is typed; nothing is stored.
+         */
+        post: operations["validate_iban_api_v1_funding_bank_accounts_validate_iban_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/bank-accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Bank Account
+         * @description Only an unverified account (``bank_account_not_editable`` otherwise).
+         */
+        put: operations["update_bank_account_api_v1_funding_bank_accounts__account_id__put"];
+        post?: never;
+        /**
+         * Delete Bank Account
+         * @description Refused (``bank_account_in_use``) while a withdrawal in progress goes to it.
+         */
+        delete: operations["delete_bank_account_api_v1_funding_bank_accounts__account_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/bank-accounts/{account_id}/primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set Primary Bank Account */
+        post: operations["set_primary_bank_account_api_v1_funding_bank_accounts__account_id__primary_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/deposits/announce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Announce Deposit
+         * @description A PENDING deposit with its ``reference_code`` and the platform's wire instructions.
+         */
+        post: operations["announce_deposit_api_v1_funding_deposits_announce_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/deposits/my-deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Deposits
+         * @description Newest first; PENDING ones carry their wire instructions.
+         */
+        get: operations["my_deposits_api_v1_funding_deposits_my_deposits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/deposits/{deposit_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Deposit */
+        post: operations["cancel_deposit_api_v1_funding_deposits__deposit_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Transactions
+         * @description The entity's history from the ledger, newest first; ``?format=csv`` streams every
+         *     matching row as CSV (paging parameters are then ignored).
+         */
+        get: operations["my_transactions_api_v1_funding_transactions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/withdrawals/my-withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Withdrawals */
+        get: operations["my_withdrawals_api_v1_funding_withdrawals_my_withdrawals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/withdrawals/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Withdrawal
+         * @description Reserve ``amount`` of the available balance for a wire to a VERIFIED account.
+         */
+        post: operations["request_withdrawal_api_v1_funding_withdrawals_request_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funding/withdrawals/{withdrawal_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Withdrawal
+         * @description Only while PENDING; the funds become available again.
+         */
+        post: operations["cancel_withdrawal_api_v1_funding_withdrawals__withdrawal_id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -998,6 +1537,136 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** AdminDepositOut */
+        AdminDepositOut: {
+            /** Admin Notes */
+            admin_notes: string | null;
+            /**
+             * Amount
+             * @description the amount announced (none: unannounced)
+             */
+            amount: string | null;
+            /** Announced By */
+            announced_by: string | null;
+            /** Bank Account Id */
+            bank_account_id: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string | null;
+            /** History */
+            history: components["schemas"]["HistoryItemOut"][];
+            hold: components["schemas"]["HoldSummaryOut"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Payer Iban */
+            payer_iban: string | null;
+            /** Payer Name */
+            payer_name: string | null;
+            /** Received Amount */
+            received_amount: string | null;
+            /** Received At */
+            received_at: string | null;
+            /** Received Currency */
+            received_currency: string | null;
+            /** Reference Code */
+            reference_code: string;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "ON_HOLD" | "CLEARED" | "REJECTED" | "RETURNED" | "CANCELLED";
+            /** Updated At */
+            updated_at: string;
+            /** Wire Reference */
+            wire_reference: string | null;
+        };
+        /** AdminWithdrawalOut */
+        AdminWithdrawalOut: {
+            /** Account Name */
+            account_name: string;
+            /** Amount */
+            amount: string;
+            /** Approved At */
+            approved_at: string | null;
+            /** Approved By */
+            approved_by: string | null;
+            /**
+             * Bank Account Id
+             * Format: uuid
+             */
+            bank_account_id: string;
+            /** Completed At */
+            completed_at: string | null;
+            /** Completed By */
+            completed_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string | null;
+            /** Executed At */
+            executed_at: string | null;
+            /** History */
+            history: components["schemas"]["HistoryItemOut"][];
+            /** Iban */
+            iban: string;
+            /** Iban Formatted */
+            iban_formatted: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Reason */
+            reason: string | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * Requested By
+             * Format: uuid
+             */
+            requested_by: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED";
+            /** Swift */
+            swift: string;
+            /** Updated At */
+            updated_at: string;
+            /** Wire Reference */
+            wire_reference: string | null;
+        };
         /** AssetBalanceOut */
         AssetBalanceOut: {
             /** Asset */
@@ -1067,6 +1736,78 @@ export interface components {
              */
             entity_id: string;
         };
+        /** BankAccountIn */
+        BankAccountIn: {
+            /**
+             * Account Name
+             * @description the account holder, as the bank knows it
+             */
+            account_name: string;
+            /** Bank Name */
+            bank_name: string;
+            /**
+             * Country
+             * @description the bank's country (ISO 3166 alpha-2); must be the IBAN's
+             */
+            country: string;
+            /** Iban */
+            iban: string;
+            /**
+             * Swift
+             * @description the bank's BIC (SWIFT code), 8 or 11 characters
+             */
+            swift: string;
+        };
+        /** BankAccountOut */
+        BankAccountOut: {
+            /** Account Name */
+            account_name: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Country */
+            country: string;
+            /** Created At */
+            created_at: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name?: string | null;
+            /** Has Proof */
+            has_proof: boolean;
+            /** Iban */
+            iban: string;
+            /** Iban Formatted */
+            iban_formatted: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Primary */
+            is_primary: boolean;
+            /** Name Mismatch */
+            name_mismatch: boolean;
+            /** Proof Filename */
+            proof_filename?: string | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING_VERIFICATION" | "VERIFIED" | "REJECTED";
+            /** Swift */
+            swift: string;
+            /** Updated At */
+            updated_at: string;
+            /** Verification Notes */
+            verification_notes?: string | null;
+            /** Verified At */
+            verified_at: string | null;
+        };
         /** Body_upload_document_api_v1_kyc_documents_upload_post */
         Body_upload_document_api_v1_kyc_documents_upload_post: {
             /** Client Notes */
@@ -1077,6 +1818,16 @@ export interface components {
              * @description PDF, JPEG or PNG; decided by its content
              */
             file: string;
+        };
+        /** Body_verify_bank_account_api_v1_admin_bank_accounts__account_id__verify_post */
+        Body_verify_bank_account_api_v1_admin_bank_accounts__account_id__verify_post: {
+            /**
+             * File
+             * @description proof of the account: PDF, JPEG or PNG
+             */
+            file: string;
+            /** Notes */
+            notes?: string | null;
         };
         /**
          * Bucket
@@ -1200,6 +1951,141 @@ export interface components {
          * @enum {string}
          */
         ContactStatus: "NEW" | "CONTACTED" | "CONVERTED" | "CLOSED";
+        /** DepositAnnounceIn */
+        DepositAnnounceIn: {
+            /**
+             * Amount
+             * @description decimal string with at most 2 decimals, e.g. "1500.00"
+             * @example 1500.00
+             */
+            amount: string;
+            /**
+             * Bank Account Id
+             * @description the registered account the wire comes from, if known
+             */
+            bank_account_id?: string | null;
+            /**
+             * Currency
+             * @default EUR
+             */
+            currency: string;
+            /**
+             * Wire Reference
+             * @description your own reference for the wire, if any
+             */
+            wire_reference?: string | null;
+        };
+        /** DepositConfirmIn */
+        DepositConfirmIn: {
+            /**
+             * Actual Amount
+             * @description decimal string with at most 2 decimals, e.g. "1500.00"
+             * @example 1500.00
+             */
+            actual_amount: string;
+            /**
+             * Actual Currency
+             * @default EUR
+             */
+            actual_currency: string;
+            /** Admin Notes */
+            admin_notes?: string | null;
+            /** Payer Iban */
+            payer_iban?: string | null;
+            /** Payer Name */
+            payer_name?: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             * @description when the wire reached the platform's account
+             */
+            received_at: string;
+        };
+        /**
+         * DepositOut
+         * @description A client's deposit as the client sees it.
+         */
+        DepositOut: {
+            /**
+             * Amount
+             * @description the amount announced
+             */
+            amount: string | null;
+            /** Bank Account Id */
+            bank_account_id: string | null;
+            /** Created At */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Expected Release At
+             * @description when the hold is expected to clear (on hold, no review needed)
+             */
+            expected_release_at: string | null;
+            /** History */
+            history: components["schemas"]["HistoryItemOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Received Amount */
+            received_amount: string | null;
+            /** Received At */
+            received_at: string | null;
+            /** Received Currency */
+            received_currency: string | null;
+            /** Reference Code */
+            reference_code: string;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "ON_HOLD" | "CLEARED" | "REJECTED" | "RETURNED" | "CANCELLED";
+            /** Updated At */
+            updated_at: string;
+            wire_instructions: components["schemas"]["WireInstructionsOut"] | null;
+            /** Wire Reference */
+            wire_reference: string | null;
+        };
+        /**
+         * DepositRecordIn
+         * @description A wire that arrived without an announcement.
+         */
+        DepositRecordIn: {
+            /**
+             * Actual Amount
+             * @description decimal string with at most 2 decimals, e.g. "1500.00"
+             * @example 1500.00
+             */
+            actual_amount: string;
+            /**
+             * Actual Currency
+             * @default EUR
+             */
+            actual_currency: string;
+            /** Admin Notes */
+            admin_notes?: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Payer Iban */
+            payer_iban?: string | null;
+            /** Payer Name */
+            payer_name?: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             * @description when the wire reached the platform's account
+             */
+            received_at: string;
+            /** Wire Reference */
+            wire_reference?: string | null;
+        };
         /** DocumentOut */
         DocumentOut: {
             /** Client Notes */
@@ -1415,6 +2301,26 @@ export interface components {
          * @enum {string}
          */
         EntityType: "COMPANY" | "INDIVIDUAL";
+        /** ExtensionOut */
+        ExtensionOut: {
+            /** At */
+            at: string;
+            /** By */
+            by: string | null;
+            /** From */
+            from: string;
+            /** Reason */
+            reason: string;
+            /** Until */
+            until: string;
+        };
+        /** FlagOut */
+        FlagOut: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1422,6 +2328,18 @@ export interface components {
         };
         /** Health */
         Health: {
+            /** Status */
+            status: string;
+        };
+        /** HistoryItemOut */
+        HistoryItemOut: {
+            /**
+             * At
+             * @description ISO 8601 UTC
+             */
+            at: string;
+            /** Note */
+            note?: string | null;
             /** Status */
             status: string;
         };
@@ -1443,6 +2361,133 @@ export interface components {
             resource_type: string;
             /** Seq */
             seq: number;
+        };
+        /** HoldExtendIn */
+        HoldExtendIn: {
+            /** Reason */
+            reason: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+        };
+        /** HoldOut */
+        HoldOut: {
+            /** Amount */
+            amount: string;
+            /** Announced Amount */
+            announced_amount: string | null;
+            /** Created At */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Deposit Id
+             * Format: uuid
+             */
+            deposit_id: string;
+            /** Deposit Reference Code */
+            deposit_reference_code: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string | null;
+            /** Expires At */
+            expires_at: string;
+            /** Expiring Soon */
+            expiring_soon: boolean;
+            /** Extensions */
+            extensions: components["schemas"]["ExtensionOut"][];
+            /** First Release By */
+            first_release_by: string | null;
+            /** Flagged */
+            flagged: boolean;
+            /** Flags */
+            flags: components["schemas"]["FlagOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Payer Iban */
+            payer_iban: string | null;
+            /** Payer Name */
+            payer_name: string | null;
+            /** Reasons */
+            reasons: string[];
+            /** Received At */
+            received_at: string | null;
+            /** Rejected By */
+            rejected_by: string | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /** Released At */
+            released_at: string | null;
+            /** Released By */
+            released_by: string | null;
+            /** Releases Given */
+            releases_given: number;
+            /** Releases Required */
+            releases_required: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "CLEARED" | "REJECTED";
+        };
+        /** HoldSummaryOut */
+        HoldSummaryOut: {
+            /** Expires At */
+            expires_at: string;
+            /** Flagged */
+            flagged: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ACTIVE" | "CLEARED" | "REJECTED";
+        };
+        /** IbanCheckIn */
+        IbanCheckIn: {
+            /** Iban */
+            iban: string;
+            /** Swift */
+            swift?: string | null;
+        };
+        /** IbanCheckOut */
+        IbanCheckOut: {
+            /** Bank Name */
+            bank_name?: string | null;
+            /**
+             * Bic
+             * @description the bank's BIC when the registry knows it
+             */
+            bic?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Country */
+            country?: string | null;
+            /** Field */
+            field?: string | null;
+            /** Formatted */
+            formatted?: string | null;
+            /** Iban */
+            iban?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Swift Valid */
+            swift_valid?: boolean | null;
+            /** Valid */
+            valid: boolean;
         };
         /** InvitationAcceptIn */
         InvitationAcceptIn: {
@@ -1580,6 +2625,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[AdminDepositOut] */
+        Page_AdminDepositOut_: {
+            /** Items */
+            items: components["schemas"]["AdminDepositOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[AdminWithdrawalOut] */
+        Page_AdminWithdrawalOut_: {
+            /** Items */
+            items: components["schemas"]["AdminWithdrawalOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[AuditEntryOut] */
         Page_AuditEntryOut_: {
             /** Items */
@@ -1587,10 +2646,24 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[BankAccountOut] */
+        Page_BankAccountOut_: {
+            /** Items */
+            items: components["schemas"]["BankAccountOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[ContactRequestOut] */
         Page_ContactRequestOut_: {
             /** Items */
             items: components["schemas"]["ContactRequestOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[DepositOut] */
+        Page_DepositOut_: {
+            /** Items */
+            items: components["schemas"]["DepositOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1608,6 +2681,20 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[HoldOut] */
+        Page_HoldOut_: {
+            /** Items */
+            items: components["schemas"]["HoldOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[TransactionOut] */
+        Page_TransactionOut_: {
+            /** Items */
+            items: components["schemas"]["TransactionOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TransferOut] */
         Page_TransferOut_: {
             /** Items */
@@ -1619,6 +2706,13 @@ export interface components {
         Page_UserOut_: {
             /** Items */
             items: components["schemas"]["UserOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[WithdrawalOut] */
+        Page_WithdrawalOut_: {
+            /** Items */
+            items: components["schemas"]["WithdrawalOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1648,6 +2742,11 @@ export interface components {
         ReactivateIn: {
             /** Comments */
             comments?: string | null;
+        };
+        /** ReasonIn */
+        ReasonIn: {
+            /** Reason */
+            reason: string;
         };
         /** ReconciliationOut */
         ReconciliationOut: {
@@ -1744,6 +2843,61 @@ export interface components {
             /** Secret */
             secret: string;
         };
+        /** TransactionOut */
+        TransactionOut: {
+            /** Amount */
+            amount: string;
+            /** Asset */
+            asset: string;
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * From Bucket
+             * @description your bucket, or 'external'
+             */
+            from_bucket: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description the ledger transfer's kind
+             */
+            kind: string;
+            /**
+             * Net Change
+             * @description change of your total holdings of the asset, signed
+             */
+            net_change: string;
+            /**
+             * Reference
+             * @description deposit reference code or masked IBAN
+             */
+            reference: string | null;
+            /** Reference Id */
+            reference_id: string | null;
+            /** Reference Type */
+            reference_type: string | null;
+            /**
+             * Status
+             * @description status of the deposit or withdrawal, if any
+             */
+            status: string | null;
+            /**
+             * To Bucket
+             * @description your bucket, or 'external'
+             */
+            to_bucket: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "deposit" | "withdrawal" | "hold" | "fee" | "trade" | "settlement" | "adjustment" | "other";
+        };
         /** TransferOut */
         TransferOut: {
             /** Amount */
@@ -1831,6 +2985,105 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WireInstructionsOut */
+        WireInstructionsOut: {
+            /** Amount */
+            amount: string | null;
+            /** Bank Address */
+            bank_address: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Beneficiary */
+            beneficiary: string;
+            /** Bic */
+            bic: string;
+            /** Currency */
+            currency: string;
+            /** Iban */
+            iban: string;
+            /**
+             * Reference
+             * @description quote exactly this on the wire
+             */
+            reference: string;
+        };
+        /** WithdrawalCompleteIn */
+        WithdrawalCompleteIn: {
+            /**
+             * Executed At
+             * Format: date-time
+             */
+            executed_at: string;
+            /**
+             * Wire Reference
+             * @description the bank's reference of the wire sent
+             */
+            wire_reference: string;
+        };
+        /** WithdrawalOut */
+        WithdrawalOut: {
+            /** Account Name */
+            account_name: string;
+            /** Amount */
+            amount: string;
+            /**
+             * Bank Account Id
+             * Format: uuid
+             */
+            bank_account_id: string;
+            /** Created At */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Executed At */
+            executed_at: string | null;
+            /** History */
+            history: components["schemas"]["HistoryItemOut"][];
+            /**
+             * Iban
+             * @description masked
+             */
+            iban: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Reason */
+            reason: string | null;
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED";
+            /** Updated At */
+            updated_at: string;
+            /** Wire Reference */
+            wire_reference: string | null;
+        };
+        /** WithdrawalRequestIn */
+        WithdrawalRequestIn: {
+            /**
+             * Amount
+             * @description decimal string with at most 2 decimals, e.g. "1500.00"
+             * @example 1500.00
+             */
+            amount: string;
+            /**
+             * Bank Account Id
+             * Format: uuid
+             */
+            bank_account_id: string;
+            /**
+             * Currency
+             * @default EUR
+             */
+            currency: string;
+            /** Reason */
+            reason?: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1840,6 +3093,144 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_holds_api_v1_admin_aml_holds_get: {
+        parameters: {
+            query?: {
+                status?: ("ACTIVE" | "CLEARED" | "REJECTED") | null;
+                flagged?: boolean | null;
+                /** @description only ACTIVE holds expiring within the configured window */
+                expiring_soon?: boolean;
+                entity_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_HoldOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    extend_hold_api_v1_admin_aml_holds__hold_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldExtendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_hold_api_v1_admin_aml_holds__hold_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    release_hold_api_v1_admin_aml_holds__hold_id__release_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_audit_logs_api_v1_admin_audit_logs_get: {
         parameters: {
             query?: {
@@ -1952,6 +3343,147 @@ export interface operations {
             };
         };
     };
+    admin_bank_accounts_api_v1_admin_bank_accounts_get: {
+        parameters: {
+            query?: {
+                status?: ("PENDING_VERIFICATION" | "VERIFIED" | "REJECTED") | null;
+                entity_id?: string | null;
+                /** @description inclusive */
+                verified_from?: string | null;
+                /** @description exclusive */
+                verified_to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BankAccountOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    bank_account_proof_api_v1_admin_bank_accounts__account_id__proof_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_bank_account_api_v1_admin_bank_accounts__account_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_bank_account_api_v1_admin_bank_accounts__account_id__verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_verify_bank_account_api_v1_admin_bank_accounts__account_id__verify_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_contact_requests_api_v1_admin_contact_requests_get: {
         parameters: {
             query?: {
@@ -2048,6 +3580,143 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_deposits_api_v1_admin_deposits_get: {
+        parameters: {
+            query?: {
+                status?: ("PENDING" | "ON_HOLD" | "CLEARED" | "REJECTED" | "RETURNED" | "CANCELLED") | null;
+                entity_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminDepositOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_deposit_api_v1_admin_deposits_record_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepositRecordIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDepositOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_deposit_api_v1_admin_deposits__deposit_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deposit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepositConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDepositOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_deposit_api_v1_admin_deposits__deposit_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deposit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDepositOut"];
                 };
             };
             /** @description Validation Error */
@@ -2848,6 +4517,152 @@ export interface operations {
             };
         };
     };
+    admin_withdrawals_api_v1_admin_withdrawals_get: {
+        parameters: {
+            query?: {
+                status?: ("PENDING" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED") | null;
+                entity_id?: string | null;
+                /** @description who requested it */
+                user_id?: string | null;
+                /** @description inclusive */
+                date_from?: string | null;
+                /** @description exclusive */
+                date_to?: string | null;
+                /** @description decimal string */
+                amount_min?: string | null;
+                /** @description decimal string */
+                amount_max?: string | null;
+                currency?: string;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminWithdrawalOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    approve_withdrawal_api_v1_admin_withdrawals__withdrawal_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWithdrawalOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    complete_withdrawal_api_v1_admin_withdrawals__withdrawal_id__complete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalCompleteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWithdrawalOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_withdrawal_api_v1_admin_withdrawals__withdrawal_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminWithdrawalOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_invitation_api_v1_auth_invitations__token__get: {
         parameters: {
             query?: never;
@@ -3211,6 +5026,422 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactRequestCreatedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_bank_accounts_api_v1_funding_bank_accounts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BankAccountOut_"];
+                };
+            };
+        };
+    };
+    add_bank_account_api_v1_funding_bank_accounts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BankAccountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_iban_api_v1_funding_bank_accounts_validate_iban_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IbanCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IbanCheckOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_bank_account_api_v1_funding_bank_accounts__account_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BankAccountIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_bank_account_api_v1_funding_bank_accounts__account_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_primary_bank_account_api_v1_funding_bank_accounts__account_id__primary_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    announce_deposit_api_v1_funding_deposits_announce_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepositAnnounceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepositOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_deposits_api_v1_funding_deposits_my_deposits_get: {
+        parameters: {
+            query?: {
+                status?: ("PENDING" | "ON_HOLD" | "CLEARED" | "REJECTED" | "RETURNED" | "CANCELLED") | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DepositOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_deposit_api_v1_funding_deposits__deposit_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deposit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepositOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_transactions_api_v1_funding_transactions_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+                type?: ("deposit" | "withdrawal" | "hold" | "fee" | "trade" | "settlement" | "adjustment" | "other") | null;
+                status?: string | null;
+                currency?: string | null;
+                /** @description inclusive, ISO 8601 */
+                date_from?: string | null;
+                /** @description exclusive, ISO 8601 */
+                date_to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON page, or CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TransactionOut_"];
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_withdrawals_api_v1_funding_withdrawals_my_withdrawals_get: {
+        parameters: {
+            query?: {
+                status?: ("PENDING" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED") | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WithdrawalOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    request_withdrawal_api_v1_funding_withdrawals_request_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_withdrawal_api_v1_funding_withdrawals__withdrawal_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawalOut"];
                 };
             };
             /** @description Validation Error */

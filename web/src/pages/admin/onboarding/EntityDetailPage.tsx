@@ -251,7 +251,7 @@ export function EntityDetailPage() {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm">
-        <Link to="/admin/entities" className="text-navy-700 hover:underline">
+        <Link to="/admin/entities" className="text-navy-700 underline underline-offset-2 hover:text-navy-900">
           Entities
         </Link>
         <span aria-hidden="true" className="mx-1.5 text-slate-400">

@@ -129,7 +129,7 @@ function TypeChoice({ value, onChange, error }: { value: EntityType | ""; onChan
           <label
             key={o.type}
             className={cx(
-              "flex cursor-pointer gap-3 rounded-xl border p-4 transition-colors",
+              "flex cursor-pointer items-start gap-3 rounded-xl border p-4 transition-colors",
               value === o.type ? "border-emerald-500 bg-emerald-50/50 ring-1 ring-emerald-500" : "border-slate-300 hover:border-navy-300",
             )}
           >

@@ -141,7 +141,17 @@ export function DocumentUploader({
   );
 }
 
-function DocumentLine({ doc, canEdit, onDelete }: { doc: KycDocument; canEdit: boolean; onDelete: (d: KycDocument) => void }) {
+function DocumentLine({
+  doc,
+  canEdit,
+  onDelete,
+  showStatus = true,
+}: {
+  doc: KycDocument;
+  canEdit: boolean;
+  onDelete: (d: KycDocument) => void;
+  showStatus?: boolean;
+}) {
   const [error, setError] = useState<unknown>(null);
   return (
     <div className="flex flex-wrap items-center gap-3 text-sm">
@@ -153,7 +163,7 @@ function DocumentLine({ doc, canEdit, onDelete }: { doc: KycDocument; canEdit: b
         </p>
         {error ? <p className="text-xs text-red-700">{errorMessage(error)}</p> : null}
       </div>
-      <StatusBadge status={doc.status} />
+      {showStatus && <StatusBadge status={doc.status} />}
       {canEdit && (
         <Button
           size="sm"
@@ -200,7 +210,7 @@ function Requirement({
       </div>
       {current && (
         <div className="mt-4">
-          <DocumentLine doc={current} canEdit={canEdit} onDelete={onDelete} />
+          <DocumentLine doc={current} canEdit={canEdit} onDelete={onDelete} showStatus={false} />
         </div>
       )}
       {item.state === "rejected" && (

@@ -1,0 +1,1081 @@
+"""Exchange rules: instruments, order placement and cancellation, trades, staff actions.
+
+Order commands (place, cancel) run inside the per-instrument sequencer
+(:mod:`niha.exchange.book_cache`), which commits the command's transaction itself
+before applying the matcher's plan to the cached book — the one documented exception
+to "services never commit" (ARCHITECTURE §6). Everything else here takes a session
+and never commits.
+
+Matching is immediate (inside the placing command), so there is no background
+matching job: an order that can trade has traded by the time it is acknowledged, and
+a resting order only trades when a later command crosses it — a job would only add
+latency and a second code path.
+
+Money: every balance change is one ledger batch per command (one lock statement, one
+write), in this order: the taker's reservation (``available -> reserved``), then per
+fill the buyer's EUR ``reserved -> seller.settling``, the seller's certificates
+``reserved -> buyer.settling``, the buyer's fee ``reserved -> platform fees`` and the
+seller's fee ``settling -> platform fees``, then the releases of what completed orders
+no longer need (``reserved -> available``).
+
+Fees: basis points of the notional, rounded up to the cent per order on its
+cumulative notional per liquidity class (:func:`niha.exchange.fees.incremental_fee`).
+A BUY reserves ``price x quantity + taker fee``; a BUY fee is capped so the reserve
+always covers the rest of the order at its limit (at most one cent in the client's
+favour, in the rare case rounding would otherwise exceed what was reserved).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from niha.audit import service as audit
+from niha.audit.service import Actor
+from niha.config import Settings
+from niha.core.clock import isoformat_z, utcnow
+from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
+from niha.core.events import emit
+from niha.core.ids import new_id
+from niha.core.money import format_amount
+from niha.core.pagination import PageParams, build_page, keyset_page
+from niha.exchange import fees as feecalc
+from niha.exchange.book_cache import Command, sequenced
+from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
+from niha.exchange.models import Instrument, Order, OrderFill, Trade
+from niha.kyc import service as kyc
+from niha.ledger import service as ledger
+from niha.ledger.core import AccountKey, TransferRequest
+
+OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
+CERTIFICATE_TYPES = ("EUA", "CEA")
+QUOTE_SCALE = 2
+
+# --------------------------------------------------------------------------- errors
+
+
+class InstrumentNotFound(NotFound):
+    code = "instrument_not_found"
+    title = "Instrument not found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    title = "Order not found"
+
+
+class TradeNotFound(NotFound):
+    code = "trade_not_found"
+    title = "Trade not found"
+
+
+class MarketHalted(Conflict):
+    code = "market_halted"
+    title = "Trading is halted on this instrument"
+
+
+class InvalidPrice(Unprocessable):
+    code = "invalid_price"
+    title = "Invalid price"
+
+
+class InvalidQuantity(Unprocessable):
+    code = "invalid_quantity"
+    title = "Invalid quantity"
+
+
+class PriceOutOfBand(Unprocessable):
+    code = "price_out_of_band"
+    title = "Price outside the allowed band"
+
+
+class PostOnlyWouldCross(Unprocessable):
+    code = "post_only_would_cross"
+    title = "A post-only order would trade"
+
+
+class InvalidOrder(Unprocessable):
+    code = "invalid_order"
+    title = "Invalid order"
+
+
+class DuplicateOrder(Conflict):
+    code = "duplicate_client_order_id"
+    title = "An order with this client_order_id exists"
+
+
+class OrderNotCancellable(Conflict):
+    code = "order_not_cancellable"
+    title = "The order is not open"
+
+
+class TradeNotPending(Conflict):
+    code = "trade_not_pending"
+    title = "The trade does not need confirmation"
+
+
+class NoEntity(DomainError):
+    status = 403
+    code = "no_entity"
+    title = "Trading needs a client organisation"
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+@dataclass(frozen=True)
+class Fees:
+    maker_bps: int
+    taker_bps: int
+
+
+def fees_of(instrument: Instrument, settings: Settings) -> Fees:
+    maker = instrument.maker_fee_bps
+    taker = instrument.taker_fee_bps
+    return Fees(
+        settings.exchange_maker_fee_bps if maker is None else maker,
+        settings.exchange_taker_fee_bps if taker is None else taker,
+    )
+
+
+def band_of(instrument: Instrument) -> tuple[int, int] | None:
+    """The allowed [low, high] limit prices (on ticks), or None without a reference."""
+    ref = instrument.reference_price
+    if ref is None or instrument.price_band_bps >= 10_000:
+        return None
+    tick = instrument.tick_size
+    bps = instrument.price_band_bps
+    low = -(-ref * (10_000 - bps) // 10_000)
+    high = ref * (10_000 + bps) // 10_000
+    low = -(-low // tick) * tick
+    high = high // tick * tick
+    return max(low, tick), high
+
+
+async def list_instruments(session: AsyncSession) -> list[Instrument]:
+    return list((await session.scalars(select(Instrument).order_by(Instrument.symbol))).all())
+
+
+async def get_instrument(session: AsyncSession, symbol: str) -> Instrument:
+    instrument = await session.scalar(select(Instrument).where(Instrument.symbol == symbol))
+    if instrument is None:
+        raise InstrumentNotFound(f"no instrument {symbol!r}", field="instrument")
+    return instrument
+
+
+def symbol_for(certificate_type: str | None, instrument: str | None) -> str:
+    if instrument:
+        return instrument
+    if certificate_type:
+        return f"{certificate_type}-EUR"
+    raise InvalidOrder("certificate_type or instrument is required", field="certificate_type")
+
+
+@dataclass(frozen=True)
+class InstrumentChanges:
+    status: str | None = None
+    reason: str | None = None
+    price_band_bps: int | None = None
+    reference_price: int | None = None
+    min_quantity: int | None = None
+    max_quantity: int | None = None
+    maker_fee_bps: int | None = None
+    taker_fee_bps: int | None = None
+    clear_fees: bool = False
+
+
+async def update_instrument(
+    session: AsyncSession, symbol: str, changes: InstrumentChanges, actor: Actor
+) -> Instrument:
+    """Staff: halt/resume (with a reason), band, reference price, limits, fees (audited).
+
+    Sequenced like any command, so a halt takes effect between two orders, never during one.
+    A halt cancels nothing; it refuses new orders (``market_halted``).
+    """
+    found = await get_instrument(session, symbol)
+    async with sequenced(session, found.id) as cmd:
+        inst = cmd.instrument
+        before = _instrument_audit(inst)
+        if changes.status is not None and changes.status != inst.status:
+            if not changes.reason:
+                raise Unprocessable("a reason is required to halt or resume", field="reason")
+            inst.status = changes.status
+            inst.status_reason = changes.reason
+        elif changes.reason and changes.status is not None:
+            inst.status_reason = changes.reason
+        if changes.price_band_bps is not None:
+            inst.price_band_bps = changes.price_band_bps
+        if changes.reference_price is not None:
+            inst.reference_price = changes.reference_price
+        mn = changes.min_quantity if changes.min_quantity is not None else inst.min_quantity
+        mx = changes.max_quantity if changes.max_quantity is not None else inst.max_quantity
+        if mn > mx:
+            raise InvalidQuantity("min_quantity must not exceed max_quantity", field="min_quantity")
+        inst.min_quantity, inst.max_quantity = mn, mx
+        if changes.clear_fees:
+            inst.maker_fee_bps = inst.taker_fee_bps = None
+        if changes.maker_fee_bps is not None:
+            inst.maker_fee_bps = changes.maker_fee_bps
+        if changes.taker_fee_bps is not None:
+            inst.taker_fee_bps = changes.taker_fee_bps
+        inst.updated_at = utcnow()
+        after = _instrument_audit(inst)
+        if after != before:
+            await audit.record(
+                session, actor, "exchange.instrument.update", "exchange_instrument", inst.symbol,
+                before=before, after=after,
+            )  # fmt: skip
+            await emit(
+                session,
+                "backoffice",
+                "instrument.updated",
+                {"instrument": inst.symbol, "status": inst.status, "reason": inst.status_reason},
+            )
+            await emit(
+                session,
+                "ticker",
+                "instrument.status",
+                {"instrument": inst.symbol, "status": inst.status, "reason": inst.status_reason},
+            )
+    return cmd.instrument
+
+
+def _instrument_audit(inst: Instrument) -> dict[str, Any]:
+    return {
+        "status": inst.status,
+        "status_reason": inst.status_reason,
+        "price_band_bps": inst.price_band_bps,
+        "reference_price": inst.reference_price,
+        "min_quantity": inst.min_quantity,
+        "max_quantity": inst.max_quantity,
+        "maker_fee_bps": inst.maker_fee_bps,
+        "taker_fee_bps": inst.taker_fee_bps,
+    }
+
+
+# --------------------------------------------------------------------------- placing
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    symbol: str
+    side: str  # BUY | SELL
+    kind: str  # LIMIT | MARKET
+    quantity: int
+    price: int | None = None  # cents (LIMIT)
+    time_in_force: str = "GTC"
+    post_only: bool = False
+    client_order_id: str | None = None
+
+
+@dataclass
+class PlacedOrder:
+    order: Order
+    fills: list[OrderFill] = field(default_factory=list)
+
+
+def _check_static(order: NewOrder, inst: Instrument) -> None:
+    """Tick, lot, limits and the shape of the order (before any lock)."""
+    if order.quantity <= 0:
+        raise InvalidQuantity("quantity must be positive", field="quantity")
+    if order.quantity % inst.lot_size:
+        raise InvalidQuantity(f"quantity must be a multiple of {inst.lot_size}", field="quantity")
+    if order.quantity < inst.min_quantity:
+        raise InvalidQuantity(f"the minimum quantity is {inst.min_quantity}", field="quantity")
+    if order.quantity > inst.max_quantity:
+        raise InvalidQuantity(f"the maximum quantity is {inst.max_quantity}", field="quantity")
+    if order.kind == "LIMIT":
+        if order.price is None:
+            raise InvalidPrice("a LIMIT order needs a price", field="price")
+        if order.price <= 0:
+            raise InvalidPrice("price must be positive", field="price")
+        if order.price % inst.tick_size:
+            raise InvalidPrice(
+                f"price must be a multiple of {format_amount(inst.tick_size, QUOTE_SCALE)}",
+                field="price",
+            )
+        if order.post_only and order.time_in_force != "GTC":
+            raise InvalidOrder("a post-only order is GTC", field="post_only")
+    else:
+        if order.price is not None:
+            raise InvalidPrice("a MARKET order takes no price", field="price")
+        if order.post_only:
+            raise InvalidOrder("a MARKET order cannot be post-only", field="post_only")
+
+
+def _check_band(order: NewOrder, inst: Instrument) -> None:
+    band = band_of(inst)
+    if band is None or order.price is None:
+        return
+    low, high = band
+    if not low <= order.price <= high:
+        raise PriceOutOfBand(
+            f"the price must be between {format_amount(low, 2)} and {format_amount(high, 2)}",
+            field="price",
+            low=format_amount(low, 2),
+            high=format_amount(high, 2),
+        )
+
+
+def _protection(side: str, inst: Instrument) -> int | None:
+    band = band_of(inst)
+    if band is None:
+        return None
+    return band[1] if side == "BUY" else band[0]
+
+
+async def _by_client_order_id(
+    session: AsyncSession, entity_id: uuid.UUID, client_order_id: str
+) -> Order | None:
+    return await session.scalar(
+        select(Order).where(
+            Order.entity_id == entity_id, Order.client_order_id == client_order_id
+        )
+    )
+
+
+async def place_order(
+    session: AsyncSession,
+    settings: Settings,
+    entity_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+    new: NewOrder,
+) -> PlacedOrder:
+    """Validate, reserve, match and record one order; committed when this returns."""
+    if entity_id is None:
+        raise NoEntity("only members of a client organisation can trade")
+    inst = await get_instrument(session, new.symbol)
+    _check_static(new, inst)
+    await kyc.require_approved(session, entity_id)
+    if new.client_order_id is not None:
+        existing = await _by_client_order_id(session, entity_id, new.client_order_id)
+        if existing is not None:
+            raise DuplicateOrder(
+                "an order with this client_order_id exists",
+                field="client_order_id",
+                order_id=str(existing.id),
+            )
+    fees = fees_of(inst, settings)
+    base = inst.base_asset
+    quote = inst.quote_asset
+    eur_available = 0
+    if new.side == "BUY" and new.kind == "MARKET":
+        eur_available = await ledger.account_balance(
+            session, AccountKey.entity(entity_id, quote, "available")
+        )
+
+    async with sequenced(session, inst.id) as cmd:
+        inst = cmd.instrument
+        if inst.status != "OPEN":
+            raise MarketHalted(inst.status_reason or "trading is halted", instrument=inst.symbol)
+        _check_band(new, inst)
+        result = await _execute(session, settings, cmd, fees, entity_id, user_id, new,
+                                base, quote, eur_available)  # fmt: skip
+    return result
+
+
+async def _execute(
+    session: AsyncSession,
+    settings: Settings,
+    cmd: Command,
+    fees: Fees,
+    entity_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    new: NewOrder,
+    base: str,
+    quote: str,
+    eur_available: int,
+) -> PlacedOrder:
+    inst = cmd.instrument
+    book = cmd.book
+    side = Side(new.side)
+    order_id = new_id()
+    protection = _protection(new.side, inst) if new.kind == "MARKET" else None
+    max_quote = None
+    if new.kind == "MARKET" and side is Side.BUY:
+        max_quote = feecalc.max_notional_within(max(eur_available, 0), fees.taker_bps)
+    plan = book.plan(
+        order_id,
+        entity_id,
+        side,
+        new.quantity,
+        new.price,
+        kind=OrderKind(new.kind),
+        tif=TimeInForce(new.time_in_force),
+        post_only=new.post_only,
+        protection_price=protection,
+        max_quote=max_quote,
+    )
+    if plan.outcome is Outcome.REJECTED:
+        raise PostOnlyWouldCross("the order would trade immediately", field="post_only")
+
+    now = utcnow()
+    seq = inst.sequence + 1
+    # The taker's reservation.
+    if side is Side.BUY:
+        if new.kind == "LIMIT":
+            assert new.price is not None
+            notional = new.price * new.quantity
+            reserved = notional + feecalc.fee(notional, fees.taker_bps)
+        else:  # exactly what the fills cost
+            reserved = plan.filled_notional + feecalc.fee(plan.filled_notional, fees.taker_bps)
+        reserved_asset = quote
+    else:
+        reserved = new.quantity
+        reserved_asset = base
+    taker = Order(
+        id=order_id,
+        instrument_id=inst.id,
+        entity_id=entity_id,
+        user_id=user_id,
+        client_order_id=new.client_order_id,
+        side=new.side,
+        kind=new.kind,
+        time_in_force=new.time_in_force,
+        post_only=new.post_only,
+        price=new.price,
+        protection_price=protection,
+        quantity=new.quantity,
+        filled_quantity=0,
+        filled_notional=0,
+        taker_notional=0,
+        fee_total=0,
+        reserved_asset=reserved_asset,
+        reserved_amount=reserved,
+        reserved_remaining=reserved,
+        status="OPEN",
+        sequence=seq,
+        created_at=now,
+        updated_at=now,
+    )
+    transfers: list[TransferRequest] = []
+    if reserved:
+        transfers.append(
+            _move(entity_id, reserved_asset, "available", "reserved", reserved,
+                  "order_reserve", f"exo:{order_id}:reserve", "exchange_order", order_id)
+        )  # fmt: skip
+
+    makers = await _load_orders(session, [f.maker_order_id for f in plan.fills])
+    trades: list[Trade] = []
+    fills: list[OrderFill] = []
+    taker_fills: list[OrderFill] = []
+    block = settings.exchange_block_size
+    for f in plan.fills:
+        maker = makers[f.maker_order_id]  # type: ignore[index]
+        trade_id = new_id()
+        notional = f.price * f.quantity
+        buy, sell = (taker, maker) if side is Side.BUY else (maker, taker)
+        taker_fee = _fill_fee(taker, notional, f.quantity, fees.taker_bps, fees, is_maker=False)
+        maker_fee = _fill_fee(maker, notional, f.quantity, fees.maker_bps, fees, is_maker=True)
+        for o, fee_amount, is_maker in ((taker, taker_fee, False), (maker, maker_fee, True)):
+            o.filled_quantity += f.quantity
+            o.filled_notional += notional
+            if not is_maker:
+                o.taker_notional += notional
+            o.fee_total += fee_amount
+            if o.side == "BUY":
+                o.reserved_remaining -= notional + fee_amount
+            else:
+                o.reserved_remaining -= f.quantity
+            o.updated_at = now
+        buyer_fee, seller_fee = (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
+        trade = Trade(
+            id=trade_id,
+            instrument_id=inst.id,
+            sequence=seq,
+            price=f.price,
+            quantity=f.quantity,
+            buy_order_id=buy.id,
+            sell_order_id=sell.id,
+            buyer_entity_id=buy.entity_id,
+            seller_entity_id=sell.entity_id,
+            maker_side=maker.side,
+            buyer_fee=buyer_fee,
+            seller_fee=seller_fee,
+            status="PENDING" if block and f.quantity >= block else "CONFIRMED",
+            created_at=now,
+        )
+        trades.append(trade)
+        ref = ("exchange_trade", trade_id)
+        transfers.append(
+            TransferRequest(
+                AccountKey.entity(buy.entity_id, quote, "reserved"),
+                AccountKey.entity(sell.entity_id, quote, "settling"),
+                notional, "trade_quote", f"ext:{trade_id}:quote", *_ref(ref),
+            )
+        )  # fmt: skip
+        transfers.append(
+            TransferRequest(
+                AccountKey.entity(sell.entity_id, base, "reserved"),
+                AccountKey.entity(buy.entity_id, base, "settling"),
+                f.quantity, "trade_base", f"ext:{trade_id}:base", *_ref(ref),
+            )
+        )  # fmt: skip
+        if buyer_fee:
+            transfers.append(
+                TransferRequest(
+                    AccountKey.entity(buy.entity_id, quote, "reserved"),
+                    AccountKey.platform(quote, "fees"),
+                    buyer_fee, "trade_fee", f"ext:{trade_id}:fee:buyer", *_ref(ref),
+                )
+            )  # fmt: skip
+        if seller_fee:
+            transfers.append(
+                TransferRequest(
+                    AccountKey.entity(sell.entity_id, quote, "settling"),
+                    AccountKey.platform(quote, "fees"),
+                    seller_fee, "trade_fee", f"ext:{trade_id}:fee:seller", *_ref(ref),
+                )
+            )  # fmt: skip
+        for o, fee_amount, liquidity in ((taker, taker_fee, "TAKER"), (maker, maker_fee, "MAKER")):
+            fill = OrderFill(
+                id=new_id(),
+                order_id=o.id,
+                trade_id=trade_id,
+                instrument_id=inst.id,
+                entity_id=o.entity_id,
+                side=o.side,
+                liquidity=liquidity,
+                price=f.price,
+                quantity=f.quantity,
+                fee=fee_amount,
+                created_at=now,
+            )
+            fills.append(fill)
+            if o is taker:
+                taker_fills.append(fill)
+        maker.status = "FILLED" if f.maker_remaining == 0 else "PARTIALLY_FILLED"
+
+    # Self-trade prevention: the resting orders of the same entity are cancelled.
+    stp = await _load_orders(session, [c.order_id for c in plan.cancelled_resting])
+    for c in plan.cancelled_resting:
+        o = stp[c.order_id]  # type: ignore[index]
+        o.status = "CANCELLED"
+        o.reason = c.reason.value
+        o.reason_detail = f"self-trade prevention: cancelled by order {order_id}"
+        o.updated_at = now
+
+    # The taker's outcome.
+    if plan.outcome is Outcome.FILLED:
+        taker.status = "FILLED"
+    elif plan.outcome is Outcome.RESTED:
+        taker.status = "PARTIALLY_FILLED" if plan.filled_quantity else "OPEN"
+    else:
+        taker.status = "EXPIRED"
+        taker.reason = plan.reason.value if plan.reason else None
+
+    # Releases: every order that is done gives back what it no longer needs.
+    done = [taker] if taker.status not in OPEN_STATUSES else []
+    done += [m for m in makers.values() if m.status == "FILLED"]
+    done += list(stp.values())
+    for o in done:
+        if o.reserved_remaining:
+            transfers.append(
+                _move(o.entity_id, o.reserved_asset, "reserved", "available",
+                      o.reserved_remaining, "order_release", f"exo:{o.id}:release",
+                      "exchange_order", o.id)
+            )  # fmt: skip
+            o.reserved_remaining = 0
+
+    session.add(taker)
+    session.add_all(trades)
+    session.add_all(fills)
+    if transfers:
+        await ledger.post_batch(session, transfers)
+    inst.sequence = seq
+    if plan.fills:
+        last = plan.fills[-1].price
+        inst.last_price = last
+        inst.reference_price = last
+    inst.updated_at = now
+    await session.flush()
+
+    await _publish_command(
+        session, inst, book, plan, seq, taker, list(makers.values()) + list(stp.values()),
+        trades, fills, now,
+    )  # fmt: skip
+    cmd.on_commit(lambda b: b.apply(plan, sequence=seq))
+    return PlacedOrder(taker, taker_fills)
+
+
+def _ref(ref: tuple[str, uuid.UUID]) -> tuple[str, str]:
+    return ref[0], str(ref[1])
+
+
+def _move(
+    owner: uuid.UUID,
+    asset: str,
+    frm: str,
+    to: str,
+    amount: int,
+    kind: str,
+    key: str,
+    reference_type: str,
+    reference_id: uuid.UUID,
+) -> TransferRequest:
+    return TransferRequest(
+        AccountKey.entity(owner, asset, frm),
+        AccountKey.entity(owner, asset, to),
+        amount,
+        kind,
+        key,
+        reference_type,
+        str(reference_id),
+    )
+
+
+def _fill_fee(
+    order: Order, notional: int, quantity: int, bps: int, fees: Fees, *, is_maker: bool
+) -> int:
+    """The fee of one fill of ``order`` (cumulative per liquidity class, BUY capped)."""
+    prior = (order.filled_notional - order.taker_notional) if is_maker else order.taker_notional
+    amount = feecalc.incremental_fee(prior, notional, bps)
+    if order.side == "BUY" and order.kind == "LIMIT":
+        assert order.price is not None
+        rest = order.quantity - order.filled_quantity - quantity
+        need = order.price * rest + feecalc.fee(order.price * rest, fees.taker_bps) if rest else 0
+        amount = max(0, min(amount, order.reserved_remaining - notional - need))
+    return amount
+
+
+async def _load_orders(session: AsyncSession, ids: Sequence[Any]) -> dict[Any, Order]:
+    if not ids:
+        return {}
+    rows = (await session.scalars(select(Order).where(Order.id.in_(list(set(ids)))))).all()
+    return {o.id: o for o in rows}
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
+    """The L2 levels the plan changes, as they will be after it is applied."""
+    state: dict[tuple[Side, int], list[int]] = {}
+    for side, price in plan.touched_levels():
+        level = book.level(side, price)
+        state[(side, price)] = [level.quantity, level.orders]
+    opposite = plan.side.opposite
+    for f in plan.fills:
+        s = state[(opposite, f.price)]
+        s[0] -= f.quantity
+        if f.maker_remaining == 0:
+            s[1] -= 1
+    for c in plan.cancelled_resting:
+        s = state[(opposite, c.price)]
+        s[0] -= c.quantity
+        s[1] -= 1
+    if plan.outcome is Outcome.RESTED and plan.price is not None:
+        s = state[(plan.side, plan.price)]
+        s[0] += plan.remaining
+        s[1] += 1
+    return [
+        {"side": side.value, "price": format_amount(price, 2), "quantity": q, "orders": n}
+        for (side, price), (q, n) in state.items()
+    ]
+
+
+def order_event(o: Order, symbol: str) -> dict[str, Any]:
+    return {
+        "id": str(o.id),
+        "entity_id": str(o.entity_id),
+        "instrument": symbol,
+        "client_order_id": o.client_order_id,
+        "order_type": o.side,
+        "order_kind": o.kind,
+        "price": format_amount(o.price, 2) if o.price is not None else None,
+        "quantity": o.quantity,
+        "filled_quantity": o.filled_quantity,
+        "status": o.status,
+        "reason": o.reason,
+        "updated_at": isoformat_z(o.updated_at),
+    }
+
+
+async def _publish_command(
+    session: AsyncSession,
+    inst: Instrument,
+    book: OrderBook,
+    plan: Plan | None,
+    seq: int,
+    taker: Order | None,
+    others: Sequence[Order],
+    trades: Sequence[Trade],
+    fills: Sequence[OrderFill],
+    now: datetime,
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    symbol = inst.symbol
+    ts = isoformat_z(now)
+    if changes is None:
+        changes = _levels_after(book, plan) if plan is not None else []
+    await emit(
+        session,
+        f"book.{symbol}",
+        "book.delta",
+        {"instrument": symbol, "sequence": seq, "changes": changes},
+    )
+    for o in ([taker] if taker is not None else []) + list(others):
+        await emit(session, "orders", "order.updated", order_event(o, symbol), entity_id=o.entity_id)
+    for fill in fills:
+        await emit(
+            session,
+            "fills",
+            "fill.created",
+            {
+                "id": str(fill.id),
+                "order_id": str(fill.order_id),
+                "trade_id": str(fill.trade_id),
+                "instrument": symbol,
+                "side": fill.side,
+                "liquidity": fill.liquidity,
+                "price": format_amount(fill.price, 2),
+                "quantity": fill.quantity,
+                "fee": format_amount(fill.fee, 2),
+                "created_at": ts,
+            },
+            entity_id=fill.entity_id,
+        )
+    if trades:
+        taker_side = plan.side.value if plan is not None else None
+        for t in trades:
+            await emit(
+                session,
+                f"trades.{symbol}",
+                "trade",
+                {
+                    "id": str(t.id),
+                    "instrument": symbol,
+                    "price": format_amount(t.price, 2),
+                    "quantity": t.quantity,
+                    "taker_side": taker_side,
+                    "sequence": seq,
+                    "created_at": ts,
+                },
+            )
+    if trades or changes:
+        after_bid, after_ask = _best_after(book, plan)
+        await emit(
+            session,
+            "ticker",
+            "ticker",
+            {
+                "instrument": symbol,
+                "last": format_amount(inst.last_price, 2) if inst.last_price else None,
+                "bid": format_amount(after_bid, 2) if after_bid else None,
+                "ask": format_amount(after_ask, 2) if after_ask else None,
+                "sequence": seq,
+                "traded": sum(t.quantity for t in trades),
+            },
+        )
+
+
+def _best_after(book: OrderBook, plan: Plan | None) -> tuple[int | None, int | None]:
+    """Best bid and ask once ``plan`` is applied (computed without applying it)."""
+    if plan is None:
+        return book.best_bid(), book.best_ask()
+    bids = book.depth(Side.BUY, 50)
+    asks = book.depth(Side.SELL, 50)
+    levels = {(Side.BUY, lv.price): lv.quantity for lv in bids}
+    levels.update({(Side.SELL, lv.price): lv.quantity for lv in asks})
+    for ch in _levels_after(book, plan):
+        levels[(Side(ch["side"]), _cents(ch["price"]))] = ch["quantity"]
+    live_bids = [p for (s, p), q in levels.items() if s is Side.BUY and q > 0]
+    live_asks = [p for (s, p), q in levels.items() if s is Side.SELL and q > 0]
+    return (max(live_bids) if live_bids else None, min(live_asks) if live_asks else None)
+
+
+def _cents(value: str) -> int:
+    whole, _, frac = value.partition(".")
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole)) * 100 + int((frac or "0").ljust(2, "0")[:2]))
+
+
+# --------------------------------------------------------------------------- cancelling
+
+
+async def cancel_order(
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    *,
+    entity_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None,
+    reason: str = "cancelled_by_client",
+    detail: str | None = None,
+    audit_actor: Actor | None = None,
+) -> Order:
+    """Cancel an open order (``entity_id`` None: staff, any order); releases the rest."""
+    found = await session.get(Order, order_id)
+    if found is None or (entity_id is not None and found.entity_id != entity_id):
+        raise OrderNotFound()
+    if found.status not in OPEN_STATUSES:
+        raise OrderNotCancellable(f"the order is {found.status}", status=found.status)
+    async with sequenced(session, found.instrument_id) as cmd:
+        order = (
+            await session.scalars(
+                select(Order)
+                .where(Order.id == order_id)
+                .execution_options(populate_existing=True)
+            )
+        ).one()
+        if order.status not in OPEN_STATUSES:
+            raise OrderNotCancellable(f"the order is {order.status}", status=order.status)
+        await _cancel_in_command(session, cmd, [order], reason, detail, actor_id)
+        if audit_actor is not None:
+            await audit.record(
+                session, audit_actor, "exchange.order.cancel", "exchange_order", order.id,
+                before={"status": "OPEN"}, after={"status": "CANCELLED", "reason": detail},
+            )  # fmt: skip
+    return order
+
+
+async def _cancel_in_command(
+    session: AsyncSession,
+    cmd: Command,
+    orders: Sequence[Order],
+    reason: str,
+    detail: str | None,
+    actor_id: uuid.UUID | None,
+) -> None:
+    inst = cmd.instrument
+    book = cmd.book
+    now = utcnow()
+    seq = inst.sequence + 1
+    transfers = []
+    delta: dict[tuple[str, int], list[int]] = {}
+    for order in orders:
+        assert order.price is not None
+        key = (order.side, order.price)
+        if key not in delta:
+            level = book.level(Side(order.side), order.price)
+            delta[key] = [level.quantity, level.orders]
+        if book.get(order.id) is not None:
+            delta[key][0] -= order.quantity - order.filled_quantity
+            delta[key][1] -= 1
+        if order.reserved_remaining:
+            transfers.append(
+                _move(order.entity_id, order.reserved_asset, "reserved", "available",
+                      order.reserved_remaining, "order_release", f"exo:{order.id}:release",
+                      "exchange_order", order.id)
+            )  # fmt: skip
+        order.reserved_remaining = 0
+        order.status = "CANCELLED"
+        order.reason = reason
+        order.reason_detail = detail
+        order.cancelled_by = actor_id
+        order.updated_at = now
+    if transfers:
+        await ledger.post_batch(session, transfers)
+    inst.sequence = seq
+    inst.updated_at = now
+    await session.flush()
+    changes = [
+        {"side": s, "price": format_amount(p, 2), "quantity": q, "orders": n}
+        for (s, p), (q, n) in delta.items()
+    ]
+    await _publish_command(session, inst, book, None, seq, None, orders, [], [], now, changes)
+    ids = [o.id for o in orders]
+
+    def _apply(b: OrderBook) -> None:
+        for oid in ids:
+            b.cancel(oid, sequence=seq)
+        b.sequence = seq
+
+    cmd.on_commit(_apply)
+
+
+async def cancel_all(
+    session: AsyncSession, entity_id: uuid.UUID, actor_id: uuid.UUID, symbol: str | None = None
+) -> list[Order]:
+    """Cancel every open order of the entity (one command per instrument)."""
+    stmt = select(Order.instrument_id).where(
+        Order.entity_id == entity_id, Order.status.in_(OPEN_STATUSES)
+    )
+    if symbol is not None:
+        stmt = stmt.where(Order.instrument_id == (await get_instrument(session, symbol)).id)
+    instrument_ids = sorted(set((await session.scalars(stmt)).all()))
+    cancelled: list[Order] = []
+    for instrument_id in instrument_ids:
+        async with sequenced(session, instrument_id) as cmd:
+            orders = list(
+                (
+                    await session.scalars(
+                        select(Order)
+                        .where(
+                            Order.entity_id == entity_id,
+                            Order.instrument_id == instrument_id,
+                            Order.status.in_(OPEN_STATUSES),
+                        )
+                        .order_by(Order.sequence)
+                        .execution_options(populate_existing=True)
+                    )
+                ).all()
+            )
+            if orders:
+                await _cancel_in_command(
+                    session, cmd, orders, "cancelled_by_client", None, actor_id
+                )
+                cancelled += orders
+    return cancelled
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    side: str | None = None
+    instrument_id: uuid.UUID | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    open_only: bool = False
+
+
+def _order_filters(stmt: Select[Any], f: OrderFilter) -> Select[Any]:
+    if f.status is not None:
+        stmt = stmt.where(Order.status == f.status)
+    if f.open_only:
+        stmt = stmt.where(Order.status.in_(OPEN_STATUSES))
+    if f.side is not None:
+        stmt = stmt.where(Order.side == f.side)
+    if f.instrument_id is not None:
+        stmt = stmt.where(Order.instrument_id == f.instrument_id)
+    if f.date_from is not None:
+        stmt = stmt.where(Order.created_at >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(Order.created_at < f.date_to)
+    return stmt
+
+
+async def list_orders(
+    session: AsyncSession, entity_id: uuid.UUID | None, f: OrderFilter, page: PageParams
+) -> tuple[list[Order], str | None]:
+    stmt = _order_filters(select(Order), f)
+    if entity_id is not None:
+        stmt = stmt.where(Order.entity_id == entity_id)
+    stmt = keyset_page(stmt, [Order.__table__.c.id], page, parse=[uuid.UUID])
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page, lambda o: [o.id])
+
+
+async def get_order(
+    session: AsyncSession, order_id: uuid.UUID, entity_id: uuid.UUID | None
+) -> tuple[Order, list[OrderFill], list[Trade]]:
+    order = await session.get(Order, order_id)
+    if order is None or (entity_id is not None and order.entity_id != entity_id):
+        raise OrderNotFound()
+    fills = list(
+        (
+            await session.scalars(
+                select(OrderFill).where(OrderFill.order_id == order_id).order_by(OrderFill.id)
+            )
+        ).all()
+    )
+    trade_ids = [f.trade_id for f in fills]
+    trades = (
+        list((await session.scalars(select(Trade).where(Trade.id.in_(trade_ids)))).all())
+        if trade_ids
+        else []
+    )
+    return order, fills, trades
+
+
+@dataclass(frozen=True)
+class TradeFilter:
+    instrument_id: uuid.UUID | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    status: str | None = None
+
+
+async def list_my_trades(
+    session: AsyncSession, entity_id: uuid.UUID, f: TradeFilter, page: PageParams
+) -> tuple[list[OrderFill], dict[uuid.UUID, Trade], str | None]:
+    """The entity's side of its trades (its fills), newest first; no counterparty."""
+    stmt = select(OrderFill).where(OrderFill.entity_id == entity_id)
+    if f.instrument_id is not None:
+        stmt = stmt.where(OrderFill.instrument_id == f.instrument_id)
+    if f.date_from is not None:
+        stmt = stmt.where(OrderFill.created_at >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(OrderFill.created_at < f.date_to)
+    stmt = keyset_page(stmt, [OrderFill.__table__.c.id], page, parse=[uuid.UUID])
+    rows = (await session.scalars(stmt)).all()
+    items, cursor = build_page(rows, page, lambda r: [r.id])
+    ids = [r.trade_id for r in items]
+    trades = (
+        {t.id: t for t in (await session.scalars(select(Trade).where(Trade.id.in_(ids)))).all()}
+        if ids
+        else {}
+    )
+    return items, trades, cursor
+
+
+async def list_trades(
+    session: AsyncSession, f: TradeFilter, page: PageParams
+) -> tuple[list[Trade], str | None]:
+    """Staff: every trade, both sides visible."""
+    stmt = select(Trade)
+    if f.instrument_id is not None:
+        stmt = stmt.where(Trade.instrument_id == f.instrument_id)
+    if f.status is not None:
+        stmt = stmt.where(Trade.status == f.status)
+    if f.date_from is not None:
+        stmt = stmt.where(Trade.created_at >= f.date_from)
+    if f.date_to is not None:
+        stmt = stmt.where(Trade.created_at < f.date_to)
+    stmt = keyset_page(stmt, [Trade.__table__.c.id], page, parse=[uuid.UUID])
+    rows = (await session.scalars(stmt)).all()
+    return build_page(rows, page, lambda r: [r.id])
+
+
+async def confirm_trade(session: AsyncSession, trade_id: uuid.UUID, actor: Actor) -> Trade:
+    """Staff confirm a block trade: PENDING -> CONFIRMED (audited)."""
+    trade = await session.scalar(select(Trade).where(Trade.id == trade_id).with_for_update())
+    if trade is None:
+        raise TradeNotFound()
+    if trade.status != "PENDING":
+        raise TradeNotPending(f"the trade is {trade.status}", status=trade.status)
+    trade.status = "CONFIRMED"
+    trade.confirmed_by = actor.id
+    trade.confirmed_at = utcnow()
+    await audit.record(
+        session, actor, "exchange.trade.confirm", "exchange_trade", trade.id,
+        before={"status": "PENDING"}, after={"status": "CONFIRMED"},
+    )  # fmt: skip
+    await emit(session, "backoffice", "trade.confirmed", {"trade_id": str(trade.id)})
+    return trade
+
+
+async def instrument_symbols(session: AsyncSession) -> dict[uuid.UUID, str]:
+    rows = (await session.execute(select(Instrument.id, Instrument.symbol))).all()
+    return {r[0]: r[1] for r in rows}
+
+
+async def instrument_id_for(session: AsyncSession, certificate_type: str | None) -> uuid.UUID | None:
+    if certificate_type is None:
+        return None
+    return (await get_instrument(session, f"{certificate_type}-EUR")).id
+
+
+async def open_order_totals(session: AsyncSession) -> dict[str, Any]:
+    """Staff overview: open orders per instrument and side."""
+    rows = (
+        await session.execute(
+            select(Order.instrument_id, Order.side, Order.quantity - Order.filled_quantity).where(
+                Order.status.in_(OPEN_STATUSES)
+            )
+        )
+    ).all()
+    out: dict[Any, Any] = defaultdict(lambda: {"BUY": 0, "SELL": 0})
+    for instrument_id, side, qty in rows:
+        out[instrument_id][side] += qty
+    return dict(out)
+

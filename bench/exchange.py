@@ -1,7 +1,7 @@
 """Exchange benchmarks: the pure matcher beside pip-installable peers (and, later, HTTP).
 
     python bench/exchange.py [--part matcher|http|all] [--ops 200000] [--seed 7]
-                             [--repeat 3] [--depth-ops 100000] [--no-install]
+                             [--repeat 5] [--depth-ops 100000] [--no-install]
 
 Part ``matcher`` (no database):
 
@@ -11,17 +11,20 @@ Part ``matcher`` (no database):
    crosses, against older orders the mid has since moved past), 30% cancels of an
    earlier limit order picked at random (filled or not: a cancel of an order no
    longer on the book is a no-op everywhere), 10% marketable orders with a protection
-   price 50 ticks through the mid. Every order has its own owner,
-   so self-trade prevention never fires and every engine must produce the same trades.
-2. The same stream through each engine; the best of ``--repeat`` runs is reported
-   as operations/second, with a checksum every correct engine shares (number of
-   fills, traded quantity, traded notional in cents) and the ratio ours / peer:
+   price 50 ticks through the mid. Every order has its own owner, so self-trade
+   prevention (which the peers lack) never fires and every engine must produce the
+   same trades.
+2. The same stream through each engine, ``--repeat`` rounds (every engine once per
+   round, the order alternating), timed in CPU time of the process. Reported: the best
+   round as operations/second, a checksum every correct engine shares (number of fills,
+   traded quantity, traded notional in cents), and the ratio ours / peer — of the best
+   rounds, and the median and range over the rounds (each round pairs the engines under
+   the same machine load; this machine is shared, so single runs vary by +-20%):
 
    - ``niha``: ``niha.exchange.matching.OrderBook``, one per instrument, through
-     ``plan_limit()``/``plan_market()`` then ``apply()`` — the service's two-step path —
-     and reading the fills.
-     Marketable orders alternate between MARKET (``protection_price``) and IOC LIMIT at
-     that price: the same trades.
+     ``plan_limit()``/``plan_market()`` then ``apply()`` — the service's two-step path,
+     with a sequence number — and reading the fills. Marketable orders alternate between
+     MARKET (``protection_price``) and IOC LIMIT at that price: the same trades.
    - ``pyorderbook`` (pure Python, PyPI): one ``Book``. It has neither MARKET nor IOC,
      so a marketable order is a limit order at the protection price whose remainder is
      cancelled right after matching (exactly IOC). It raises on a cancel of an order it
@@ -48,7 +51,8 @@ installs them into the project's environment with
 ``uv sync --frozen --inexact --group bench``.
 
 Part ``http`` (order placement through the API on PostgreSQL beside pgbench) is not
-written yet; ``--part all`` runs every part there is.
+written yet: add it as ``part_http`` (it is registered in ``PARTS``); ``--part all``
+runs every part.
 """
 
 from __future__ import annotations
@@ -165,7 +169,7 @@ def run_niha(ops: list[Op], books: list[OrderBook] | None = None) -> Result:
     start = clock()
     for kind, inst, order_id, is_buy, price, qty in ops:
         if kind == CANCEL:
-            cancels[inst](order_id)
+            cancels[inst](order_id, order_id)  # the operation's number as its sequence
             continue
         side = buy if is_buy else sell
         if kind == LIMIT:
@@ -174,7 +178,7 @@ def run_niha(ops: list[Op], books: list[OrderBook] | None = None) -> Result:
             plan = limits[inst](order_id, order_id, side, qty, price, ioc, False)
         else:
             plan = markets[inst](order_id, order_id, side, qty, price, None, ioc)
-        applies[inst](plan)
+        applies[inst](plan, order_id)
         if plan.fills:  # what the service reads: the fills and their totals
             fills += len(plan.fills)
             quantity += plan.filled_quantity
@@ -351,19 +355,25 @@ def run_liquibook(
     return Result(seconds, listener.fills, listener.quantity, listener.notional)
 
 
-def best_of(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, Result]:
-    """Each run ``repeat`` times, interleaved (a load change hits every engine alike); best."""
+def rounds(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, list[Result]]:
+    """Every run once per round, ``repeat`` rounds, in alternating order: a change of the
+    machine's load hits all engines alike, and each round pairs the engines' times."""
     results: dict[str, list[Result]] = {label: [] for label in runs}
-    for _ in range(repeat):
-        for label, run in runs.items():
+    order = list(runs)
+    for i in range(repeat):
+        for label in order if i % 2 == 0 else reversed(order):
             gc.collect()
-            results[label].append(run())
-    best = {}
+            results[label].append(runs[label]())
     for label, found in results.items():
         if len({r.checksum for r in found}) != 1:
             raise SystemExit(f"{label} is not deterministic: {[r.checksum for r in found]}")
-        best[label] = min(found, key=lambda r: r.seconds)
-    return best
+    return results
+
+
+def best_of(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, Result]:
+    return {
+        label: min(found, key=lambda r: r.seconds) for label, found in rounds(repeat, runs).items()
+    }
 
 
 # ------------------------------------------------------------------------------- parts
@@ -408,7 +418,7 @@ def part_matcher(args: argparse.Namespace) -> None:
     peers = ensure_peers(not args.no_install)
     print(
         f"\n== matcher: {args.ops:,} operations (60% limit, 30% cancel, 10% marketable), "
-        f"2 instruments, seed {args.seed}, best of {args.repeat}"
+        f"2 instruments, seed {args.seed}, {args.repeat} rounds"
     )
     print(
         f"   Python {platform.python_version()}, {os.cpu_count()} CPUs, "
@@ -425,22 +435,29 @@ def part_matcher(args: argparse.Namespace) -> None:
             runs[f"pyorderbook {variant}"] = lambda g=generous: run_pyorderbook(ops, g)
         if "liquibook" in peers:
             runs[f"liquibook {variant}"] = lambda g=generous: run_liquibook(ops, g)
-    rows = list(best_of(args.repeat, runs).items())
-    ours = rows[0][1]
+    all_rounds = rounds(args.repeat, runs)
+    mine = all_rounds["niha (plan + apply)"]
+    ours = min(mine, key=lambda r: r.seconds)
     print(
-        f"\n   {'engine':26} {'ops/s':>11} {'fills':>8} {'traded qty':>11} "
-        f"{'notional (cents)':>17}  checksum   ours/peer"
+        f"\n   {'engine':24} {'ops/s (best)':>12} {'fills':>7} {'traded qty':>10} "
+        f"{'notional (cents)':>16}  checksum  ours/peer: best  per round (median, range)"
     )
-    for label, result in rows:
-        rate = len(ops) / result.seconds
+    for label, found in all_rounds.items():
+        result = min(found, key=lambda r: r.seconds)
         same = "same" if result.checksum == ours.checksum else "DIFFERS"
-        ratio = "" if result is ours else f"{result.seconds / ours.seconds:8.2f}x"
+        ratio = ""
+        if found is not mine:
+            paired = sorted(p.seconds / o.seconds for p, o in zip(found, mine, strict=True))
+            ratio = (
+                f"{result.seconds / ours.seconds:5.2f}x  {paired[len(paired) // 2]:5.2f}x "
+                f"({paired[0]:.2f}-{paired[-1]:.2f})"
+            )
         print(
-            f"   {label:26} {rate:11,.0f} {result.fills:8,} {result.quantity:11,} "
-            f"{result.notional:17,}  {same:9} {ratio}"
+            f"   {label:24} {len(ops) / result.seconds:12,.0f} {result.fills:7,} "
+            f"{result.quantity:10,} {result.notional:16,}  {same:8}  {ratio}"
         )
-    if any(result.checksum != ours.checksum for _, result in rows):
-        raise SystemExit("checksums differ: an engine is wrong")
+        if result.checksum != ours.checksum:
+            raise SystemExit("checksums differ: an engine is wrong")
 
     plan_ns, apply_ns = run_niha_split(ops)
     per_op = ours.seconds / len(ops) * 1e9
@@ -510,7 +527,7 @@ def main() -> None:
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--ops", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--depth-ops", type=int, default=100_000)
     parser.add_argument("--no-install", action="store_true", help="do not install the peers")
     args = parser.parse_args()

@@ -15,6 +15,7 @@ from niha.core.errors import install_error_handlers
 from niha.core.health_api import router as health_router
 from niha.core.http import RequestContextMiddleware
 from niha.core.idempotency import IdempotencyMiddleware
+from niha.core.input_guard import InputGuardMiddleware
 from niha.core.logging import configure_logging
 from niha.core.ratelimit import RateLimiter
 from niha.core.spa import mount_spa
@@ -69,5 +70,6 @@ def create_app(
         sessionmaker=lambda: app.state.db.maker,
         secret=lambda: settings.secret_key,
     )
+    app.add_middleware(InputGuardMiddleware)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app

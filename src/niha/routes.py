@@ -7,6 +7,10 @@ from fastapi import APIRouter
 
 def api_routers() -> list[APIRouter]:
     from niha.audit.api import router as audit_router
+    from niha.exchange.api import admin_router as exchange_admin_router
+    from niha.exchange.api import router as exchange_router
+    from niha.exchange.market_api import marketplace_router
+    from niha.exchange.market_api import router as market_router
     from niha.funding.api import admin_router as funding_admin_router
     from niha.funding.api import client_router as funding_client_router
     from niha.identity.api import admin_router as users_router
@@ -32,4 +36,8 @@ def api_routers() -> list[APIRouter]:
         kyc_router,
         funding_client_router,
         funding_admin_router,
+        exchange_router,
+        exchange_admin_router,
+        market_router,
+        marketplace_router,
     ]

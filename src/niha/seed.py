@@ -26,4 +26,7 @@ async def seed(session: AsyncSession) -> list[tuple[str, str, bool]]:
                 session, email=email, password=DEMO_PASSWORD, name=name, role=role, actor=actor
             )
         result.append((email, label, existing is None))
+    from niha.seed_market import seed_market
+
+    result += await seed_market(session, DEMO_PASSWORD)
     return result

@@ -12,7 +12,7 @@ from niha.exchange.fees import fee, fill_fee, incremental_fee, max_notional_with
 def test_fee_rounds_up_in_the_platforms_favour() -> None:
     assert fee(0, 10) == 0
     assert fee(10_000, 10) == 10  # 100.00 EUR at 10 bps = 0.10 EUR
-    assert fee(10_001, 10) == 11  # 1.0001 cents -> 2? no: 10.001 -> 11
+    assert fee(10_001, 10) == 11  # 10.001 cents -> 11
     assert fee(1, 1) == 1  # a fraction of a cent is a cent
     assert fee(999, 0) == 0
     assert fill_fee(7235, 3, 5) == fee(21_705, 5) == 11  # 10.8525 -> 11

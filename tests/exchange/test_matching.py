@@ -10,6 +10,7 @@ from niha.exchange.matching import (
     OrderBook,
     OrderKind,
     Outcome,
+    Plan,
     Reason,
     RestingCancel,
     RestingOrder,
@@ -326,9 +327,9 @@ def test_other_owners_are_not_affected() -> None:
 
 def test_cancel() -> None:
     book = book_with(("a", "m", BUY, 100, 1), ("b", "m", BUY, 100, 2), ("c", "m", BUY, 100, 3))
-    assert book.cancel("b") == 2
+    assert book.cancel("b", sequence=9) == 2 and book.sequence == 9
     assert book.depth(BUY) == [L2Level(100, 4, 2)]
-    assert book.cancel("b") == 0  # twice: no-op
+    assert book.cancel("b", sequence=10) == 0 and book.sequence == 9  # twice: no-op
     assert book.cancel("a") == 1  # the front
     assert [o.order_id for o in book.orders(BUY)] == ["c"]
     assert book.cancel("c") == 3  # the last one: the level goes
@@ -369,7 +370,8 @@ def test_plan_does_not_change_the_book_and_apply_does() -> None:
     before = (book.orders(BUY), book.orders(SELL), book.depth(SELL), len(book))
     plan = book.plan("t", "x", BUY, 5, 100)
     assert (book.orders(BUY), book.orders(SELL), book.depth(SELL), len(book)) == before
-    book.apply(plan)
+    book.apply(plan, sequence=3)
+    assert book.sequence == 3
     assert book.orders(SELL) == [] and book.get("t") == RestingOrder("t", "x", BUY, 100, 3)
 
 
@@ -497,3 +499,35 @@ def test_a_resting_id_cannot_be_reused() -> None:
     book = book_with(("a", "m", BUY, 100, 1))
     with pytest.raises(ValueError):
         book.plan("a", "m", BUY, 1, 99)
+
+
+# ---------------------------------------------------------------------- entry points
+
+
+def test_plan_limit_and_plan_market_are_what_plan_dispatches_to() -> None:
+    def fresh() -> OrderBook:
+        return book_with(("s1", "m", SELL, 100, 2), ("s2", "n", SELL, 103, 2))
+
+    def view(p: Plan) -> tuple[object, ...]:
+        return tuple(p)[:-1]  # all but the opaque handle
+
+    assert view(fresh().plan_limit("t", "x", BUY, 3, 101, IOC, False)) == view(
+        fresh().plan("t", "x", BUY, 3, 101, tif=IOC)
+    )
+    assert view(fresh().plan_market("t", "x", BUY, 3, 102, 250, FOK)) == view(
+        fresh().plan("t", "x", BUY, 3, kind=MARKET, protection_price=102, max_quote=250, tif=FOK)
+    )
+    plan = fresh().plan_market("t", "x", BUY, 3)  # defaults: IOC, no protection, no budget
+    assert trades(plan.fills) == [("s1", 100, 2), ("s2", 103, 1)]
+    with pytest.raises(ValueError):
+        fresh().plan_market("t", "x", BUY, 3, None, None, TimeInForce.GTC)
+    with pytest.raises(ValueError):
+        fresh().plan_limit("t", "x", BUY, 3, None)  # type: ignore[arg-type]
+
+
+def test_execute_applies() -> None:
+    book = OrderBook()
+    plan = book.execute("b", "x", BUY, 2, 100)
+    assert plan.outcome is Outcome.RESTED and book.best_bid() == 100
+    book.sequence = 5  # the caller's counter, kept beside the book
+    assert book.sequence == 5

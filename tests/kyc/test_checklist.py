@@ -124,3 +124,10 @@ def test_approved_document_wins_over_older_and_newer_rejections() -> None:
     ]
     item = evaluate("INDIVIDUAL", "DRAFT", docs).items[0]
     assert item.state is ItemState.APPROVED
+
+
+def test_a_submitted_entity_missing_a_document_is_back_in_progress() -> None:
+    # e.g. the client withdrew a pending document after submitting
+    e = evaluate("INDIVIDUAL", "PENDING_REVIEW", [doc("passport", "PENDING_REVIEW")])
+    assert e.status is KycStatus.IN_PROGRESS
+    assert e.missing == [DocumentType.PROOF_OF_ADDRESS]

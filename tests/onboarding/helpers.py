@@ -123,21 +123,26 @@ async def upload_all(
 
 
 async def submitted_entity(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, individual: bool = False
 ) -> tuple[Client, dict[str, Any], dict[str, dict[str, Any]]]:
-    """An owner with a complete company entity in PENDING_REVIEW and its documents pending."""
+    """An owner with a complete entity (a company unless ``individual``) in PENDING_REVIEW and
+    its documents pending."""
     owner = await new_owner(session, settings)
-    entity = await create_entity(client, owner)
-    docs = await upload_all(client, owner, COMPANY_DOCS)
+    entity = await create_entity(client, owner, INDIVIDUAL if individual else COMPANY)
+    docs = await upload_all(client, owner, INDIVIDUAL_DOCS if individual else COMPANY_DOCS)
     r = await client.post(f"/api/v1/onboarding/entity/{entity['id']}/submit", headers=owner.headers)
     assert r.status_code == 200, r.text
     return owner, r.json(), docs
 
 
 async def approved_entity(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, reviewer: Client
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    reviewer: Client,
+    individual: bool = False,
 ) -> tuple[Client, dict[str, Any]]:
-    owner, entity, docs = await submitted_entity(client, session, settings)
+    owner, entity, docs = await submitted_entity(client, session, settings, individual)
     for d in docs.values():
         r = await client.post(
             f"/api/v1/admin/kyc/documents/{d['id']}/approve", headers=reviewer.headers

@@ -291,9 +291,9 @@ async def _entity_in(
 ) -> str:
     if status == "DRAFT":
         owner = await new_owner(session, settings)
-        return str((await create_entity(client, owner))["id"])
+        return str((await create_entity(client, owner, INDIVIDUAL))["id"])
     if status == "APPROVED" or status == "SUSPENDED":
-        _, entity = await approved_entity(client, session, settings, reviewer)
+        _, entity = await approved_entity(client, session, settings, reviewer, individual=True)
         if status == "SUSPENDED":
             await client.post(
                 f"/api/v1/admin/entities/{entity['id']}/suspend",
@@ -301,7 +301,7 @@ async def _entity_in(
                 headers=reviewer.headers,
             )
         return str(entity["id"])
-    _, entity, docs = await submitted_entity(client, session, settings)
+    _, entity, docs = await submitted_entity(client, session, settings, individual=True)
     if status == "CHANGES_REQUESTED":
         await client.post(
             f"/api/v1/admin/entities/{entity['id']}/request-changes",

@@ -7,10 +7,15 @@ import { LoginPage } from "./pages/auth/LoginPage";
 import { ResetPasswordPage } from "./pages/auth/ResetPasswordPage";
 import { AccountPage } from "./pages/client/AccountPage";
 import { ClientSecurityPage } from "./pages/client/ClientSecurityPage";
+import { FundingPage } from "./pages/client/funding/FundingPage";
 import { OnboardingPage } from "./pages/client/onboarding/OnboardingPage";
 import { LandingRoute } from "./pages/public/LandingPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { FullPageLoader, HomeRedirect, PublicOnly, RequireAuth, RequirePage } from "./routes/guards";
+
+// Trading pages (and the charting library) are loaded on demand.
+const TradingPage = lazy(() => import("./pages/client/trading/TradingPage").then((m) => ({ default: m.TradingPage })));
+const MarketplacePage = lazy(() => import("./pages/client/trading/MarketplacePage").then((m) => ({ default: m.MarketplacePage })));
 
 // The backoffice is loaded on demand: clients never download it.
 const BackofficeLayout = lazy(() => import("./layouts/BackofficeLayout").then((m) => ({ default: m.BackofficeLayout })));
@@ -22,6 +27,7 @@ const ContactRequestsPage = lazy(() =>
 );
 const EntitiesPage = lazy(() => import("./pages/admin/onboarding/EntitiesPage").then((m) => ({ default: m.EntitiesPage })));
 const EntityDetailPage = lazy(() => import("./pages/admin/onboarding/EntityDetailPage").then((m) => ({ default: m.EntityDetailPage })));
+const FundingAdminPage = lazy(() => import("./pages/admin/funding/FundingAdminPage").then((m) => ({ default: m.FundingAdminPage })));
 const KycQueuePage = lazy(() => import("./pages/admin/onboarding/KycQueuePage").then((m) => ({ default: m.KycQueuePage })));
 const StyleguidePage = lazy(() => import("./pages/admin/StyleguidePage").then((m) => ({ default: m.StyleguidePage })));
 
@@ -68,6 +74,24 @@ export function AppRoutes() {
         <Route index element={<AccountPage />} />
         <Route path="security" element={<ClientSecurityPage />} />
         <Route path="onboarding" element={<OnboardingPage />} />
+        <Route path="funding" element={<FundingPage />} />
+        <Route path="trade" element={<Navigate to="/app/trade/EUA-EUR" replace />} />
+        <Route
+          path="trade/:symbol"
+          element={
+            <LazyPage>
+              <TradingPage />
+            </LazyPage>
+          }
+        />
+        <Route
+          path="marketplace"
+          element={
+            <LazyPage>
+              <MarketplacePage />
+            </LazyPage>
+          }
+        />
       </Route>
 
       <Route
@@ -127,6 +151,16 @@ export function AppRoutes() {
             <RequirePage page="kyc">
               <LazyPage>
                 <KycQueuePage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="funding"
+          element={
+            <RequirePage page="funding">
+              <LazyPage>
+                <FundingAdminPage />
               </LazyPage>
             </RequirePage>
           }

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -144,6 +147,34 @@ def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
     )
 
 
+# SQLSTATEs that a request's own data causes: class 22 (data exception: a value out of the
+# column's range, too long, malformed, or a NUL in text) -> 422; a unique or exclusion
+# violation (two requests racing for the same unique value) -> 409. Anything else from the
+# database (a NOT NULL or check violation, a syntax error...) is a bug and stays a 500.
+_UNIQUE_SQLSTATES = {"23505", "23P01"}
+
+
+def database_problem(exc: BaseException) -> JSONResponse | None:
+    """The problem reply for a database error caused by the request's data, else ``None``."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    log = structlog.get_logger("niha.errors")
+    if isinstance(orig, psycopg.DataError) or sqlstate.startswith("22"):
+        # psycopg refuses NUL in text client-side (a DataError without a SQLSTATE).
+        log.warning("invalid_value", sqlstate=sqlstate, error=str(orig).splitlines()[0][:200])
+        return problem(
+            422,
+            "invalid_value",
+            "Invalid value",
+            "A value is out of range, too long or contains characters that cannot be stored",
+        )
+    if sqlstate in _UNIQUE_SQLSTATES:
+        diag = getattr(orig, "diag", None)
+        log.warning("unique_conflict", constraint=getattr(diag, "constraint_name", None))
+        return problem(409, "conflict", "Conflict", "This conflicts with an existing record")
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -160,10 +191,22 @@ def install_error_handlers(app: FastAPI) -> None:
         title = detail or code.replace("_", " ").capitalize()
         return problem(exc.status_code, code, title, detail, dict(exc.headers or {}))
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        reply = database_problem(exc)
+        if reply is None:
+            return await _unexpected(request, exc)
+        return reply
+
+    @app.exception_handler(psycopg.Error)
+    async def _driver(request: Request, exc: psycopg.Error) -> JSONResponse:
+        reply = database_problem(exc)
+        if reply is None:
+            return await _unexpected(request, exc)
+        return reply
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import structlog
-
         structlog.get_logger("niha.errors").exception("unhandled_error", path=request.url.path)
         return problem(
             500, "internal_error", "Internal server error", "An unexpected error occurred"

@@ -167,7 +167,9 @@ async def get_order(
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
-async def cancel_order(order_id: uuid.UUID, principal: OrdersWriter, session: SessionDep) -> OrderOut:
+async def cancel_order(
+    order_id: uuid.UUID, principal: OrdersWriter, session: SessionDep
+) -> OrderOut:
     if principal.entity_id is None:
         raise service.OrderNotFound()
     order = await service.cancel_order(
@@ -205,8 +207,8 @@ async def my_trades(
                 order_id=fill.order_id,
                 instrument=symbol,
                 certificate_type=symbol.split("-", 1)[0],
-                side=fill.side,  # type: ignore[arg-type]
-                liquidity=fill.liquidity,  # type: ignore[arg-type]
+                side=fill.side,
+                liquidity=fill.liquidity,
                 price=f"{fill.price // 100}.{fill.price % 100:02d}",
                 quantity=fill.quantity,
                 amount=f"{fill.price * fill.quantity // 100}.{fill.price * fill.quantity % 100:02d}",
@@ -287,8 +289,8 @@ async def admin_market_overview(
         instruments=[
             MarketOverviewItem(
                 instrument=_instrument_out(i, settings),
-                open_buy_quantity=totals.get(i.id, {}).get("BUY", 0),
-                open_sell_quantity=totals.get(i.id, {}).get("SELL", 0),
+                open_buy_quantity=totals.get(str(i.id), {}).get("BUY", 0),
+                open_sell_quantity=totals.get(str(i.id), {}).get("SELL", 0),
             )
             for i in await service.list_instruments(session)
         ]

@@ -8,16 +8,19 @@ the service). Time priority is arrival order in the book, so no time comes in.
 **Plan, then apply.** The service commits a command to the database first and only
 then changes its cached book (ARCHITECTURE §6), so a command is two calls::
 
-    plan = book.plan(order_id, owner, Side.BUY, 10, 7235)  # reads the book only
-    ...write orders, fills, trades, ledger transfers; commit...
-    book.apply(plan)                                        # now mutate the cache
+    plan = book.plan_limit(order_id, owner, Side.BUY, 10, 7235)  # reads the book only
+    ...write orders, fills, trades, STP cancels, ledger transfers; commit...
+    book.apply(plan, sequence)                                    # now mutate the cache
 
-:meth:`OrderBook.plan` never mutates the book; a plan that is never applied (failed
-commit, rejected order) simply leaves the book as it was. A plan is valid for the
-exact book state it was computed on: :meth:`OrderBook.apply` refuses a plan after any
-other mutation (:class:`StalePlanError`), which the service handles by rebuilding the
-book from the database (:meth:`OrderBook.load`). :meth:`OrderBook.execute` does both
-at once (tests, benchmarks, callers with nothing to commit).
+:meth:`OrderBook.plan_limit`, :meth:`OrderBook.plan_market` and :meth:`OrderBook.plan`
+(either, by ``kind``) never mutate the book; a plan that is never applied (failed
+commit) simply leaves the book as it was. A plan is valid for the exact book state it
+was computed on: :meth:`OrderBook.apply` refuses it after any other mutation
+(:class:`StalePlanError`) — the service then rebuilds the book from the database
+(:meth:`OrderBook.load`, orders in time priority). :meth:`OrderBook.execute` plans and
+applies at once (tests, callers with nothing to commit). :meth:`OrderBook.cancel`
+removes a resting order (after the caller committed the cancel). After ``apply``,
+:meth:`Plan.touched_levels` and :meth:`OrderBook.level` give the L2 deltas to publish.
 
 **Rules.**
 
@@ -324,9 +327,9 @@ class OrderBook:
         self._asks = _Side(_SELL)
         self._index: dict[Hashable, _Order] = {}
         self._version = 0
-        #: The caller's sequence number of the last command applied (ARCHITECTURE §6).
-        #: The caller sets it after each apply/cancel (``load`` takes it); the book
-        #: itself never changes it.
+        #: The caller's sequence number of the last command applied (ARCHITECTURE §6):
+        #: set through ``apply``/``cancel``/``load`` (or directly); the book never
+        #: changes it on its own.
         self.sequence = 0
 
     # ------------------------------------------------------------------ commands
@@ -376,9 +379,10 @@ class OrderBook:
         first, so they are programming errors. (Passing every argument, without
         keywords, is the fastest call.)
         """
-        if type(quantity) is not int or quantity <= 0:
+        # (``x.__class__`` is a little cheaper than ``type(x)`` on 3.11; bools are refused.)
+        if quantity.__class__ is not int or quantity <= 0:
             raise ValueError("quantity must be a positive int")
-        if type(price) is not int or price <= 0:
+        if price.__class__ is not int or price <= 0:
             raise ValueError("a LIMIT order needs a positive int price")
         if order_id in self._index:
             raise ValueError(f"order {order_id!r} is already resting")
@@ -437,7 +441,7 @@ class OrderBook:
         the prices it may trade at; ``max_quote`` (MARKET BUY only) the sum of
         price x quantity of its fills.
         """
-        if type(quantity) is not int or quantity <= 0:
+        if quantity.__class__ is not int or quantity <= 0:
             raise ValueError("quantity must be a positive int")
         if protection_price is not None and (
             type(protection_price) is not int or protection_price <= 0
@@ -574,15 +578,17 @@ class OrderBook:
              (self, self._version, makers, stp_orders, record)),
         )  # fmt: skip
 
-    def apply(self, plan: Plan) -> None:
+    def apply(self, plan: Plan, sequence: int | None = None) -> None:
         """Carry out ``plan`` on the book (after the caller has committed it).
 
-        The book's ``sequence`` is the caller's: set it after applying.
+        ``sequence``, when given, becomes the book's :attr:`sequence`.
         """
         book, version, makers, stp, record = plan.handle
         if book is not self or version != self._version:
             raise StalePlanError("the book changed since this plan was computed")
         self._version = version + 1
+        if sequence is not None:
+            self.sequence = sequence
         index = self._index
         if makers:
             for resting in stp:
@@ -657,12 +663,17 @@ class OrderBook:
         self.apply(plan)
         return plan
 
-    def cancel(self, order_id: Hashable) -> int:
-        """Remove a resting order: the open quantity removed, 0 if it is not on the book."""
+    def cancel(self, order_id: Hashable, sequence: int | None = None) -> int:
+        """Remove a resting order: the open quantity removed, 0 if it is not on the book.
+
+        ``sequence``, when given and the order was on the book, becomes :attr:`sequence`.
+        """
         resting = self._index.pop(order_id, None)
         if resting is None:
             return 0
         self._version += 1
+        if sequence is not None:
+            self.sequence = sequence
         level: _Level = resting[3]
         removed: int = resting[0]
         resting[0] = 0

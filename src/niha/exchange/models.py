@@ -15,9 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from niha.core.db import Base, created_at_column, uuid_pk
 
-ORDER_STATUSES_SQL = (
-    "'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED', 'EXPIRED'"
-)
+ORDER_STATUSES_SQL = "'OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'REJECTED', 'EXPIRED'"
 OPEN_STATUSES_SQL = "'OPEN', 'PARTIALLY_FILLED'"
 TRADE_STATUSES_SQL = "'PENDING', 'CONFIRMED'"
 

@@ -37,9 +37,9 @@ class PlaceOrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     certificate_type: CertificateType | None = None
-    instrument: Annotated[str, Field(max_length=25, pattern=r"^[A-Z0-9]{2,12}-[A-Z]{3}$")] | None = (
-        None
-    )
+    instrument: (
+        Annotated[str, Field(max_length=25, pattern=r"^[A-Z0-9]{2,12}-[A-Z]{3}$")] | None
+    ) = None
     order_type: Side
     order_kind: Literal["MARKET", "LIMIT"] = "LIMIT"
     quantity: StrictInt
@@ -68,7 +68,7 @@ class FillOut(BaseModel):
             price=format_amount(f.price, 2),
             quantity=f.quantity,
             fee=format_amount(f.fee, 2),
-            liquidity=f.liquidity,  # type: ignore[arg-type]
+            liquidity=f.liquidity,
             created_at=f.created_at,
         )
 
@@ -107,9 +107,9 @@ class OrderOut(BaseModel):
             instrument=symbol,
             certificate_type=base,
             client_order_id=o.client_order_id,
-            order_type=o.side,  # type: ignore[arg-type]
-            order_kind=o.kind,  # type: ignore[arg-type]
-            time_in_force=o.time_in_force,  # type: ignore[arg-type]
+            order_type=o.side,
+            order_kind=o.kind,
+            time_in_force=o.time_in_force,
             post_only=o.post_only,
             price=money(o.price),
             quantity=o.quantity,
@@ -122,7 +122,7 @@ class OrderOut(BaseModel):
             reserved_remaining=format_amount(
                 o.reserved_remaining, 2 if o.reserved_asset == "EUR" else 0
             ),
-            status=o.status,  # type: ignore[arg-type]
+            status=o.status,
             reason=o.reason,
             reason_detail=o.reason_detail,
             created_at=o.created_at,
@@ -209,7 +209,7 @@ class StaffTradeOut(BaseModel):
             sell_order_id=t.sell_order_id,
             buyer_entity_id=t.buyer_entity_id,
             seller_entity_id=t.seller_entity_id,
-            maker_side=t.maker_side,  # type: ignore[arg-type]
+            maker_side=t.maker_side,
             buyer_fee=format_amount(t.buyer_fee, 2),
             seller_fee=format_amount(t.seller_fee, 2),
             status=t.status,
@@ -278,7 +278,7 @@ class InstrumentOut(BaseModel):
             maker_fee_bps=maker,
             taker_fee_bps=taker,
             fees_from_config=i.maker_fee_bps is None and i.taker_fee_bps is None,
-            status=i.status,  # type: ignore[arg-type]
+            status=i.status,
             status_reason=i.status_reason,
             sequence=i.sequence,
             updated_at=i.updated_at,
@@ -312,3 +312,164 @@ class MarketOverviewItem(BaseModel):
 
 class MarketOverviewOut(BaseModel):
     instruments: list[MarketOverviewItem]
+
+
+# --------------------------------------------------------------------------- market data
+
+
+class LevelOut(BaseModel):
+    price: str
+    quantity: int
+    orders: int
+
+
+class BookOut(BaseModel):
+    instrument: str
+    sequence: int
+    bids: list[LevelOut]
+    asks: list[LevelOut]
+
+
+class TapeTradeOut(BaseModel):
+    id: uuid.UUID
+    price: str
+    quantity: int
+    taker_side: Side
+    sequence: int
+    created_at: UtcDatetime
+
+
+class TapePage(BaseModel):
+    items: list[TapeTradeOut]
+    next_cursor: str | None = None
+
+
+class CandleOut(BaseModel):
+    time: UtcDatetime
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: int
+    amount: str
+    trades: int
+
+
+class CandlesOut(BaseModel):
+    instrument: str
+    interval: str
+    candles: list[CandleOut]
+
+
+class TickerOut(BaseModel):
+    instrument: str
+    certificate_type: str
+    status: str
+    sequence: int
+    last: str | None
+    bid: str | None
+    ask: str | None
+    open_24h: str | None
+    high_24h: str | None
+    low_24h: str | None
+    change_24h: str | None
+    change_24h_percent: str | None
+    volume_24h: int
+    amount_24h: str
+    trades_24h: int
+    last_trade_at: UtcDatetime | None
+
+
+class PublicInstrumentOut(BaseModel):
+    symbol: str
+    name: str
+    base_asset: str
+    quote_asset: str
+    tick_size: str
+    lot_size: int
+    min_quantity: int
+    max_quantity: int
+    band_low: str | None
+    band_high: str | None
+    maker_fee_bps: int
+    taker_fee_bps: int
+    status: str
+    status_reason: str | None
+
+
+class CertificateOut(BaseModel):
+    id: str
+    certificate_type: str
+    instrument: str
+    name: str
+    scheme: str | None
+    registry: str | None
+    phase: str | None
+    description: str | None
+    vintage_year: int | None
+    current_price: str | None
+    best_bid: str | None
+    best_ask: str | None
+    available_quantity: int
+    sellers: int
+    demand_quantity: int
+    change_24h_percent: str | None
+    volume_24h: int
+    status: str
+
+
+class CertificatePage(BaseModel):
+    items: list[CertificateOut]
+    next_cursor: str | None = None
+
+
+class SellerLevelOut(BaseModel):
+    """An anonymised ask level: price, quantity, how many sellers' orders."""
+
+    price: str
+    quantity: int
+    orders: int
+
+
+class PricePointOut(BaseModel):
+    time: UtcDatetime
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: int
+
+
+class CertificateDetailOut(CertificateOut):
+    sellers_ladder: list[SellerLevelOut]
+    price_history: list[PricePointOut]
+    sequence: int
+
+
+class PriceHistoryOut(BaseModel):
+    certificate_type: str
+    interval: str
+    points: list[PricePointOut]
+
+
+class WindowStatsOut(BaseModel):
+    window: str
+    volume: int
+    amount: str
+    trades: int
+    average_price: str | None
+    first_price: str | None
+    last_price: str | None
+    change_percent: str | None
+
+
+class CertificateStatsOut(BaseModel):
+    certificate_type: str
+    last_price: str | None
+    trend: Literal["up", "down", "flat"]
+    windows: list[WindowStatsOut]
+
+
+class StatisticsOut(BaseModel):
+    certificates: list[CertificateStatsOut]
+    generated_at: UtcDatetime

@@ -335,9 +335,7 @@ async def _by_client_order_id(
     session: AsyncSession, entity_id: uuid.UUID, client_order_id: str
 ) -> Order | None:
     return await session.scalar(
-        select(Order).where(
-            Order.entity_id == entity_id, Order.client_order_id == client_order_id
-        )
+        select(Order).where(Order.entity_id == entity_id, Order.client_order_id == client_order_id)
     )
 
 
@@ -468,7 +466,7 @@ async def _execute(
     taker_fills: list[OrderFill] = []
     block = settings.exchange_block_size
     for f in plan.fills:
-        maker = makers[f.maker_order_id]  # type: ignore[index]
+        maker = makers[f.maker_order_id]
         trade_id = new_id()
         notional = f.price * f.quantity
         buy, sell = (taker, maker) if side is Side.BUY else (maker, taker)
@@ -485,7 +483,9 @@ async def _execute(
             else:
                 o.reserved_remaining -= f.quantity
             o.updated_at = now
-        buyer_fee, seller_fee = (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
+        buyer_fee, seller_fee = (
+            (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
+        )
         trade = Trade(
             id=trade_id,
             instrument_id=inst.id,
@@ -556,7 +556,7 @@ async def _execute(
     # Self-trade prevention: the resting orders of the same entity are cancelled.
     stp = await _load_orders(session, [c.order_id for c in plan.cancelled_resting])
     for c in plan.cancelled_resting:
-        o = stp[c.order_id]  # type: ignore[index]
+        o = stp[c.order_id]
         o.status = "CANCELLED"
         o.reason = c.reason.value
         o.reason_detail = f"self-trade prevention: cancelled by order {order_id}"
@@ -601,8 +601,13 @@ async def _execute(
         session, inst, book, plan, seq, taker, list(makers.values()) + list(stp.values()),
         trades, fills, now,
     )  # fmt: skip
-    cmd.on_commit(lambda b: b.apply(plan, sequence=seq))
+    cmd.on_commit(lambda b: _apply_plan(b, plan, seq))
     return PlacedOrder(taker, taker_fills)
+
+
+def _apply_plan(book: OrderBook, plan: Plan, sequence: int) -> None:
+    book.apply(plan)
+    book.sequence = sequence
 
 
 def _ref(ref: tuple[str, uuid.UUID]) -> tuple[str, str]:
@@ -722,7 +727,9 @@ async def _publish_command(
         {"instrument": symbol, "sequence": seq, "changes": changes},
     )
     for o in ([taker] if taker is not None else []) + list(others):
-        await emit(session, "orders", "order.updated", order_event(o, symbol), entity_id=o.entity_id)
+        await emit(
+            session, "orders", "order.updated", order_event(o, symbol), entity_id=o.entity_id
+        )
     for fill in fills:
         await emit(
             session,
@@ -815,17 +822,15 @@ async def cancel_order(
     if found is None or (entity_id is not None and found.entity_id != entity_id):
         raise OrderNotFound()
     if found.status not in OPEN_STATUSES:
-        raise OrderNotCancellable(f"the order is {found.status}", status=found.status)
+        raise OrderNotCancellable(f"the order is {found.status}", order_status=found.status)
     async with sequenced(session, found.instrument_id) as cmd:
         order = (
             await session.scalars(
-                select(Order)
-                .where(Order.id == order_id)
-                .execution_options(populate_existing=True)
+                select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
             )
         ).one()
         if order.status not in OPEN_STATUSES:
-            raise OrderNotCancellable(f"the order is {order.status}", status=order.status)
+            raise OrderNotCancellable(f"the order is {order.status}", order_status=order.status)
         await _cancel_in_command(session, cmd, [order], reason, detail, actor_id)
         if audit_actor is not None:
             await audit.record(
@@ -884,7 +889,7 @@ async def _cancel_in_command(
 
     def _apply(b: OrderBook) -> None:
         for oid in ids:
-            b.cancel(oid, sequence=seq)
+            b.cancel(oid)
         b.sequence = seq
 
     cmd.on_commit(_apply)
@@ -1042,7 +1047,7 @@ async def confirm_trade(session: AsyncSession, trade_id: uuid.UUID, actor: Actor
     if trade is None:
         raise TradeNotFound()
     if trade.status != "PENDING":
-        raise TradeNotPending(f"the trade is {trade.status}", status=trade.status)
+        raise TradeNotPending(f"the trade is {trade.status}", trade_status=trade.status)
     trade.status = "CONFIRMED"
     trade.confirmed_by = actor.id
     trade.confirmed_at = utcnow()
@@ -1059,13 +1064,15 @@ async def instrument_symbols(session: AsyncSession) -> dict[uuid.UUID, str]:
     return {r[0]: r[1] for r in rows}
 
 
-async def instrument_id_for(session: AsyncSession, certificate_type: str | None) -> uuid.UUID | None:
+async def instrument_id_for(
+    session: AsyncSession, certificate_type: str | None
+) -> uuid.UUID | None:
     if certificate_type is None:
         return None
     return (await get_instrument(session, f"{certificate_type}-EUR")).id
 
 
-async def open_order_totals(session: AsyncSession) -> dict[str, Any]:
+async def open_order_totals(session: AsyncSession) -> dict[str, dict[str, int]]:
     """Staff overview: open orders per instrument and side."""
     rows = (
         await session.execute(
@@ -1074,8 +1081,7 @@ async def open_order_totals(session: AsyncSession) -> dict[str, Any]:
             )
         )
     ).all()
-    out: dict[Any, Any] = defaultdict(lambda: {"BUY": 0, "SELL": 0})
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"BUY": 0, "SELL": 0})
     for instrument_id, side, qty in rows:
-        out[instrument_id][side] += qty
+        out[str(instrument_id)][side] += int(qty)
     return dict(out)
-

@@ -16,7 +16,7 @@ rejected. The KYC status of an entity:
 - ``APPROVED``: the entity is approved and every required item is approved;
 - ``REJECTED``: the entity is suspended, or a required document was rejected and nothing
   replaced it yet;
-- ``SUBMITTED``: the entity waits for review;
+- ``SUBMITTED``: the entity waits for review with every required document on file;
 - ``IN_PROGRESS``: anything else (the client is still completing it).
 """
 
@@ -147,7 +147,7 @@ def evaluate(
         status = KycStatus.APPROVED
     elif entity_status == "SUSPENDED" or any(i.state is ItemState.REJECTED for i in items):
         status = KycStatus.REJECTED
-    elif entity_status == "PENDING_REVIEW":
+    elif entity_status == "PENDING_REVIEW" and not missing:
         status = KycStatus.SUBMITTED
     elif entity_status == "DRAFT" and not docs:
         status = KycStatus.NOT_STARTED

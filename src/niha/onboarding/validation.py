@@ -57,17 +57,18 @@ def normalize_tax_id(value: str, *, entity_type: EntityType, country: str | None
     compact = re.sub(r"\s+", "", raw)
     if not TAX_ID_SHAPE.match(raw):
         raise InvalidTaxIdError(
-            "use 2 to 40 letters and digits (spaces, dots, dashes and slashes allowed)"
+            "Use 2 to 40 letters and digits (spaces, dots, dashes and slashes allowed)."
         )
     if raw[:2] in EU_VAT_PREFIXES:
         try:
             eu_vat.validate(raw)
         except ValidationError as exc:
-            raise InvalidTaxIdError(f"not a valid EU VAT number: {exc}") from exc
+            reason = str(exc).strip().rstrip(".")
+            raise InvalidTaxIdError(f"Not a valid EU VAT number. {reason}.") from exc
         return compact
     modules = _modules(country, entity_type) if country else []
     if modules and not any(_valid(module, raw) for module in modules):
-        raise InvalidTaxIdError(f"not a valid tax id for country {country}")
+        raise InvalidTaxIdError(f"Not a valid tax id for {country}.")
     return compact
 
 

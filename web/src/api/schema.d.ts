@@ -444,6 +444,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/instruments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin Instruments */
+        get: operations["admin_instruments_api_v1_admin_instruments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/instruments/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin Instrument */
+        get: operations["admin_instrument_api_v1_admin_instruments__symbol__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Admin Update Instrument */
+        patch: operations["admin_update_instrument_api_v1_admin_instruments__symbol__patch"];
+        trace?: never;
+    };
     "/api/v1/admin/kyc/documents": {
         parameters: {
             query?: never;
@@ -624,6 +659,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/market/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin Market Overview */
+        get: operations["admin_market_overview_api_v1_admin_market_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin Orders */
+        get: operations["admin_orders_api_v1_admin_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin Cancel Order */
+        post: operations["admin_cancel_order_api_v1_admin_orders__order_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/reports/reconciliation": {
         parameters: {
             query?: never;
@@ -633,6 +719,23 @@ export interface paths {
         };
         /** Get Reconciliation */
         get: operations["get_reconciliation_api_v1_admin_reports_reconciliation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin Trades */
+        get: operations["admin_trades_api_v1_admin_trades_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1307,6 +1410,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/market/instruments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Instruments */
+        get: operations["instruments_api_v1_market_instruments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/tickers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All Tickers */
+        get: operations["all_tickers_api_v1_market_tickers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/{instrument}/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Order Book */
+        get: operations["order_book_api_v1_market__instrument__book_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/{instrument}/candles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Candles */
+        get: operations["candles_api_v1_market__instrument__candles_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/{instrument}/ticker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ticker */
+        get: operations["ticker_api_v1_market__instrument__ticker_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/{instrument}/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trade Tape */
+        get: operations["trade_tape_api_v1_market__instrument__trades_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Marketplace Certificates */
+        get: operations["marketplace_certificates_api_v1_marketplace_certificates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/certificates/{certificate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Marketplace Certificate */
+        get: operations["marketplace_certificate_api_v1_marketplace_certificates__certificate_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/price-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Marketplace Price History */
+        get: operations["marketplace_price_history_api_v1_marketplace_price_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/statistics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Marketplace Statistics */
+        get: operations["marketplace_statistics_api_v1_marketplace_statistics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/onboarding/entity": {
         parameters: {
             query?: never;
@@ -1371,6 +1644,125 @@ export interface paths {
         put?: never;
         /** Submit Entity */
         post: operations["submit_entity_api_v1_onboarding_entity__entity_id__submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/cancel-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel All */
+        post: operations["cancel_all_api_v1_orders_cancel_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/my-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Orders */
+        get: operations["my_orders_api_v1_orders_my_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/place": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Place Order */
+        post: operations["place_order_api_v1_orders_place_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order */
+        get: operations["get_order_api_v1_orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Order */
+        post: operations["cancel_order_api_v1_orders__order_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trades/my-trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Trades */
+        get: operations["my_trades_api_v1_trades_my_trades_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trades/{trade_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm Trade */
+        post: operations["confirm_trade_api_v1_trades__trade_id__confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1829,11 +2221,162 @@ export interface components {
             /** Notes */
             notes?: string | null;
         };
+        /** BookOut */
+        BookOut: {
+            /** Asks */
+            asks: components["schemas"]["LevelOut"][];
+            /** Bids */
+            bids: components["schemas"]["LevelOut"][];
+            /** Instrument */
+            instrument: string;
+            /** Sequence */
+            sequence: number;
+        };
         /**
          * Bucket
          * @enum {string}
          */
         Bucket: "available" | "reserved" | "on_hold" | "settling" | "bank" | "registry" | "fees" | "suspense";
+        /** CancelAllOut */
+        CancelAllOut: {
+            /** Cancelled */
+            cancelled: number;
+            /** Orders */
+            orders: components["schemas"]["OrderOut"][];
+        };
+        /** CandleOut */
+        CandleOut: {
+            /** Amount */
+            amount: string;
+            /** Close */
+            close: string;
+            /** High */
+            high: string;
+            /** Low */
+            low: string;
+            /** Open */
+            open: string;
+            /** Time */
+            time: string;
+            /** Trades */
+            trades: number;
+            /** Volume */
+            volume: number;
+        };
+        /** CandlesOut */
+        CandlesOut: {
+            /** Candles */
+            candles: components["schemas"]["CandleOut"][];
+            /** Instrument */
+            instrument: string;
+            /** Interval */
+            interval: string;
+        };
+        /** CertificateDetailOut */
+        CertificateDetailOut: {
+            /** Available Quantity */
+            available_quantity: number;
+            /** Best Ask */
+            best_ask: string | null;
+            /** Best Bid */
+            best_bid: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Change 24H Percent */
+            change_24h_percent: string | null;
+            /** Current Price */
+            current_price: string | null;
+            /** Demand Quantity */
+            demand_quantity: number;
+            /** Description */
+            description: string | null;
+            /** Id */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /** Name */
+            name: string;
+            /** Phase */
+            phase: string | null;
+            /** Price History */
+            price_history: components["schemas"]["PricePointOut"][];
+            /** Registry */
+            registry: string | null;
+            /** Scheme */
+            scheme: string | null;
+            /** Sellers */
+            sellers: number;
+            /** Sellers Ladder */
+            sellers_ladder: components["schemas"]["SellerLevelOut"][];
+            /** Sequence */
+            sequence: number;
+            /** Status */
+            status: string;
+            /** Vintage Year */
+            vintage_year: number | null;
+            /** Volume 24H */
+            volume_24h: number;
+        };
+        /** CertificateOut */
+        CertificateOut: {
+            /** Available Quantity */
+            available_quantity: number;
+            /** Best Ask */
+            best_ask: string | null;
+            /** Best Bid */
+            best_bid: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Change 24H Percent */
+            change_24h_percent: string | null;
+            /** Current Price */
+            current_price: string | null;
+            /** Demand Quantity */
+            demand_quantity: number;
+            /** Description */
+            description: string | null;
+            /** Id */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /** Name */
+            name: string;
+            /** Phase */
+            phase: string | null;
+            /** Registry */
+            registry: string | null;
+            /** Scheme */
+            scheme: string | null;
+            /** Sellers */
+            sellers: number;
+            /** Status */
+            status: string;
+            /** Vintage Year */
+            vintage_year: number | null;
+            /** Volume 24H */
+            volume_24h: number;
+        };
+        /** CertificatePage */
+        CertificatePage: {
+            /** Items */
+            items: components["schemas"]["CertificateOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** CertificateStatsOut */
+        CertificateStatsOut: {
+            /** Certificate Type */
+            certificate_type: string;
+            /** Last Price */
+            last_price: string | null;
+            /**
+             * Trend
+             * @enum {string}
+             */
+            trend: "up" | "down" | "flat";
+            /** Windows */
+            windows: components["schemas"]["WindowStatsOut"][];
+        };
         /** ChecklistItemOut */
         ChecklistItemOut: {
             /** Accepted Types */
@@ -2314,6 +2857,32 @@ export interface components {
             /** Until */
             until: string;
         };
+        /** FillOut */
+        FillOut: {
+            /** Created At */
+            created_at: string;
+            /** Fee */
+            fee: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Liquidity
+             * @enum {string}
+             */
+            liquidity: "MAKER" | "TAKER";
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Trade Id
+             * Format: uuid
+             */
+            trade_id: string;
+        };
         /** FlagOut */
         FlagOut: {
             /** Code */
@@ -2489,6 +3058,71 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /** InstrumentOut */
+        InstrumentOut: {
+            /** Band High */
+            band_high: string | null;
+            /** Band Low */
+            band_low: string | null;
+            /** Base Asset */
+            base_asset: string;
+            /** Fees From Config */
+            fees_from_config: boolean;
+            /** Last Price */
+            last_price: string | null;
+            /** Lot Size */
+            lot_size: number;
+            /** Maker Fee Bps */
+            maker_fee_bps: number;
+            /** Max Quantity */
+            max_quantity: number;
+            /** Min Quantity */
+            min_quantity: number;
+            /** Name */
+            name: string;
+            /** Price Band Percent */
+            price_band_percent: string;
+            /** Quote Asset */
+            quote_asset: string;
+            /** Reference Price */
+            reference_price: string | null;
+            /** Sequence */
+            sequence: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OPEN" | "HALTED";
+            /** Status Reason */
+            status_reason: string | null;
+            /** Symbol */
+            symbol: string;
+            /** Taker Fee Bps */
+            taker_fee_bps: number;
+            /** Tick Size */
+            tick_size: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** InstrumentPatchIn */
+        InstrumentPatchIn: {
+            /** Maker Fee Bps */
+            maker_fee_bps?: number | null;
+            /** Max Quantity */
+            max_quantity?: number | null;
+            /** Min Quantity */
+            min_quantity?: number | null;
+            /** Price Band Percent */
+            price_band_percent?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Reference Price */
+            reference_price?: string | null;
+            /** Status */
+            status?: ("OPEN" | "HALTED") | null;
+            /** Taker Fee Bps */
+            taker_fee_bps?: number | null;
+        };
         /** InvitationAcceptIn */
         InvitationAcceptIn: {
             /** Name */
@@ -2561,6 +3195,15 @@ export interface components {
             required: components["schemas"]["DocumentType"][];
             status: components["schemas"]["KycStatus"];
         };
+        /** LevelOut */
+        LevelOut: {
+            /** Orders */
+            orders: number;
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+        };
         /** LoginIn */
         LoginIn: {
             /**
@@ -2572,6 +3215,19 @@ export interface components {
             password: string;
             /** Totp Code */
             totp_code?: string | null;
+        };
+        /** MarketOverviewItem */
+        MarketOverviewItem: {
+            instrument: components["schemas"]["InstrumentOut"];
+            /** Open Buy Quantity */
+            open_buy_quantity: number;
+            /** Open Sell Quantity */
+            open_sell_quantity: number;
+        };
+        /** MarketOverviewOut */
+        MarketOverviewOut: {
+            /** Instruments */
+            instruments: components["schemas"]["MarketOverviewItem"][];
         };
         /** MemberInviteIn */
         MemberInviteIn: {
@@ -2605,6 +3261,206 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "disabled" | "invited";
+        };
+        /**
+         * MyTradeOut
+         * @description One of the caller's trades, from its side (no counterparty).
+         */
+        MyTradeOut: {
+            /** Amount */
+            amount: string;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Created At */
+            created_at: string;
+            /** Fee */
+            fee: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /**
+             * Liquidity
+             * @enum {string}
+             */
+            liquidity: "MAKER" | "TAKER";
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Settlement Status
+             * @enum {string}
+             */
+            settlement_status: "UNSETTLED" | "SETTLED";
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "BUY" | "SELL";
+            /** Status */
+            status: string;
+        };
+        /** MyTradePage */
+        MyTradePage: {
+            /** Items */
+            items: components["schemas"]["MyTradeOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** OrderDetailOut */
+        OrderDetailOut: {
+            /** Average Fill Price */
+            average_fill_price: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Client Order Id */
+            client_order_id: string | null;
+            /** Created At */
+            created_at: string;
+            /** Fees */
+            fees: string;
+            /** Filled Amount */
+            filled_amount: string;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /**
+             * Fills
+             * @default []
+             */
+            fills: components["schemas"]["FillOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /**
+             * Order Kind
+             * @enum {string}
+             */
+            order_kind: "MARKET" | "LIMIT";
+            /**
+             * Order Type
+             * @enum {string}
+             */
+            order_type: "BUY" | "SELL";
+            /** Post Only */
+            post_only: boolean;
+            /** Price */
+            price: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Reason */
+            reason: string | null;
+            /** Reason Detail */
+            reason_detail: string | null;
+            /** Remaining Quantity */
+            remaining_quantity: number;
+            /** Reserved Asset */
+            reserved_asset: string;
+            /** Reserved Remaining */
+            reserved_remaining: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
+            /**
+             * Time In Force
+             * @enum {string}
+             */
+            time_in_force: "GTC" | "IOC" | "FOK";
+            /**
+             * Trades
+             * @default []
+             */
+            trades: components["schemas"]["TradeRef"][];
+            /** Updated At */
+            updated_at: string;
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Average Fill Price */
+            average_fill_price: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Client Order Id */
+            client_order_id: string | null;
+            /** Created At */
+            created_at: string;
+            /** Fees */
+            fees: string;
+            /** Filled Amount */
+            filled_amount: string;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /**
+             * Fills
+             * @default []
+             */
+            fills: components["schemas"]["FillOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /**
+             * Order Kind
+             * @enum {string}
+             */
+            order_kind: "MARKET" | "LIMIT";
+            /**
+             * Order Type
+             * @enum {string}
+             */
+            order_type: "BUY" | "SELL";
+            /** Post Only */
+            post_only: boolean;
+            /** Price */
+            price: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Reason */
+            reason: string | null;
+            /** Reason Detail */
+            reason_detail: string | null;
+            /** Remaining Quantity */
+            remaining_quantity: number;
+            /** Reserved Asset */
+            reserved_asset: string;
+            /** Reserved Remaining */
+            reserved_remaining: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
+            /**
+             * Time In Force
+             * @enum {string}
+             */
+            time_in_force: "GTC" | "IOC" | "FOK";
+            /** Updated At */
+            updated_at: string;
+        };
+        /** OrderPage */
+        OrderPage: {
+            /** Items */
+            items: components["schemas"]["OrderOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /**
          * OwnerType
@@ -2738,15 +3594,100 @@ export interface components {
              */
             email: string;
         };
+        /** PlaceOrderIn */
+        PlaceOrderIn: {
+            /** Certificate Type */
+            certificate_type?: ("EUA" | "CEA") | null;
+            /** Client Order Id */
+            client_order_id?: string | null;
+            /** Instrument */
+            instrument?: string | null;
+            /**
+             * Order Kind
+             * @default LIMIT
+             * @enum {string}
+             */
+            order_kind: "MARKET" | "LIMIT";
+            /**
+             * Order Type
+             * @enum {string}
+             */
+            order_type: "BUY" | "SELL";
+            /**
+             * Post Only
+             * @default false
+             */
+            post_only: boolean;
+            /** Price */
+            price?: string | null;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Time In Force
+             * @default GTC
+             * @enum {string}
+             */
+            time_in_force: "GTC" | "IOC" | "FOK";
+        };
+        /** PriceHistoryOut */
+        PriceHistoryOut: {
+            /** Certificate Type */
+            certificate_type: string;
+            /** Interval */
+            interval: string;
+            /** Points */
+            points: components["schemas"]["PricePointOut"][];
+        };
+        /** PricePointOut */
+        PricePointOut: {
+            /** Close */
+            close: string;
+            /** High */
+            high: string;
+            /** Low */
+            low: string;
+            /** Open */
+            open: string;
+            /** Time */
+            time: string;
+            /** Volume */
+            volume: number;
+        };
+        /** PublicInstrumentOut */
+        PublicInstrumentOut: {
+            /** Band High */
+            band_high: string | null;
+            /** Band Low */
+            band_low: string | null;
+            /** Base Asset */
+            base_asset: string;
+            /** Lot Size */
+            lot_size: number;
+            /** Maker Fee Bps */
+            maker_fee_bps: number;
+            /** Max Quantity */
+            max_quantity: number;
+            /** Min Quantity */
+            min_quantity: number;
+            /** Name */
+            name: string;
+            /** Quote Asset */
+            quote_asset: string;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Symbol */
+            symbol: string;
+            /** Taker Fee Bps */
+            taker_fee_bps: number;
+            /** Tick Size */
+            tick_size: string;
+        };
         /** ReactivateIn */
         ReactivateIn: {
             /** Comments */
             comments?: string | null;
-        };
-        /** ReasonIn */
-        ReasonIn: {
-            /** Reason */
-            reason: string;
         };
         /** ReconciliationOut */
         ReconciliationOut: {
@@ -2786,10 +3727,167 @@ export interface components {
             comments: string;
         };
         /**
+         * SellerLevelOut
+         * @description An anonymised ask level: price, quantity, how many sellers' orders.
+         */
+        SellerLevelOut: {
+            /** Orders */
+            orders: number;
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+        };
+        /** StaffOrderOut */
+        StaffOrderOut: {
+            /** Average Fill Price */
+            average_fill_price: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Client Order Id */
+            client_order_id: string | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Fees */
+            fees: string;
+            /** Filled Amount */
+            filled_amount: string;
+            /** Filled Quantity */
+            filled_quantity: number;
+            /**
+             * Fills
+             * @default []
+             */
+            fills: components["schemas"]["FillOut"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /**
+             * Order Kind
+             * @enum {string}
+             */
+            order_kind: "MARKET" | "LIMIT";
+            /**
+             * Order Type
+             * @enum {string}
+             */
+            order_type: "BUY" | "SELL";
+            /** Post Only */
+            post_only: boolean;
+            /** Price */
+            price: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Reason */
+            reason: string | null;
+            /** Reason Detail */
+            reason_detail: string | null;
+            /** Remaining Quantity */
+            remaining_quantity: number;
+            /** Reserved Asset */
+            reserved_asset: string;
+            /** Reserved Remaining */
+            reserved_remaining: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
+            /**
+             * Time In Force
+             * @enum {string}
+             */
+            time_in_force: "GTC" | "IOC" | "FOK";
+            /** Updated At */
+            updated_at: string;
+            /** User Id */
+            user_id: string | null;
+        };
+        /** StaffOrderPage */
+        StaffOrderPage: {
+            /** Items */
+            items: components["schemas"]["StaffOrderOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
          * StaffRole
          * @enum {string}
          */
         StaffRole: "super_admin" | "admin" | "compliance" | "operations";
+        /** StaffTradeOut */
+        StaffTradeOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Buy Order Id
+             * Format: uuid
+             */
+            buy_order_id: string;
+            /**
+             * Buyer Entity Id
+             * Format: uuid
+             */
+            buyer_entity_id: string;
+            /** Buyer Fee */
+            buyer_fee: string;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Instrument */
+            instrument: string;
+            /**
+             * Maker Side
+             * @enum {string}
+             */
+            maker_side: "BUY" | "SELL";
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Sell Order Id
+             * Format: uuid
+             */
+            sell_order_id: string;
+            /**
+             * Seller Entity Id
+             * Format: uuid
+             */
+            seller_entity_id: string;
+            /** Seller Fee */
+            seller_fee: string;
+            /** Sequence */
+            sequence: number;
+            /** Settlement Batch Id */
+            settlement_batch_id: string | null;
+            /** Status */
+            status: string;
+        };
+        /** StaffTradePage */
+        StaffTradePage: {
+            /** Items */
+            items: components["schemas"]["StaffTradeOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** StaffUserCreateIn */
         StaffUserCreateIn: {
             /**
@@ -2802,6 +3900,13 @@ export interface components {
             /** Password */
             password: string;
             role: components["schemas"]["StaffRole"];
+        };
+        /** StatisticsOut */
+        StatisticsOut: {
+            /** Certificates */
+            certificates: components["schemas"]["CertificateStatsOut"][];
+            /** Generated At */
+            generated_at: string;
         };
         /** StatusOut */
         StatusOut: {
@@ -2816,6 +3921,69 @@ export interface components {
         SuspendIn: {
             /** Reason */
             reason: string;
+        };
+        /** TapePage */
+        TapePage: {
+            /** Items */
+            items: components["schemas"]["TapeTradeOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** TapeTradeOut */
+        TapeTradeOut: {
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+            /** Sequence */
+            sequence: number;
+            /**
+             * Taker Side
+             * @enum {string}
+             */
+            taker_side: "BUY" | "SELL";
+        };
+        /** TickerOut */
+        TickerOut: {
+            /** Amount 24H */
+            amount_24h: string;
+            /** Ask */
+            ask: string | null;
+            /** Bid */
+            bid: string | null;
+            /** Certificate Type */
+            certificate_type: string;
+            /** Change 24H */
+            change_24h: string | null;
+            /** Change 24H Percent */
+            change_24h_percent: string | null;
+            /** High 24H */
+            high_24h: string | null;
+            /** Instrument */
+            instrument: string;
+            /** Last */
+            last: string | null;
+            /** Last Trade At */
+            last_trade_at: string | null;
+            /** Low 24H */
+            low_24h: string | null;
+            /** Open 24H */
+            open_24h: string | null;
+            /** Sequence */
+            sequence: number;
+            /** Status */
+            status: string;
+            /** Trades 24H */
+            trades_24h: number;
+            /** Volume 24H */
+            volume_24h: number;
         };
         /** TokenOut */
         TokenOut: {
@@ -2842,6 +4010,22 @@ export interface components {
             otpauth_uri: string;
             /** Secret */
             secret: string;
+        };
+        /** TradeRef */
+        TradeRef: {
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Price */
+            price: string;
+            /** Quantity */
+            quantity: number;
+            /** Status */
+            status: string;
         };
         /** TransactionOut */
         TransactionOut: {
@@ -2985,6 +4169,25 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WindowStatsOut */
+        WindowStatsOut: {
+            /** Amount */
+            amount: string;
+            /** Average Price */
+            average_price: string | null;
+            /** Change Percent */
+            change_percent: string | null;
+            /** First Price */
+            first_price: string | null;
+            /** Last Price */
+            last_price: string | null;
+            /** Trades */
+            trades: number;
+            /** Volume */
+            volume: number;
+            /** Window */
+            window: string;
+        };
         /** WireInstructionsOut */
         WireInstructionsOut: {
             /** Amount */
@@ -3084,6 +4287,16 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** ReasonIn */
+        niha__exchange__schemas__ReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** ReasonIn */
+        niha__funding__schemas__ReasonIn: {
+            /** Reason */
+            reason: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -3176,7 +4389,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["niha__funding__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -3425,7 +4638,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["niha__funding__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -3706,7 +4919,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["niha__funding__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -3922,6 +5135,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_instruments_api_v1_admin_instruments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentOut"][];
+                };
+            };
+        };
+    };
+    admin_instrument_api_v1_admin_instruments__symbol__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_update_instrument_api_v1_admin_instruments__symbol__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstrumentPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstrumentOut"];
                 };
             };
             /** @description Validation Error */
@@ -4315,6 +5614,96 @@ export interface operations {
             };
         };
     };
+    admin_market_overview_api_v1_admin_market_overview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOverviewOut"];
+                };
+            };
+        };
+    };
+    admin_orders_api_v1_admin_orders_get: {
+        parameters: {
+            query?: {
+                certificate_type?: ("EUA" | "CEA") | null;
+                status?: ("OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED" | "ACTIVE") | null;
+                entity_id?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOrderPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_cancel_order_api_v1_admin_orders__order_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["niha__exchange__schemas__ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_reconciliation_api_v1_admin_reports_reconciliation_get: {
         parameters: {
             query?: {
@@ -4334,6 +5723,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_trades_api_v1_admin_trades_get: {
+        parameters: {
+            query?: {
+                certificate_type?: ("EUA" | "CEA") | null;
+                status?: ("PENDING" | "CONFIRMED") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffTradePage"];
                 };
             };
             /** @description Validation Error */
@@ -4639,7 +6064,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["niha__funding__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -5602,6 +7027,304 @@ export interface operations {
             };
         };
     };
+    instruments_api_v1_market_instruments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicInstrumentOut"][];
+                };
+            };
+        };
+    };
+    all_tickers_api_v1_market_tickers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerOut"][];
+                };
+            };
+        };
+    };
+    order_book_api_v1_market__instrument__book_get: {
+        parameters: {
+            query?: {
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                instrument: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    candles_api_v1_market__instrument__candles_get: {
+        parameters: {
+            query?: {
+                interval?: "1m" | "1h" | "1d";
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                instrument: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandlesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ticker_api_v1_market__instrument__ticker_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instrument: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    trade_tape_api_v1_market__instrument__trades_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                instrument: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TapePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    marketplace_certificates_api_v1_marketplace_certificates_get: {
+        parameters: {
+            query?: {
+                certificate_type?: ("EUA" | "CEA") | null;
+                vintage_year?: number | null;
+                min_price?: string | null;
+                max_price?: string | null;
+                min_quantity?: number | null;
+                sort?: "price_asc" | "price_desc" | "available_desc" | "volume_desc" | "name";
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificatePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    marketplace_certificate_api_v1_marketplace_certificates__certificate_id__get: {
+        parameters: {
+            query?: {
+                history_days?: number;
+            };
+            header?: never;
+            path: {
+                certificate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    marketplace_price_history_api_v1_marketplace_price_history_get: {
+        parameters: {
+            query?: {
+                certificate_type?: "EUA" | "CEA";
+                interval?: "daily" | "weekly";
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceHistoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    marketplace_statistics_api_v1_marketplace_statistics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatisticsOut"];
+                };
+            };
+        };
+    };
     my_entity_api_v1_onboarding_entity_get: {
         parameters: {
             query?: never;
@@ -5774,6 +7497,236 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_all_api_v1_orders_cancel_all_post: {
+        parameters: {
+            query?: {
+                certificate_type?: ("EUA" | "CEA") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelAllOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_orders_api_v1_orders_my_orders_get: {
+        parameters: {
+            query?: {
+                /** @description ACTIVE: OPEN or PARTIALLY_FILLED */
+                status?: ("OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED" | "ACTIVE") | null;
+                order_type?: ("BUY" | "SELL") | null;
+                certificate_type?: ("EUA" | "CEA") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    place_order_api_v1_orders_place_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_order_api_v1_orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_order_api_v1_orders__order_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_trades_api_v1_trades_my_trades_get: {
+        parameters: {
+            query?: {
+                certificate_type?: ("EUA" | "CEA") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyTradePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_trade_api_v1_trades__trade_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trade_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffTradeOut"];
                 };
             };
             /** @description Validation Error */

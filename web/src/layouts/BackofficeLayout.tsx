@@ -6,6 +6,7 @@ import { cx } from "../lib/cx";
 import { humanize } from "../lib/format";
 import { canOpen, STAFF_PAGE_PATH, type StaffPage } from "../lib/permissions";
 import { useChannel, useConnectionState } from "../lib/useChannel";
+import { BanknoteIcon } from "../pages/admin/funding/icons";
 import { BuildingIcon, DocumentCheckIcon, InboxIcon } from "../pages/admin/onboarding/icons";
 import { AuditIcon, CloseIcon, MenuIcon, ShieldIcon, SwatchIcon, UsersIcon } from "./icons";
 import { Avatar, SignOutButton } from "./UserMenu";
@@ -15,6 +16,7 @@ const NAV: { page: StaffPage; label: string; icon: ComponentType<SVGProps<SVGSVG
   { page: "contacts", label: "Contact requests", icon: InboxIcon },
   { page: "entities", label: "Entities", icon: BuildingIcon },
   { page: "kyc", label: "KYC documents", icon: DocumentCheckIcon },
+  { page: "funding", label: "Funding", icon: BanknoteIcon },
   { page: "audit", label: "Audit log", icon: AuditIcon },
   { page: "security", label: "Security", icon: ShieldIcon },
   { page: "styleguide", label: "Styleguide", icon: SwatchIcon },

@@ -10,6 +10,9 @@ import { Avatar, SignOutButton } from "./UserMenu";
 const NAV = [
   { to: "/app", label: "Account", end: true },
   { to: "/app/onboarding", label: "Onboarding", end: false },
+  { to: "/app/trade", label: "Trade", end: false },
+  { to: "/app/marketplace", label: "Marketplace", end: false },
+  { to: "/app/funding", label: "Funding", end: false },
   { to: "/app/security", label: "Security", end: false },
 ];
 

@@ -6,7 +6,7 @@
  */
 import type { StaffRole, User } from "../api/types";
 
-export type StaffPage = "users" | "contacts" | "entities" | "kyc" | "audit" | "security" | "styleguide";
+export type StaffPage = "users" | "contacts" | "entities" | "kyc" | "funding" | "audit" | "security" | "styleguide";
 
 const ALL_STAFF: readonly StaffRole[] = ["super_admin", "admin", "compliance", "operations"];
 
@@ -15,6 +15,7 @@ export const STAFF_PAGE_ROLES: Readonly<Record<StaffPage, readonly StaffRole[]>>
   contacts: ALL_STAFF,
   entities: ALL_STAFF,
   kyc: ["super_admin", "admin", "compliance"],
+  funding: ALL_STAFF,
   audit: ["super_admin", "admin", "compliance"],
   security: ALL_STAFF,
   styleguide: ALL_STAFF,
@@ -25,6 +26,7 @@ export const STAFF_PAGE_PATH: Readonly<Record<StaffPage, string>> = {
   contacts: "/admin/contact-requests",
   entities: "/admin/entities",
   kyc: "/admin/kyc",
+  funding: "/admin/funding",
   audit: "/admin/audit",
   security: "/admin/security",
   styleguide: "/admin/styleguide",

@@ -11,6 +11,7 @@ export const STATUS_TONE: Readonly<Record<string, Tone>> = {
   disabled: "slate",
   // reviews (KYC, entities, withdrawals, bank accounts)
   pending: "amber",
+  pending_verification: "amber",
   in_review: "violet",
   approved: "emerald",
   verified: "emerald",

@@ -59,6 +59,19 @@ describe("Entity review", () => {
 
   });
 
+  it("approves a pending document", async () => {
+    const user = userEvent.setup();
+    const f = mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(compliance)),
+      [`GET /api/v1/admin/entities/${ENTITY_ID}`]: () => json(detail()),
+      "POST /api/v1/admin/kyc/documents/d1/approve": () => json(doc({ id: "d1", status: "APPROVED" })),
+    });
+    renderApp(<AppRoutes />, { route: `/admin/entities/${ENTITY_ID}` });
+    await user.click(await screen.findByRole("button", { name: "Approve Passport pass.pdf" }));
+    expect(await screen.findByText("Passport approved")).toBeInTheDocument();
+    expect(callsTo(f, "POST /api/v1/admin/kyc/documents/d1/approve")).toHaveLength(1);
+  });
+
   it("approves the entity once every required document is approved", async () => {
     const user = userEvent.setup();
     const approved = detail({

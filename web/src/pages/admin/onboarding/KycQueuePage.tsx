@@ -46,7 +46,8 @@ export function ReviewButtons({
           setBusy(true);
           setError(null);
           try {
-            onDone?.(await approve(doc));
+            const updated = await approve(doc); // (not inside onDone?.(): it may be absent)
+            onDone?.(updated);
           } catch (e) {
             setError(e);
           } finally {

@@ -92,17 +92,17 @@ export function BankAccountsTab({ canManage, onAdd, onEdit }: BankAccountsTabPro
         canManage ? (
           <div className="flex justify-end gap-1">
             {!a.is_primary && a.status !== "REJECTED" && (
-              <Button size="sm" variant="ghost" onClick={() => void makePrimary(a)}>
-                Make primary<span className="sr-only"> {a.iban_formatted}</span>
+              <Button aria-label={`Make primary ${a.iban_formatted}`} size="sm" variant="ghost" onClick={() => void makePrimary(a)}>
+                Make primary
               </Button>
             )}
             {a.status !== "VERIFIED" && (
-              <Button size="sm" variant="ghost" onClick={() => onEdit(a)}>
-                Edit<span className="sr-only"> {a.iban_formatted}</span>
+              <Button aria-label={`Edit ${a.iban_formatted}`} size="sm" variant="ghost" onClick={() => onEdit(a)}>
+                Edit
               </Button>
             )}
-            <Button size="sm" variant="ghost" onClick={() => setRemoving(a)}>
-              Remove<span className="sr-only"> {a.iban_formatted}</span>
+            <Button aria-label={`Remove ${a.iban_formatted}`} size="sm" variant="ghost" onClick={() => setRemoving(a)}>
+              Remove
             </Button>
           </div>
         ) : null,

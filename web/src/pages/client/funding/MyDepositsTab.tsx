@@ -88,7 +88,7 @@ export function MyDepositsTab({ onAnnounce }: { onAnnounce: () => void }) {
       header: "Status",
       cell: (d) => (
         <div className="flex flex-col gap-0.5">
-          <Badge status={d.status} />
+          <Badge status={d.status.toLowerCase()} />
           <span className="text-xs text-slate-500">
             {d.status === "ON_HOLD" && d.expected_release_at ? (
               <>
@@ -108,13 +108,17 @@ export function MyDepositsTab({ onAnnounce }: { onAnnounce: () => void }) {
       align: "right",
       cell: (d) => (
         <div className="flex justify-end gap-2">
-          <Button size="sm" variant="secondary" onClick={() => setShown(d)}>
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() => setShown(d)}
+            aria-label={`${d.status === "PENDING" ? "Instructions" : "Details"} for ${d.reference_code}`}
+          >
             {d.status === "PENDING" ? "Instructions" : "Details"}
-            <span className="sr-only"> for {d.reference_code}</span>
           </Button>
           {d.status === "PENDING" && (
-            <Button size="sm" variant="ghost" onClick={() => setCancelling(d)}>
-              Cancel<span className="sr-only"> {d.reference_code}</span>
+            <Button aria-label={`Cancel ${d.reference_code}`} size="sm" variant="ghost" onClick={() => setCancelling(d)}>
+              Cancel
             </Button>
           )}
         </div>

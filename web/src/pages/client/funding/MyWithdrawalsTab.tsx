@@ -84,7 +84,7 @@ export function MyWithdrawalsTab() {
         </span>
       ),
     },
-    { id: "status", header: "Status", cell: (w) => <Badge status={w.status} /> },
+    { id: "status", header: "Status", cell: (w) => <Badge status={w.status.toLowerCase()} /> },
     { id: "requested", header: "Requested", hideOnMobile: true, cell: (w) => <RelativeTime value={w.created_at} /> },
     {
       id: "actions",
@@ -92,12 +92,12 @@ export function MyWithdrawalsTab() {
       align: "right",
       cell: (w) => (
         <div className="flex justify-end gap-2">
-          <Button size="sm" variant="secondary" onClick={() => setShown(w)}>
-            Details<span className="sr-only"> of the withdrawal of {w.amount} {w.currency}</span>
+          <Button aria-label={`Details of the withdrawal of ${w.amount} ${w.currency}`} size="sm" variant="secondary" onClick={() => setShown(w)}>
+            Details
           </Button>
           {w.status === "PENDING" && (
-            <Button size="sm" variant="ghost" onClick={() => setCancelling(w)}>
-              Cancel<span className="sr-only"> the withdrawal of {w.amount} {w.currency}</span>
+            <Button aria-label={`Cancel the withdrawal of ${w.amount} ${w.currency}`} size="sm" variant="ghost" onClick={() => setCancelling(w)}>
+              Cancel
             </Button>
           )}
         </div>
@@ -117,7 +117,7 @@ export function MyWithdrawalsTab() {
         empty={<EmptyState title="No withdrawals yet" description="Withdrawals go to your verified bank accounts." />}
         pagination={{ hasMore: !!list.hasNextPage, onLoadMore: () => void list.fetchNextPage(), loadingMore: list.isFetchingNextPage }}
       />
-      <Modal open={!!current} onClose={() => setShown(null)} title="Withdrawal" description={current ? <Badge status={current.status} /> : null}>
+      <Modal open={!!current} onClose={() => setShown(null)} title="Withdrawal" description={current ? <Badge status={current.status.toLowerCase()} /> : null}>
         {current && (
           <div className="flex flex-col gap-6">
             <DetailList

@@ -92,7 +92,7 @@ export function TransactionHistoryTab() {
       hideOnMobile: true,
       cell: (t) => <Amount value={t.net_change} asset={t.asset} signed />,
     },
-    { id: "status", header: "Status", cell: (t) => (t.status ? <Badge status={t.status} /> : <span className="text-slate-400">—</span>) },
+    { id: "status", header: "Status", cell: (t) => (t.status ? <Badge status={t.status.toLowerCase()} /> : <span className="text-slate-400">—</span>) },
   ];
 
   return (

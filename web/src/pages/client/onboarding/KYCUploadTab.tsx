@@ -197,6 +197,7 @@ function Requirement({
   onDelete: (d: KycDocument) => void;
 }) {
   const current = documents.find((d) => d.id === item.document_id);
+  const earlier = documents.filter((d) => d.id !== item.document_id && (item.accepted_types as string[]).includes(d.document_type));
   const label = documentLabel(item.document_type);
   const needsUpload = item.state === "missing" || item.state === "rejected";
   return (
@@ -212,6 +213,19 @@ function Requirement({
         <div className="mt-4">
           <DocumentLine doc={current} canEdit={canEdit} onDelete={onDelete} showStatus={false} />
         </div>
+      )}
+      {earlier.length > 0 && (
+        <details className="mt-3 text-sm">
+          <summary className="cursor-pointer text-slate-600">Earlier uploads ({earlier.length})</summary>
+          <ul className="mt-2 flex flex-col gap-3">
+            {earlier.map((d) => (
+              <li key={d.id}>
+                <DocumentLine doc={d} canEdit={canEdit} onDelete={onDelete} />
+                {d.rejection_reason && <p className="mt-1 text-xs text-red-700">Rejected: {d.rejection_reason}</p>}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {item.state === "rejected" && (
         <Alert tone="error" title="Rejected by our compliance team" className="mt-4">
@@ -243,8 +257,8 @@ export function KYCUploadTab({ status, canEdit }: KYCUploadTabProps) {
   const { toast } = useToast();
   const [deleting, setDeleting] = useState<KycDocument | null>(null);
   const editable = canEdit && !!status.entity_id && status.entity_status !== "SUSPENDED";
-  const inChecklist = new Set(status.checklist.map((i) => i.document_id).filter(Boolean));
-  const others = status.documents.filter((d) => !inChecklist.has(d.id));
+  const covered = new Set<string>(status.checklist.flatMap((i) => i.accepted_types));
+  const others = status.documents.filter((d) => !covered.has(d.document_type));
 
   function changed() {
     void qc.invalidateQueries({ queryKey: ["kyc", "status"] });

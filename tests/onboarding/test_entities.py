@@ -267,6 +267,18 @@ async def test_suspend_and_reactivate(
     assert r.status_code == 409
     assert await audit_rows(session, "entity_suspended", entity["id"])
     assert await audit_rows(session, "entity_reactivated", entity["id"])
+    for event in ["entity.suspended", "entity.reactivated"]:
+        [note] = [
+            e
+            for e in await events(session, "notifications", event)
+            if e.data["entity_id"] == entity["id"]
+        ]
+        assert str(note.entity_id) == entity["id"]
+        assert [
+            e
+            for e in await events(session, "backoffice", event)
+            if e.data["entity_id"] == entity["id"]
+        ]
 
 
 ACTIONS = {

@@ -148,7 +148,7 @@ describe("Funding page (client)", { timeout: 30_000 }, () => {
     await user.click(within(dialog).getByRole("button", { name: "Review" }));
     expect(await within(dialog).findByText("The amount is more than you have available.")).toBeInTheDocument();
 
-    await user.click(within(dialog).getByRole("button", { name: "Withdraw the maximum available" }));
+    await user.click(within(dialog).getByRole("button", { name: "Max: the whole available balance" }));
     expect(within(dialog).getByLabelText(/Amount/)).toHaveValue("2500.00");
     await user.click(within(dialog).getByRole("button", { name: "Review" }));
     const confirm = await screen.findByRole("dialog", { name: "Confirm withdrawal" });

@@ -28,12 +28,12 @@ export function WireInstructionsPanel({ instructions }: { instructions: WireInst
       </div>
       <dl className="divide-y divide-slate-100 rounded-xl border border-slate-200">
         {rows.map((r) => (
-          <div key={r.label} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3">
-            <div className="min-w-0">
-              <dt className="text-xs font-medium text-slate-500">{r.label}</dt>
-              <dd className={r.mono ? "font-mono text-sm text-navy-950" : "text-sm text-navy-950"}>{r.value}</dd>
-            </div>
-            {r.copy && <CopyButton value={r.value.replace(/\s+/g, r.label === "IBAN" ? "" : " ")} label={r.label} />}
+          <div key={r.label} className="px-4 py-3">
+            <dt className="text-xs font-medium text-slate-500">{r.label}</dt>
+            <dd className="mt-0.5 flex flex-wrap items-center justify-between gap-2">
+              <span className={r.mono ? "font-mono text-sm text-navy-950" : "text-sm text-navy-950"}>{r.value}</span>
+              {r.copy && <CopyButton value={r.value.replace(/\s+/g, r.label === "IBAN" ? "" : " ")} label={r.label} />}
+            </dd>
           </div>
         ))}
       </dl>

@@ -161,7 +161,7 @@ export function WithdrawalRequestModal({ open, onClose, available, accounts, onA
               containerClassName="flex-1"
               required
             />
-            <Button variant="secondary" onClick={() => setAmount(available)} className="mb-0" aria-label="Withdraw the maximum available">
+            <Button variant="secondary" onClick={() => setAmount(available)} className="mb-0" aria-label="Max: the whole available balance">
               Max
             </Button>
           </div>

@@ -8,7 +8,7 @@ export function DepthChart({ book }: { book: Book | null }) {
   const asks = book?.asks ?? [];
   if (!bids.length && !asks.length) {
     return (
-      <section aria-label="Depth chart" className="grid h-full min-h-[180px] place-items-center rounded-xl border border-slate-200 bg-white text-xs text-slate-400">
+      <section aria-label="Depth chart" className="grid h-full min-h-[180px] place-items-center rounded-xl border border-slate-200 bg-white text-xs text-slate-500">
         No depth yet
       </section>
     );
@@ -42,7 +42,7 @@ export function DepthChart({ book }: { book: Book | null }) {
     <section aria-label="Depth chart" className="flex h-full flex-col rounded-xl border border-slate-200 bg-white">
       <div className="flex items-center justify-between border-b border-slate-100 px-4 py-2">
         <h2 className="text-sm font-semibold text-navy-950">Depth</h2>
-        <span className="text-xs text-slate-400">
+        <span className="text-xs text-slate-500">
           {lo.toFixed(2)} – {hi.toFixed(2)} EUR
         </span>
       </div>

@@ -13,7 +13,7 @@ import { toCents } from "./types";
 const fmt = (v: string | null | undefined) => (v ? formatDecimal(v, { scale: 2 }) : "—");
 
 function Change({ value }: { value: string | null | undefined }) {
-  if (!value) return <span className="text-slate-400">—</span>;
+  if (!value) return <span className="text-slate-500">—</span>;
   const n = Number(value);
   return <span className={n >= 0 ? "text-emerald-700" : "text-red-700"}>{`${n > 0 ? "+" : ""}${value}%`}</span>;
 }
@@ -111,7 +111,7 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
                   <tr key={l.price}>
                     <td className="text-red-700">{fmt(l.price)}</td>
                     <td className="text-right">{formatDecimal(String(l.quantity))}</td>
-                    <td className="text-right text-slate-400">{l.orders}</td>
+                    <td className="text-right text-slate-500">{l.orders}</td>
                   </tr>
                 ))}
               </tbody>
@@ -181,7 +181,7 @@ export function MarketStatsDashboard() {
               <span className="font-medium">{t.s}</span>
               <span className={t.taker_side === "BUY" ? "text-emerald-700" : "text-red-700"}>{fmt(t.price)}</span>
               <span>{t.quantity} t</span>
-              <span className="text-slate-400">{new Date(t.created_at).toLocaleTimeString()}</span>
+              <span className="text-slate-500">{new Date(t.created_at).toLocaleTimeString()}</span>
             </li>
           ))}
         </ul>

@@ -18,7 +18,7 @@ function Row({ level, max, side, onPick }: { level: Level; max: number; side: "b
         <span className="relative">{formatDecimal(level.price, { scale: 2 })}</span>
       </td>
       <td className="relative py-0.5 text-right">{formatDecimal(String(level.quantity))}</td>
-      <td className="relative py-0.5 pr-3 text-right text-slate-400">{level.orders}</td>
+      <td className="relative py-0.5 pr-3 text-right text-slate-500">{level.orders}</td>
     </tr>
   );
 }
@@ -35,7 +35,7 @@ export function OrderBookLadder({ book, onPick, rows = 12 }: { book: Book | null
     <section aria-label="Order book" className="flex h-full flex-col rounded-xl border border-slate-200 bg-white">
       <div className="flex items-center justify-between border-b border-slate-100 px-4 py-2">
         <h2 className="text-sm font-semibold text-navy-950">Order book</h2>
-        <span className="text-xs text-slate-400" title="Sequence of the last change">
+        <span className="text-xs text-slate-500" title="Sequence of the last change">
           #{book?.sequence ?? "…"}
         </span>
       </div>
@@ -53,7 +53,7 @@ export function OrderBookLadder({ book, onPick, rows = 12 }: { book: Book | null
           ))}
           {!asks.length && (
             <tr>
-              <td colSpan={3} className="py-2 text-center text-xs text-slate-400">
+              <td colSpan={3} className="py-2 text-center text-xs text-slate-500">
                 No offers
               </td>
             </tr>
@@ -72,7 +72,7 @@ export function OrderBookLadder({ book, onPick, rows = 12 }: { book: Book | null
           ))}
           {!bids.length && (
             <tr>
-              <td colSpan={3} className="py-2 text-center text-xs text-slate-400">
+              <td colSpan={3} className="py-2 text-center text-xs text-slate-500">
                 No bids
               </td>
             </tr>

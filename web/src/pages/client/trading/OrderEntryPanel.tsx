@@ -187,7 +187,7 @@ export function OrderEntryPanel({
             onClick={() => setSide(s)}
             className={cx(
               "rounded-md py-1.5 text-sm font-semibold",
-              side === s ? (s === "BUY" ? "bg-emerald-600 text-white" : "bg-red-600 text-white") : "text-slate-600",
+              side === s ? (s === "BUY" ? "bg-emerald-700 text-white" : "bg-red-700 text-white") : "text-slate-600",
             )}
           >
             {s === "BUY" ? "Buy" : "Sell"}

@@ -15,7 +15,7 @@ type IntervalId = (typeof INTERVALS)[number]["id"];
 
 /** Candles (TradingView lightweight-charts) with volume; the last candle follows the live tape. */
 export function PriceChart({ symbol, tape }: { symbol: string; tape: TapeTrade[] }) {
-  const [interval, setInterval] = useState<IntervalId>("1h");
+  const [interval, setInterval] = useState<IntervalId>("1d");
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const candles = useRef<ISeriesApi<"Candlestick"> | null>(null);

@@ -11,7 +11,7 @@ export function RecentTrades({ trades }: { trades: TapeTrade[] }) {
       <div className="border-b border-slate-100 px-4 py-2">
         <h2 className="text-sm font-semibold text-navy-950">Recent trades</h2>
       </div>
-      <div className="max-h-[360px] overflow-y-auto">
+      <div className="max-h-[360px] overflow-y-auto" tabIndex={0} role="region" aria-label="Recent trades list">
         <table className="w-full text-xs tabular-nums">
           <thead className="sticky top-0 bg-white">
             <tr className="text-[11px] tracking-wide text-slate-500 uppercase">
@@ -27,12 +27,12 @@ export function RecentTrades({ trades }: { trades: TapeTrade[] }) {
                   {formatDecimal(t.price, { scale: 2 })}
                 </td>
                 <td className="py-0.5 text-right">{formatDecimal(String(t.quantity))}</td>
-                <td className="py-0.5 pr-3 text-right text-slate-400">{time(t.created_at)}</td>
+                <td className="py-0.5 pr-3 text-right text-slate-500">{time(t.created_at)}</td>
               </tr>
             ))}
             {!trades.length && (
               <tr>
-                <td colSpan={3} className="py-6 text-center text-slate-400">
+                <td colSpan={3} className="py-6 text-center text-slate-500">
                   No trades yet
                 </td>
               </tr>

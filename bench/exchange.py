@@ -513,7 +513,11 @@ def part_matcher(args: argparse.Namespace) -> None:
 
 
 def part_http(args: argparse.Namespace) -> None:
-    print("\n== http: order placement through the API beside pgbench: not written yet (issue 7)")
+    """Order placement over HTTP beside pgbench (bench/exchange_http.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from exchange_http import part_http as run_http
+
+    run_http(args)
 
 
 PARTS: dict[str, Callable[[argparse.Namespace], None]] = {

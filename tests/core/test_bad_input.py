@@ -282,6 +282,30 @@ async def test_paired_surrogates_and_escaped_backslashes_pass_the_guard(
     problem(r, 401, "invalid_credentials")
 
 
+async def test_deeply_nested_nul_is_a_validation_error(client: httpx.AsyncClient) -> None:
+    payload = b"[" * 900 + b'"\\u0000"' + b"]" * 900
+    r = await client.post(
+        "/api/v1/auth/login", content=payload, headers={"content-type": "application/json"}
+    )
+    body = problem(r, 422, "validation_error")
+    assert body["errors"][0]["field"].startswith("0.0.0.")
+
+
+def test_the_reply_check_flags_5xx_and_plain_4xx() -> None:
+    ok = httpx.Response(
+        404,
+        json={"type": "t", "title": "x", "status": 404, "detail": "x", "code": "not_found"},
+        headers={"content-type": "application/problem+json"},
+    )
+    assert check_reply(ok) is None
+    assert check_reply(httpx.Response(500, json={"code": "internal_error", "status": 500}))
+    assert check_reply(httpx.Response(422, json={"detail": "plain FastAPI error"}))
+    no_code = httpx.Response(
+        400, json={"status": 400}, headers={"content-type": "application/problem+json"}
+    )
+    assert check_reply(no_code)
+
+
 def test_first_bad_text_walks_keys_lists_and_values() -> None:
     assert first_bad_text({"a": ["ok", "fine"], "b": {"c": 1}}) is None
     assert first_bad_text({"a": ["ok", "x\x00"]}) == ("a.1", "NUL characters are not allowed")
@@ -391,4 +415,3 @@ async def test_other_database_errors_stay_500(probe_app: FastAPI, kind: str) -> 
         r = await c.post(f"/probe/{kind}")
     assert r.status_code == 500
     assert r.json()["code"] == "internal_error"
-

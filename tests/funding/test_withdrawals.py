@@ -370,3 +370,26 @@ async def test_staff_list_filters(client: httpx.AsyncClient, world: World) -> No
     )
     row = ok(await client.get("/api/v1/admin/withdrawals", params=base, headers=h))["items"][0]
     assert row["entity_name"] == "Acme Carbon GmbH" and row["iban"] == "DE89370400440532013000"
+
+
+async def test_a_replayed_request_reserves_once(
+    client: httpx.AsyncClient, session: AsyncSession, world: World
+) -> None:
+    w = world
+    await funded(client, w, "100.00")
+    account = await verified_account(client, w)
+    headers = {**w.owner.headers, "Idempotency-Key": "withdraw-once-1"}
+    body = {"amount": "60.00", "bank_account_id": account["id"]}
+    first = await client.post(REQUEST, json=body, headers=headers)
+    again = await client.post(REQUEST, json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert first.json()["id"] == again.json()["id"]
+    assert await balance(session, w.entity_id) == {
+        **ZERO,
+        "available": "40.00",
+        "reserved": "60.00",
+    }
+    # the same key for a different request is refused
+    other = await client.post(REQUEST, json={**body, "amount": "1.00"}, headers=headers)
+    problem(other, 422, "idempotency_key_reused")

@@ -39,25 +39,32 @@ def bad_text(value: str) -> str | None:
     return None
 
 
-def first_bad_text(value: Any, path: str = "") -> tuple[str, str] | None:
-    """(field path, reason) of the first string in a JSON value that cannot be stored."""
-    if isinstance(value, str):
-        reason = bad_text(value)
-        return (path, reason) if reason else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            reason = bad_text(str(key))
+def first_bad_text(value: Any) -> tuple[str, str] | None:
+    """(field path, reason) of the first string in a JSON value that cannot be stored.
+
+    Iterative, so that a deeply nested body cannot exhaust the stack.
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            reason = bad_text(item)
             if reason:
-                return where, reason
-            found = first_bad_text(item, where)
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = first_bad_text(item, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
+                return path, reason
+        elif isinstance(item, dict):
+            children: list[tuple[str, Any]] = []
+            for key, child in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                reason = bad_text(str(key))
+                if reason:
+                    return where, reason
+                children.append((where, child))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            stack.extend(
+                (f"{path}.{i}" if path else str(i), child)
+                for i, child in reversed(list(enumerate(item)))
+            )
     return None
 
 
@@ -74,6 +81,18 @@ def _reject(where: str, field: str, reason: str) -> Any:
     return validation_problem([{"loc": loc, "msg": reason, "type": "invalid_character"}])
 
 
+def _bad_path_or_query(scope: Scope) -> tuple[str, str] | None:
+    """("path", "") or ("query", name) when the path or a query parameter holds a NUL."""
+    if "\x00" in scope.get("path", ""):
+        return "path", ""
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return "query", name.replace("\x00", "")
+    return None
+
+
 class InputGuardMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,23 +101,13 @@ class InputGuardMiddleware:
         if scope["type"] not in {"http", "websocket"}:
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
-        if "\x00" in path:
+        refused = _bad_path_or_query(scope)
+        if refused is not None:
             if scope["type"] == "http":
-                await _reject("path", "", "NUL characters are not allowed")(scope, receive, send)
+                await _reject(*refused, "NUL characters are not allowed")(scope, receive, send)
             else:
                 await send({"type": "websocket.close", "code": 1008})
             return
-        query: bytes = scope.get("query_string", b"")
-        if b"%00" in query or b"\x00" in query:
-            for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-                if "\x00" in name or "\x00" in value:
-                    if scope["type"] == "http":
-                        reply = _reject("query", name.replace("\x00", ""), "NUL characters are not allowed")
-                        await reply(scope, receive, send)
-                    else:
-                        await send({"type": "websocket.close", "code": 1008})
-                    return
         if scope["type"] != "http" or not _is_json(scope.get("headers") or []):
             await self.app(scope, receive, send)
             return

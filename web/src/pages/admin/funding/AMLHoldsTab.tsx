@@ -196,7 +196,7 @@ export function AMLHoldsTab() {
       id: "status",
       header: "Status",
       cell: (h) => (
-        <span className="flex flex-col gap-0.5">
+        <span className="flex flex-col items-start gap-0.5">
           {h.status === "ACTIVE" ? <Badge status="on_hold">Active</Badge> : <Badge status={h.status.toLowerCase()} />}
           {h.releases_required > 1 && h.status === "ACTIVE" && (
             <span className="text-xs text-slate-600">

@@ -166,7 +166,16 @@ export function WithdrawalsTab() {
         </span>
       ),
     },
-    { id: "status", header: "Status", cell: (w) => <Badge status={w.status.toLowerCase()} /> },
+    {
+      id: "status",
+      header: "Status",
+      cell: (w) => (
+        <span className="flex flex-col items-start gap-0.5">
+          <Badge status={w.status.toLowerCase()} />
+          {w.status === "PROCESSING" && w.approved_by === me.id && <span className="text-xs text-slate-600">Approved by you: a colleague completes it</span>}
+        </span>
+      ),
+    },
     { id: "requested", header: "Requested", hideOnMobile: true, cell: (w) => <RelativeTime value={w.created_at} /> },
     {
       id: "actions",

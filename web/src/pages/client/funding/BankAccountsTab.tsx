@@ -74,7 +74,7 @@ export function BankAccountsTab({ canManage, onAdd, onEdit }: BankAccountsTabPro
       id: "status",
       header: "Status",
       cell: (a) => (
-        <span className="flex flex-col gap-0.5">
+        <span className="flex flex-col items-start gap-0.5">
           <Badge status={a.status === "PENDING_VERIFICATION" ? "pending" : a.status}>{STATUS_LABEL[a.status]}</Badge>
           {a.status === "REJECTED" && a.rejection_reason && <span className="text-xs text-red-700">{a.rejection_reason}</span>}
           {a.status === "PENDING_VERIFICATION" && a.name_mismatch && (

@@ -87,7 +87,7 @@ export function MyDepositsTab({ onAnnounce }: { onAnnounce: () => void }) {
       id: "status",
       header: "Status",
       cell: (d) => (
-        <div className="flex flex-col gap-0.5">
+        <div className="flex flex-col items-start gap-0.5">
           <Badge status={d.status.toLowerCase()} />
           <span className="text-xs text-slate-500">
             {d.status === "ON_HOLD" && d.expected_release_at ? (

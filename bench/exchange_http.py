@@ -1,0 +1,231 @@
+"""Order placement through the HTTP API on PostgreSQL, beside pgbench's tpcb-like TPS.
+
+    python bench/exchange_http.py [--seconds 10] [--clients 1,8,32] [--processes 2]
+
+Builds a scratch database (migrated) and a pgbench database on the server at
+``NIHA_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``),
+starts ``--processes`` ``niha serve`` processes on it, and for each client count N runs
+N concurrent HTTP clients (each its own trading entity, spread over the processes) that
+place LIMIT orders around one price on EUA-EUR for ``--seconds`` (half of them cross and
+trade: each order is one sequenced command with its reservation, fills, fees, trades and
+outbox events in one transaction). Then ``pgbench -b tpcb-like -c N -j N -T seconds``.
+Prints orders/s, p50/p99 latency and the ratio to pgbench TPS. Drops both databases.
+
+Also callable as ``part_http(args)`` from ``bench/exchange.py --part http``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+SECRET = "bench-secret-" + "b" * 40
+
+
+def _url(base: str, name: str) -> str:
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _admin(base: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _clients(url: str, count: int) -> list[str]:
+    from niha.config import Settings
+    from niha.core.clock import utcnow
+    from niha.core.db import Database, unit_of_work
+    from niha.core.ids import new_id
+    from niha.identity import service as identity
+    from niha.identity.models import User
+    from niha.ledger import service as ledger
+    from niha.ledger.core import AccountKey
+    from niha.onboarding.models import Entity
+
+    settings = Settings(secret_key=SECRET, api_key_pepper=SECRET, env="development")
+    db = Database(url)
+    tokens = []
+    try:
+        async with unit_of_work(db.maker) as session:
+            for i in range(count):
+                now = utcnow()
+                entity = Entity(
+                    id=new_id(), entity_type="COMPANY", legal_name=f"Bench {i}",
+                    jurisdiction="DE", country="DE", status="APPROVED", kyc_status="APPROVED",
+                    status_updated_at=now, created_at=now, updated_at=now,
+                )  # fmt: skip
+                user = User(
+                    id=new_id(), email=f"bench-{i}-{uuid.uuid4().hex[:6]}@example.com",
+                    name="Bench", role=None, entity_id=entity.id, entity_role="trader",
+                    status="active", password_hash="$argon2id$v=19$m=65536,t=3,p=4$YmVuY2g$YmVuY2hiZW5jaGJlbmNo", totp_enabled=False,
+                    failed_login_count=0, created_at=now, updated_at=now,
+                )  # fmt: skip
+                session.add_all([entity, user])
+                await session.flush()
+                for asset, amount, src in (("EUR", 10**12, "bank"), ("EUA", 10**9, "registry")):
+                    await ledger.transfer(
+                        session, AccountKey.platform(asset, src),
+                        AccountKey.entity(entity.id, asset, "available"), amount,
+                        kind="bench", key=f"bench:{entity.id}:{asset}",
+                    )  # fmt: skip
+                await ledger.open_accounts(session, entity.id)
+                tokens.append((await identity.open_session(session, settings, user)).access_token)
+    finally:
+        await db.dispose()
+    return tokens
+
+
+async def _load(urls: list[str], tokens: list[str], clients: int, seconds: float) -> list[float]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def worker(i: int) -> None:
+        rng = random.Random(i)
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(base_url=urls[i % len(urls)], timeout=60, limits=limits) as h:
+            headers = {"Authorization": f"Bearer {tokens[i]}"}
+            while time.perf_counter() < stop:
+                side = rng.choice(("BUY", "SELL"))
+                cents = 7000 + rng.randint(-3, 3)
+                body = {"instrument": "EUA-EUR", "order_type": side, "order_kind": "LIMIT",
+                        "quantity": rng.randint(1, 20), "price": f"{cents // 100}.{cents % 100:02d}",
+                        "time_in_force": rng.choice(("GTC", "IOC"))}  # fmt: skip
+                t0 = time.perf_counter()
+                r = await h.post("/api/v1/orders/place", json=body, headers=headers)
+                if r.status_code != 201:
+                    raise RuntimeError(f"order refused: {r.status_code} {r.text}")
+                latencies.append(time.perf_counter() - t0)
+
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    return latencies
+
+
+def _pgbench(url: str, clients: int, seconds: int) -> float:
+    out = subprocess.run(
+        ["pgbench", "-n", "-b", "tpcb-like", "-c", str(clients), "-j", str(clients),
+         "-T", str(seconds), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+    if not m:
+        raise RuntimeError(out)
+    return float(m.group(1))
+
+
+def _pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
+
+
+def run(seconds: int, client_counts: list[int], processes: int) -> None:
+    base = os.environ.get(
+        "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    tag = f"{os.getpid()}"
+    app_db, pg_db = f"niha_bench_exc_{tag}", f"niha_bench_pgb_{tag}"
+    for name in (app_db, pg_db):
+        _admin(base, f"DROP DATABASE IF EXISTS {name}")
+        _admin(base, f"CREATE DATABASE {name}")
+    app_url, pg_url = _url(base, app_db), _url(base, pg_db)
+    procs: list[subprocess.Popen[Any]] = []
+    try:
+        from niha.migrate import upgrade
+
+        upgrade(app_url)
+        subprocess.run(["pgbench", "-i", "-q", "-s", "10", pg_url], check=True, capture_output=True)
+        tokens = asyncio.run(_clients(app_url, max(client_counts)))
+        env = {**os.environ, "NIHA_DATABASE_URL": app_url, "NIHA_SECRET_KEY": SECRET,
+               "NIHA_API_KEY_PEPPER": SECRET, "NIHA_RUN_WORKER_IN_SERVE": "false",
+               "NIHA_ENV": "development", "NIHA_LOG_JSON": "true"}  # fmt: skip
+        env.pop("NIHA_REDIS_URL", None)
+        urls = []
+        for _ in range(processes):
+            port = _port()
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "niha.cli", "serve", "--port", str(port)],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("niha serve did not start")
+                time.sleep(0.2)
+        asyncio.run(_load(urls, tokens, 4, 2))  # warm up (connections, caches)
+        print(
+            f"\n== http: order placement through the API ({processes} x niha serve) vs pgbench tpcb-like"
+        )
+        print(
+            f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
+        )
+        for n in client_counts:
+            lat = asyncio.run(_load(urls, tokens, n, seconds))
+            rate = len(lat) / seconds
+            tps = _pgbench(pg_url, n, seconds)
+            print(
+                f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"
+            )
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        for name in (app_db, pg_db):
+            _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def part_http(args: argparse.Namespace) -> None:
+    run(
+        getattr(args, "http_seconds", 10),
+        [1, 8, 32],
+        getattr(args, "http_processes", 2),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--processes", type=int, default=2)
+    a = parser.parse_args()
+    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes)
+
+
+if __name__ == "__main__":
+    main()

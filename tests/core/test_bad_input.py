@@ -12,7 +12,8 @@ a valid body), as whoever may call it. The rule is the same: a 4xx problem+json 
   422 ``validation_error`` naming the field; JSON bodies over 1 MiB -> 413;
 - :func:`niha.core.errors.database_problem`: a data exception from PostgreSQL (value out of
   range, too long, NUL in a multipart field) -> 422 ``invalid_value``; a unique violation
-  (a race) -> 409 ``conflict``; any other database error stays a 500 (a bug, not hidden).
+  (a race) -> 409 ``conflict``; any other database error stays a 500 (a bug, not hidden);
+- an ``OverflowError`` (date arithmetic past year 1 or 9999) -> 422 ``invalid_value``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -53,6 +55,8 @@ BIG = 2**63  # one past BIGINT
 STRING_BAD: list[Any] = ["a\x00b", "\ud800", HUGE, "9" * 40]
 NUMBER_BAD: list[Any] = [BIG, -BIG - 1, 10**40, 1e308]
 OTHER_BAD: list[Any] = ["a\x00b"]
+# Valid ISO 8601, but before year 1 / after 9999 once converted to UTC.
+DATES_BAD = ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-14:00", "0001-01-01", "9999-12-31"]
 PATH_BAD = ["not-a-uuid", "a\x00b", "x" * 5000, NO_ID, "9" * 40, "%2e%2e"]
 QUERY_BAD = ["a\x00b", "x" * 10_000, str(BIG), "not-a-uuid", "-1"]
 CURSORS: list[list[Any]] = [
@@ -103,8 +107,18 @@ def types_of(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:
     return found - {"null"}
 
 
-def bad_values(types: set[str]) -> list[Any]:
+def formats_of(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    schema = resolve(spec, schema)
+    found = {schema["format"]} if "format" in schema else set()
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found |= formats_of(spec, option)
+    return found
+
+
+def bad_values(types: set[str], formats: set[str]) -> list[Any]:
     values: list[Any] = []
+    if "date-time" in formats or "date" in formats:
+        values += DATES_BAD
     if "string" in types or not types:
         values += STRING_BAD
     if "integer" in types or "number" in types:
@@ -153,6 +167,8 @@ def variants(op: Any, spec: dict[str, Any], world: World) -> Iterator[tuple[str,
         if p["in"] != "query":
             continue
         values = list(QUERY_BAD)
+        if formats_of(spec, p.get("schema", {})) & {"date-time", "date"}:
+            values += DATES_BAD
         if p["name"] == "cursor":
             values += [cursor(c) for c in CURSORS]
         for value in values:
@@ -162,7 +178,7 @@ def variants(op: Any, spec: dict[str, Any], world: World) -> Iterator[tuple[str,
         return
     if isinstance(body, dict):
         for name, prop in props.items():
-            for value in bad_values(types_of(spec, prop)):
+            for value in bad_values(types_of(spec, prop), formats_of(spec, prop)):
                 yield f"body {name}={str(value)[:12]!r}", case(new_body={**body, name: value})
     wrong_type = [("JSON as text/plain", "text/plain", json.dumps(body, default=str).encode())]
     for label, content_type, payload in WHOLE_BODIES + wrong_type:
@@ -306,6 +322,39 @@ def test_the_reply_check_flags_5xx_and_plain_4xx() -> None:
     assert check_reply(no_code)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/admin/users?search=%ff%fe",
+        "/api/v1/admin/users/%ff%fe",
+        "/api/v1/admin/users?limit=%ff",
+        "/api/v1/admin/audit-logs?date_from=%ff",
+        "/api/v1/market/%ff/book",
+        "/api/v1/admin/users?search=%",
+        "/api/v1/admin/users?search=%zz&&&==",
+    ],
+)
+async def test_undecodable_percent_escapes_are_not_a_500(
+    client: httpx.AsyncClient, owner_headers: dict[str, str], url: str
+) -> None:
+    r = await client.get(url, headers=owner_headers)
+    assert r.status_code < 500 and check_reply(r) is None, r.text
+
+
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [("", 400), ("k" * 201, 400), ("caf\xe9-\xff", 201), ("  spaced  ", 201)],
+)
+async def test_odd_idempotency_keys(
+    client: httpx.AsyncClient, owner_headers: dict[str, str], key: str, status: int
+) -> None:
+    headers = {**owner_headers, "Idempotency-Key": key.encode("latin-1")}  # type: ignore[dict-item]
+    body = {"email": "idem-fuzz@example.com", "name": "Idem Fuzz", "role": "operations"}
+    r = await client.post("/api/v1/admin/users/invite", json=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert check_reply(r) is None, r.text
+
+
 def test_first_bad_text_walks_keys_lists_and_values() -> None:
     assert first_bad_text({"a": ["ok", "fine"], "b": {"c": 1}}) is None
     assert first_bad_text({"a": ["ok", "x\x00"]}) == ("a.1", "NUL characters are not allowed")
@@ -379,6 +428,8 @@ def probe_app(app: FastAPI) -> FastAPI:
     }
 
     async def run(kind: str, session: SessionDep) -> dict[str, str]:
+        if kind == "overflow":
+            return {"ok": str(datetime.min - timedelta(days=1))}
         sql, params = statements[kind]
         for statement in sql.split(";"):
             await session.execute(text(statement), params if ":v" in statement else {})
@@ -397,6 +448,7 @@ def probe_app(app: FastAPI) -> FastAPI:
         ("nul", 422, "invalid_value"),
         ("bad_date", 422, "invalid_value"),
         ("unique", 409, "conflict"),
+        ("overflow", 422, "invalid_value"),
     ],
 )
 async def test_database_errors_caused_by_data_are_4xx(

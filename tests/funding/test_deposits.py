@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -156,6 +156,10 @@ async def test_amount_mismatch_keeps_the_hold_flagged(
     # the client sees neither flags nor an expected release date
     mine = ok(await client.get("/api/v1/funding/deposits/my-deposits", headers=w.owner.headers))
     assert mine["items"][0]["expected_release_at"] is None
+    private = await events(session, "notifications", "")
+    assert private and not any("flag" in str(e.data) or "aml" in e.event for e in private)
+    staff_events = [e.event for e in await events(session, "backoffice", "aml_hold.")]
+    assert staff_events == ["aml_hold.opened"]
 
     clock.freeze(start + timedelta(days=10))
     await run_clear_job(session, settings)
@@ -452,6 +456,9 @@ async def test_bad_deposit_inputs(
     curl = f"/api/v1/admin/deposits/{d['id']}/confirm"
     future = receipt("10.00", at=utcnow() + timedelta(hours=1))
     problem(await client.post(curl, json=future, headers=w.ops.headers), 422, "invalid_date")
+    for ancient in (utcnow() - timedelta(days=400), datetime(1, 1, 1, tzinfo=UTC)):
+        r = await client.post(curl, json=receipt("10.00", at=ancient), headers=w.ops.headers)
+        problem(r, 422, "invalid_date")
     problem(
         await client.post(curl, json=receipt("10.005"), headers=w.ops.headers),
         422,

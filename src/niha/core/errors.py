@@ -205,6 +205,17 @@ def install_error_handlers(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         return reply
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # Date arithmetic past year 1 / 9999 (``received_at - window`` with a date of year 1)
+        # or a number too large for a float: the request's values are out of range.
+        structlog.get_logger("niha.errors").warning(
+            "value_out_of_range", path=request.url.path, error=str(exc)[:200]
+        )
+        return problem(
+            422, "invalid_value", "Invalid value", "A value is outside the supported range"
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         structlog.get_logger("niha.errors").exception("unhandled_error", path=request.url.path)

@@ -7,16 +7,19 @@ back transaction; a relay job sweeps rows a crash left unpublished.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, select, text, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, inspect, select, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from niha.core.clock import isoformat_z, utcnow
@@ -118,7 +121,8 @@ async def emit(
 
     No flush per event: the rows go to the database with the transaction's next flush
     (one multi-row INSERT), and one after-commit callback publishes all the events of
-    the transaction and marks them published in one statement.
+    the transaction (from memory: the rows a rolled-back savepoint dropped are left out)
+    and marks them published in one statement shared with concurrent requests.
     """
     row = OutboxEvent(
         id=new_id(),
@@ -130,46 +134,95 @@ async def emit(
         created_at=utcnow(),
     )
     session.add(row)
-    pending: list[Event] | None = session.info.get("outbox_pending")
+    pending: list[tuple[Event, OutboxEvent]] | None = session.info.get("outbox_pending")
     if pending is None:
         pending = []
         session.info["outbox_pending"] = pending
         maker = session.info.get("maker")
 
         async def _after() -> None:
-            events = list(pending)
+            # A rolled-back savepoint expunges the rows it added: those never committed.
+            items = [(e, r) for e, r in pending if inspect(r).has_identity]
             pending.clear()
             session.info.pop("outbox_pending", None)
-            if isinstance(maker, async_sessionmaker) and events:
-                await _publish_committed(maker, events)
-            else:
-                for item in events:
-                    await _publish(item)
+            for item, _ in items:
+                await _publish(item)
+            if not items or not isinstance(maker, async_sessionmaker):
+                return
+            ids = [r.id for _, r in items]
+            bind = maker.kw.get("bind")
+            if isinstance(bind, AsyncEngine):
+                await _marker(bind).mark(ids)
+            else:  # sessions bound to one connection (tests): a session of their own
+                async with maker() as s2, s2.begin():
+                    await s2.execute(
+                        update(OutboxEvent)
+                        .where(OutboxEvent.id.in_(ids), OutboxEvent.published_at.is_(None))
+                        .values(published_at=utcnow())
+                    )
 
         after_commit(session, _after)
-    pending.append(_to_event(row))
+    pending.append((_to_event(row), row))
     return row
 
 
-async def _publish_committed(maker: async_sessionmaker[AsyncSession], events: list[Event]) -> None:
-    """Publish the events whose rows committed (a rolled-back savepoint drops its rows),
-    then mark them published, in one short transaction."""
-    ids = [uuid.UUID(e.id) for e in events]
-    async with maker() as s2, s2.begin():
-        # Losing the marker in a crash only means the relay publishes again (subscribers
-        # de-duplicate by event id), so this commit need not wait for the WAL flush.
-        await s2.execute(text("SET LOCAL synchronous_commit = off"))
-        committed = set(
-            (await s2.scalars(select(OutboxEvent.id).where(OutboxEvent.id.in_(ids)))).all()
+class _Marker:
+    """Marks published events, coalescing the marks of concurrent requests into one
+    statement on one connection (one round trip, no WAL flush wait: losing a mark in a
+    crash only means the relay publishes again, and subscribers de-duplicate by id)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.waiting: list[tuple[list[uuid.UUID], asyncio.Future[None]]] = []
+        self.lock = asyncio.Lock()
+
+    async def mark(self, ids: list[uuid.UUID]) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append((ids, future))
+        async with self.lock:
+            if future.done():  # the holder before us marked ours too
+                return
+            batch, self.waiting = self.waiting, []
+            try:
+                await self._write([i for batch_ids, _ in batch for i in batch_ids])
+            except Exception as exc:  # published already: the relay marks them later
+                log.warning("outbox_mark_failed", error=repr(exc))
+            finally:
+                for _, f in batch:
+                    if not f.done():
+                        f.set_result(None)
+
+    async def _write(self, ids: list[uuid.UUID]) -> None:
+        # UUIDs are formatted by uuid.UUID (hex and dashes only): safe to inline. One
+        # simple-protocol query = one round trip for the whole transaction.
+        listed = ",".join(f"'{uuid.UUID(str(i))}'" for i in ids)
+        sql = (
+            "BEGIN; SET LOCAL synchronous_commit = off; "
+            "UPDATE core_outbox_event SET published_at = now() "
+            f"WHERE id IN ({listed}) AND published_at IS NULL; COMMIT"
         )
-        for item in events:
-            if uuid.UUID(item.id) in committed:
-                await _publish(item)
-        await s2.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id.in_(committed), OutboxEvent.published_at.is_(None))
-            .values(published_at=utcnow())
-        )
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await conn.commit()  # end the (empty) SQLAlchemy-level transaction
+            previous = driver.autocommit
+            await driver.set_autocommit(True)
+            try:
+                await driver.execute(sql)
+            finally:
+                if driver.info.transaction_status != TransactionStatus.IDLE:
+                    await driver.execute("ROLLBACK")  # a failed statement left it open
+                await driver.set_autocommit(previous)
+
+
+_markers: weakref.WeakKeyDictionary[AsyncEngine, _Marker] = weakref.WeakKeyDictionary()
+
+
+def _marker(engine: AsyncEngine) -> _Marker:
+    marker = _markers.get(engine)
+    if marker is None:
+        marker = _markers[engine] = _Marker(engine)
+    return marker
 
 
 async def relay_unpublished(session: AsyncSession, older_than_seconds: float = 5.0) -> int:

@@ -28,6 +28,7 @@ favour, in the rare case rounding would otherwise exceed what was reserved).
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -281,7 +282,7 @@ class PlacedOrder:
     fills: list[OrderFill] = field(default_factory=list)
 
 
-def _check_static(order: NewOrder, inst: Instrument) -> None:
+def _check_static(order: NewOrder, inst: Instrument | _Terms) -> None:
     """Tick, lot, limits and the shape of the order (before any lock)."""
     if order.quantity <= 0:
         raise InvalidQuantity("quantity must be positive", field="quantity")
@@ -339,6 +340,53 @@ async def _by_client_order_id(
     )
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What an order is checked against before the sequencer (a per-process snapshot)."""
+
+    id: uuid.UUID
+    base_asset: str
+    quote_asset: str
+    lot_size: int
+    min_quantity: int
+    max_quantity: int
+    tick_size: int
+
+
+def _terms(inst: Instrument) -> _Terms:
+    return _Terms(inst.id, inst.base_asset, inst.quote_asset, inst.lot_size,
+                  inst.min_quantity, inst.max_quantity, inst.tick_size)  # fmt: skip
+
+
+# Per database binding (as the books are), symbol -> terms last seen. Only a fast path:
+# a refusal is always decided on a fresh row, and the sequencer checks the locked row again.
+_terms_cache: weakref.WeakKeyDictionary[Any, dict[str, _Terms]] = weakref.WeakKeyDictionary()
+
+
+def _remember(session: AsyncSession, inst: Instrument) -> _Terms:
+    terms = _terms(inst)
+    bind: Any = session.bind
+    cache = _terms_cache.get(bind)
+    if cache is None:
+        cache = _terms_cache[bind] = {}
+    cache[inst.symbol] = terms
+    return terms
+
+
+async def _checked_terms(session: AsyncSession, new: NewOrder) -> _Terms:
+    cache = _terms_cache.get(session.bind)
+    terms = cache.get(new.symbol) if cache is not None else None
+    if terms is not None:
+        try:
+            _check_static(new, terms)
+            return terms
+        except DomainError:
+            pass  # the snapshot may be stale: decide on the row
+    terms = _remember(session, await get_instrument(session, new.symbol))
+    _check_static(new, terms)
+    return terms
+
+
 async def place_order(
     session: AsyncSession,
     settings: Settings,
@@ -349,8 +397,7 @@ async def place_order(
     """Validate, reserve, match and record one order; committed when this returns."""
     if entity_id is None:
         raise NoEntity("only members of a client organisation can trade")
-    inst = await get_instrument(session, new.symbol)
-    _check_static(new, inst)
+    terms = await _checked_terms(session, new)
     await kyc.require_approved(session, entity_id)
     if new.client_order_id is not None:
         existing = await _by_client_order_id(session, entity_id, new.client_order_id)
@@ -360,20 +407,22 @@ async def place_order(
                 field="client_order_id",
                 order_id=str(existing.id),
             )
-    fees = fees_of(inst, settings)
-    base = inst.base_asset
-    quote = inst.quote_asset
+    base = terms.base_asset
+    quote = terms.quote_asset
     eur_available = 0
     if new.side == "BUY" and new.kind == "MARKET":
         eur_available = await ledger.account_balance(
             session, AccountKey.entity(entity_id, quote, "available")
         )
 
-    async with sequenced(session, inst.id) as cmd:
+    async with sequenced(session, terms.id) as cmd:
         inst = cmd.instrument
+        if _remember(session, inst) != terms:
+            _check_static(new, inst)
         if inst.status != "OPEN":
             raise MarketHalted(inst.status_reason or "trading is halted", instrument=inst.symbol)
         _check_band(new, inst)
+        fees = fees_of(inst, settings)
         result = await _execute(session, settings, cmd, fees, entity_id, user_id, new,
                                 base, quote, eur_available)  # fmt: skip
     return result
@@ -595,7 +644,7 @@ async def _execute(
         inst.last_price = last
         inst.reference_price = last
     inst.updated_at = now
-    await session.flush()
+    # No flush here: the commit writes the instrument and the outbox rows in one go.
 
     await _publish_command(
         session, inst, book, plan, seq, taker, list(makers.values()) + list(stp.values()),

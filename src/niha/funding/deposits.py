@@ -62,6 +62,8 @@ HOLD_RESOURCE = "funding_aml_hold"
 #: hold may be extended to.
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_EXTENSION = timedelta(days=366)
+#: A wire booked later than this after it arrived needs a ledger adjustment instead.
+MAX_RECEIPT_AGE = timedelta(days=366)
 
 
 class DepositStatus:
@@ -452,6 +454,8 @@ async def _receive(
     received_at = receipt.received_at
     if received_at > now + CLOCK_SKEW:
         raise InvalidDate("The receipt time is in the future", field="received_at")
+    if received_at < now - MAX_RECEIPT_AGE:
+        raise InvalidDate("The receipt time is more than a year ago", field="received_at")
     deposit.actual_amount = units
     deposit.actual_currency = currency
     deposit.received_at = received_at
@@ -507,19 +511,19 @@ async def _receive(
         "Deposit received",
         f"{deposit.reference_code} was received and is on hold for compliance checks.",
     )
-    await publish(
+    # Staff only: a client never learns about flags (no tipping off).
+    await emit(
         session,
-        deposit.entity_id,
+        "backoffice",
         "aml_hold.opened",
         {
             "kind": "aml_hold",
             "id": str(hold.id),
             "deposit_id": str(deposit.id),
+            "entity_id": str(deposit.entity_id),
             "status": hold.status,
             "flagged": hold.flagged,
         },
-        title="Funds on hold",
-        message="Received funds are on hold for compliance checks.",
     )
     return hold
 

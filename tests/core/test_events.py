@@ -31,7 +31,9 @@ async def test_published_after_commit_and_marked(db: Any, received: list[Event])
         assert received == []  # nothing before commit
     assert [e.data["n"] for e in received] == [1, 2]
     async with db.maker() as s:
-        rows = (await s.scalars(select(OutboxEvent).where(OutboxEvent.event == "thing.happened"))).all()
+        rows = (
+            await s.scalars(select(OutboxEvent).where(OutboxEvent.event == "thing.happened"))
+        ).all()
         assert len(rows) == 2 and all(r.published_at is not None for r in rows)
 
 
@@ -57,7 +59,10 @@ async def test_rolled_back_savepoint_publishes_nothing(db: Any, received: list[E
 
 async def test_relay_publishes_leftovers(session: Any, received: list[Event]) -> None:
     row = OutboxEvent(
-        channel="backoffice", event="orphan", data={}, created_at=events.utcnow() - events.timedelta(minutes=1)
+        channel="backoffice",
+        event="orphan",
+        data={},
+        created_at=events.utcnow() - events.timedelta(minutes=1),
     )
     session.add(row)
     await session.flush()

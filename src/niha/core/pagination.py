@@ -90,9 +90,7 @@ def keyset_page(
     return stmt.order_by(*order).limit(params.limit + 1)
 
 
-def _after(
-    columns: Sequence[Any], values: Sequence[Any], descending: bool
-) -> ColumnElement[bool]:
+def _after(columns: Sequence[Any], values: Sequence[Any], descending: bool) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for i, column in enumerate(columns):
         equal = [columns[j] == values[j] for j in range(i)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.audit.service import Actor
+from niha.config import Settings
 from niha.identity import service as identity
 
 DEMO_PASSWORD = "Niha-demo-2026!"
@@ -16,7 +17,12 @@ DEMO_STAFF = [
 ]
 
 
-async def seed(session: AsyncSession) -> list[tuple[str, str, bool]]:
+async def seed(
+    session: AsyncSession, settings: Settings | None = None
+) -> list[tuple[str, str, bool]]:
+    """Create the demo staff, clients (approved, KYC approved), funding and market data.
+
+    Returns ``(e-mail, role / entity, created)`` for every demo login."""
     actor = Actor.system("seed-demo")
     result: list[tuple[str, str, bool]] = []
     for email, name, role, label in DEMO_STAFF:
@@ -28,5 +34,5 @@ async def seed(session: AsyncSession) -> list[tuple[str, str, bool]]:
         result.append((email, label, existing is None))
     from niha.seed_market import seed_market
 
-    result += await seed_market(session, DEMO_PASSWORD)
+    result += await seed_market(session, DEMO_PASSWORD, settings)
     return result

@@ -25,7 +25,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -290,9 +290,23 @@ def cases(
         found.append(case)
 
     # Unsatisfiable: nothing to violate (no parameters, or only free strings) in negative mode.
-    with contextlib.suppress(Unsatisfiable):
+    # FlakyStrategyDefinition: seen from schemathesis' strategies in random mode; keep what
+    # was drawn.
+    with contextlib.suppress(Unsatisfiable, FlakyStrategyDefinition):
         collect()
     return found
+
+
+def with_path_parameters(operation: Any, case: Any, ids: dict[str, str]) -> Any:
+    """A copy of ``case`` with some path parameters replaced."""
+    return operation.Case(
+        path_parameters={**case.path_parameters, **ids},
+        headers=dict(case.headers or {}),
+        cookies=dict(case.cookies or {}),
+        query=dict(case.query or {}),
+        body=case.body,
+        media_type=case.media_type,
+    )
 
 
 def request_of(case: Any, headers: dict[str, str]) -> httpx.Request | None:

@@ -355,6 +355,14 @@ async def test_odd_idempotency_keys(
     assert check_reply(r) is None, r.text
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PROPFIND", "DELETE"])
+async def test_unexpected_methods_are_a_405_problem(
+    client: httpx.AsyncClient, owner_headers: dict[str, str], method: str
+) -> None:
+    r = await client.request(method, "/api/v1/admin/users", headers=owner_headers)
+    problem(r, 405, "method_not_allowed")
+
+
 def test_first_bad_text_walks_keys_lists_and_values() -> None:
     assert first_bad_text({"a": ["ok", "fine"], "b": {"c": 1}}) is None
     assert first_bad_text({"a": ["ok", "x\x00"]}) == ("a.1", "NUL characters are not allowed")

@@ -318,7 +318,7 @@ async def principal_from_token(
         return None
     row = (
         await session.execute(
-            select(User)
+            select(User.id, User.email, User.name, User.role, User.entity_id, User.entity_role)
             .join(AuthSession, AuthSession.user_id == User.id)
             .where(
                 AuthSession.id == claims.session_id,
@@ -328,7 +328,7 @@ async def principal_from_token(
                 User.status == UserStatus.ACTIVE,
             )
         )
-    ).scalar_one_or_none()
+    ).one_or_none()  # columns, not the entity: no ORM object per request
     if row is None:
         return None
     return Principal(

@@ -31,12 +31,10 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings, get_settings
 from niha.core.clock import utcnow
 from niha.core.ids import new_id
-from niha.core.security import hash_password
 from niha.exchange import service as exchange
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.funding import service as funding
@@ -144,42 +142,13 @@ async def _staff(session: AsyncSession) -> Staff:
 
 
 async def _owner(session: AsyncSession, email: str, name: str, password: str) -> User:
-    """The entity's owner, active with the demo password.
-
-    The identity service has no way to create an active entity member with a password (members
-    are invited and set their password from the e-mailed link), so this one row is written
-    here; the entity and everything after it go through the services.
-    """
+    """The entity's owner, active with the demo password (real owners arrive by invitation)."""
     user = await identity.find_user_by_email(session, email)
     if user is not None:
         return user
-    now = utcnow()
-    user = User(
-        id=new_id(),
-        email=email,
-        name=name,
-        role=None,
-        entity_id=None,
-        entity_role="owner",  # of the entity it creates next, like an invited owner
-        status="active",
-        password_hash=hash_password(password),
-        password_changed_at=now,
-        totp_enabled=False,
-        failed_login_count=0,
-        created_at=now,
-        updated_at=now,
+    return await identity.create_entity_owner(
+        session, email=email, password=password, name=name, actor=Actor.system("seed-demo")
     )
-    session.add(user)
-    await session.flush()
-    await audit.record(
-        session,
-        Actor.system("seed-demo"),
-        "user_created",
-        "user",
-        user.id,
-        after={"email": email, "name": name, "status": "active", "demo": True},
-    )
-    return user
 
 
 async def _entity(

@@ -812,6 +812,43 @@ async def create_staff_user(
     return user
 
 
+async def create_entity_owner(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    actor: Actor,
+) -> User:
+    """Create an active client user who will own the entity it sets up next, with a
+    password (the demo seed; real clients arrive by invitation)."""
+    email = normalize_email(email)
+    check_password(password, email, "password")
+    if await find_user_by_email(session, email) is not None:
+        raise EmailTaken()
+    now = utcnow()
+    user = User(
+        id=new_id(),
+        email=email,
+        name=name.strip() or email,
+        role=None,
+        entity_id=None,
+        entity_role=EntityRole.OWNER.value,
+        status=UserStatus.ACTIVE.value,
+        password_hash=hash_password(password),
+        password_changed_at=now,
+        totp_enabled=False,
+        failed_login_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    await _insert_user(session, user)
+    await audit.record(
+        session, actor, "user_created", RESOURCE, user.id, after=_user_snapshot(user)
+    )
+    return user
+
+
 async def create_admin(
     session: AsyncSession,
     *,

@@ -19,3 +19,10 @@ def freeze(at: datetime | None) -> None:
 
 def isoformat_z(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A naive datetime from a query parameter is taken as UTC; aware ones are kept."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -4,11 +4,12 @@ overview, trades with both sides, order cancellation on a client's behalf."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from niha.core.clock import as_utc
 from niha.core.deps import SessionDep, SettingsDep
 from niha.core.money import InvalidAmount, parse_amount
 from niha.core.pagination import PageParams, page_params
@@ -45,12 +46,6 @@ MarketManager = Annotated[Principal, Depends(require(Permission.MARKET_MANAGE))]
 TradesConfirmer = Annotated[Principal, Depends(require(Permission.TRADES_CONFIRM))]
 Paging = Annotated[PageParams, Depends(page_params)]
 CertificateQuery = Annotated[Literal["EUA", "CEA"] | None, Query()]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _price(value: str | None, field: str = "price") -> int | None:
@@ -116,8 +111,8 @@ async def my_orders(
         open_only=status == "ACTIVE",
         side=order_type,
         instrument_id=await service.instrument_id_for(session, certificate_type),
-        date_from=_utc(date_from),
-        date_to=_utc(date_to),
+        date_from=as_utc(date_from),
+        date_to=as_utc(date_to),
     )
     items, cursor = await service.list_orders(session, principal.entity_id, f, paging)
     symbols = await service.instrument_symbols(session)
@@ -192,8 +187,8 @@ async def my_trades(
         return MyTradePage(items=[])
     f = service.TradeFilter(
         instrument_id=await service.instrument_id_for(session, certificate_type),
-        date_from=_utc(date_from),
-        date_to=_utc(date_to),
+        date_from=as_utc(date_from),
+        date_to=as_utc(date_to),
     )
     fills, trades, cursor = await service.list_my_trades(session, principal.entity_id, f, paging)
     symbols = await service.instrument_symbols(session)
@@ -310,8 +305,8 @@ async def admin_trades(
     f = service.TradeFilter(
         instrument_id=await service.instrument_id_for(session, certificate_type),
         status=status,
-        date_from=_utc(date_from),
-        date_to=_utc(date_to),
+        date_from=as_utc(date_from),
+        date_to=as_utc(date_to),
     )
     items, cursor = await service.list_trades(session, f, paging)
     symbols = await service.instrument_symbols(session)

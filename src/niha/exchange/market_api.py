@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from niha.core.clock import utcnow
+from niha.core.clock import as_utc, utcnow
 from niha.core.deps import SessionDep, SettingsDep
 from niha.core.errors import NotFound
 from niha.core.money import format_amount
@@ -43,12 +43,6 @@ CertificateType = Literal["EUA", "CEA"]
 
 def _m(cents: int | None) -> str | None:
     return None if cents is None else format_amount(cents, 2)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _percent(bps: int | None) -> str | None:
@@ -192,7 +186,7 @@ async def candles(
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
 ) -> CandlesOut:
-    rows = await md.candles(session, instrument, interval, _utc(from_), _utc(to))
+    rows = await md.candles(session, instrument, interval, as_utc(from_), as_utc(to))
     return CandlesOut(
         instrument=instrument, interval=interval, candles=[_candle_out(c) for c in rows]
     )
@@ -320,7 +314,7 @@ async def marketplace_price_history(
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
 ) -> PriceHistoryOut:
-    rows = await md.price_history(session, certificate_type, interval, _utc(from_), _utc(to))
+    rows = await md.price_history(session, certificate_type, interval, as_utc(from_), as_utc(to))
     return PriceHistoryOut(
         certificate_type=certificate_type, interval=interval, points=[_point(p) for p in rows]
     )

@@ -7,13 +7,13 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 
-from niha.core.clock import isoformat_z, utcnow
+from niha.core.clock import as_utc, isoformat_z, utcnow
 from niha.core.db import Database
 from niha.core.deps import SessionDep, SettingsDep, get_db
 from niha.core.pagination import Page, PageParams, page_params
@@ -58,12 +58,6 @@ AccountsVerifier = Annotated[Principal, Depends(require(Permission.BANK_ACCOUNTS
 WithdrawalsApprover = Annotated[Principal, Depends(require(Permission.WITHDRAWALS_APPROVE))]
 WithdrawalsExecutor = Annotated[Principal, Depends(require(Permission.WITHDRAWALS_EXECUTE))]
 Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _account_data(body: BankAccountIn) -> service.BankAccountData:
@@ -318,8 +312,8 @@ def transaction_filter(
         type=type,
         status=status.upper() if status else None,
         currency=currency.upper() if currency else None,
-        date_from=_utc(date_from),
-        date_to=_utc(date_to),
+        date_from=as_utc(date_from),
+        date_to=as_utc(date_to),
     )
 
 
@@ -400,8 +394,8 @@ async def admin_bank_accounts(
         service.BankAccountFilter(
             status=status,
             entity_id=entity_id,
-            verified_from=_utc(verified_from),
-            verified_to=_utc(verified_to),
+            verified_from=as_utc(verified_from),
+            verified_to=as_utc(verified_to),
         ),
         page,
     )
@@ -716,8 +710,8 @@ async def admin_withdrawals(
             status=status,
             entity_id=entity_id,
             user_id=user_id,
-            date_from=_utc(date_from),
-            date_to=_utc(date_to),
+            date_from=as_utc(date_from),
+            date_to=as_utc(date_to),
             amount_min=low,
             amount_max=high,
         ),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from niha.core.clock import as_utc
 from niha.core.deps import SessionDep
 from niha.core.errors import Forbidden
 from niha.core.pagination import Page, PageParams, page_params
@@ -39,12 +40,6 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refuse it as bad inpu
 class EntityRequired(Forbidden):
     code = "entity_required"
     title = "Only members of a client entity have balances"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- client
@@ -118,8 +113,8 @@ def transfer_filter(
         kind=kind,
         reference_type=reference_type,
         reference_id=reference_id,
-        date_from=_utc(date_from),
-        date_to=_utc(date_to),
+        date_from=as_utc(date_from),
+        date_to=as_utc(date_to),
     )
 
 

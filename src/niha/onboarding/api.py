@@ -4,11 +4,12 @@ client's entity and its members, and staff entity review."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
+from niha.core.clock import as_utc
 from niha.core.deps import RateLimiterDep, SessionDep, SettingsDep, client_ip
 from niha.core.pagination import Page, PageParams, page_params
 from niha.identity.access import Permission, Principal, require
@@ -43,12 +44,6 @@ EntityReader = Annotated[Principal, Depends(require(Permission.ENTITY_READ))]
 EntityManager = Annotated[Principal, Depends(require(Permission.ENTITY_MANAGE))]
 Paging = Annotated[PageParams, Depends(page_params)]
 KycStatusValue = Literal["NOT_STARTED", "IN_PROGRESS", "SUBMITTED", "APPROVED", "REJECTED"]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _fields(body: EntityIn) -> service.EntityFields:
@@ -108,8 +103,8 @@ async def list_contact_requests(
         session,
         service.ContactFilter(
             status=status.value if status else None,
-            date_from=_utc(date_from),
-            date_to=_utc(date_to),
+            date_from=as_utc(date_from),
+            date_to=as_utc(date_to),
             search=search or None,
         ),
         page,

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from niha import __version__
 from niha.config import Settings, get_settings
 from niha.core.db import Database
+from niha.core.docs import install_docs
 from niha.core.embedded_pg import resolve_database_url
 from niha.core.errors import install_error_handlers
 from niha.core.health_api import router as health_router
@@ -54,6 +55,8 @@ def create_app(
         version=__version__,
         description="Carbon-certificate trading venue: EUA and CEA against EUR.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -61,6 +64,7 @@ def create_app(
 
     install_error_handlers(app)
     app.include_router(health_router)
+    install_docs(app)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
     mount_spa(app, settings.web_dist)

@@ -121,3 +121,11 @@ async def test_spa_fallback(settings: Settings, db: Any, tmp_path: Path) -> None
         assert (await c.get("/api/v1/nope")).status_code == 404
         assert (await c.get("/../../etc/passwd")).status_code in {200, 404}
         assert "root:" not in (await c.get("/..%2f..%2fetc/passwd")).text
+
+
+async def test_docs_work_offline(client: httpx.AsyncClient) -> None:
+    for page in ["/docs", "/redoc"]:
+        html = (await client.get(page)).text
+        assert "cdn.jsdelivr.net" not in html and "/docs-static/" in html
+    asset = await client.get("/docs-static/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000

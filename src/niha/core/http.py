@@ -78,14 +78,13 @@ class RequestContextMiddleware:
             structlog.contextvars.unbind_contextvars("request_id")
 
     def _security_headers(self, path: str) -> list[tuple[bytes, bytes]]:
+        # The API reference pages start Swagger UI / ReDoc with an inline script.
         docs = path in {"/docs", "/redoc"} or path.startswith("/docs/")
-        script_src = "'self' https://cdn.jsdelivr.net 'unsafe-inline'" if docs else "'self'"
-        style_src = (
-            "'self' 'unsafe-inline' https://cdn.jsdelivr.net" if docs else "'self' 'unsafe-inline'"
-        )
+        script_src = "'self' 'unsafe-inline'" if docs else "'self'"
+        style_src = "'self' 'unsafe-inline'"
         csp = (
             f"default-src 'self'; script-src {script_src}; style-src {style_src}; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self' ws: wss:; "
+            "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss:; "
             "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
             "frame-ancestors 'none'"
         )

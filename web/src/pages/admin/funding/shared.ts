@@ -13,7 +13,8 @@ export function useBackofficeRefresh(prefixes: readonly string[], queryKey: read
 
 /** "2025-03-02T14:05" (a datetime-local value, read as UTC) -> ISO 8601 UTC. */
 export function localInputToIso(value: string): string {
-  return `${value}:00Z`.replace(/:00:00Z$/, ":00Z");
+  // datetime-local gives "HH:MM", or "HH:MM:SS" when seconds were entered.
+  return /T\d\d:\d\d$/.test(value) ? `${value}:00Z` : `${value}Z`;
 }
 
 /** Now (UTC) as a datetime-local value: "2025-03-02T14:05". */

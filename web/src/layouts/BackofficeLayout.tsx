@@ -6,9 +6,18 @@ import { cx } from "../lib/cx";
 import { humanize } from "../lib/format";
 import { canOpen, STAFF_PAGE_PATH, type StaffPage } from "../lib/permissions";
 import { useChannel, useConnectionState } from "../lib/useChannel";
-import { BanknoteIcon } from "../pages/admin/funding/icons";
-import { BuildingIcon, DocumentCheckIcon, InboxIcon } from "../pages/admin/onboarding/icons";
-import { AuditIcon, CloseIcon, MenuIcon, ShieldIcon, SwatchIcon, UsersIcon } from "./icons";
+import {
+  AuditIcon,
+  BanknoteIcon,
+  BuildingIcon,
+  CloseIcon,
+  DocumentCheckIcon,
+  InboxIcon,
+  MenuIcon,
+  ShieldIcon,
+  SwatchIcon,
+  UsersIcon,
+} from "./icons";
 import { Avatar, SignOutButton } from "./UserMenu";
 
 const NAV: { page: StaffPage; label: string; icon: ComponentType<SVGProps<SVGSVGElement>> }[] = [

@@ -70,6 +70,7 @@ __all__ = [
     "balances",
     "list_accounts",
     "list_transfers",
+    "lock_balances",
     "move",
     "open_accounts",
     "post_batch",
@@ -659,6 +660,17 @@ async def open_accounts(
     codes = list(assets) if assets is not None else sorted(await asset_scales(session))
     keys = [AccountKey.entity(owner, code, bucket) for code in codes for bucket in CLIENT_BUCKETS]
     await _create_accounts(await _driver(session), keys)
+
+
+async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> dict[AccountKey, int]:
+    """Lock ``keys`` (``FOR NO KEY UPDATE``, id order, missing accounts created) and read them.
+
+    For a caller that must decide on balances before it can build its batch (the
+    exchange's sequencer checks a whole group of orders against the locked funds); the
+    batch it then posts is checked by the ledger's rules all the same.
+    """
+    locked = await _lock_accounts(await _driver(session), sorted(set(keys)))
+    return {k: a.balance for k, a in locked.items()}
 
 
 # --------------------------------------------------------------------------- reading

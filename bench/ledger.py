@@ -1,29 +1,39 @@
 """Ledger throughput on PostgreSQL beside pgbench's tpcb-like, measured in the same run.
 
-    .venv/bin/python bench/ledger.py [--seconds 5] [--rounds 2] [--writers 1 8] [--processes 1]
+    .venv/bin/python bench/ledger.py [--seconds 5] [--rounds 2] [--writers 1 8]
+                                     [--path group transaction] [--processes 1]
 
 Creates two scratch databases on the server of ``NIHA_BENCH_DATABASE_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) -- one migrated for the ledger, one
-initialised by ``pgbench -i`` -- and drops both at the end. For each writer count N:
-
-Each figure is the mean of ``--rounds`` interleaved runs of ``--seconds`` (the machine's
-load drifts; interleaving exposes both sides to it alike).
+initialised by ``pgbench -i`` -- and drops both at the end. For each writer count N,
+each figure is the mean of ``--rounds`` interleaved runs of ``--seconds`` (the machine's
+load drifts; interleaving exposes all sides to it alike):
 
 - **pgbench** ``-c N -j N -T seconds -b tpcb-like``: per transaction three balance
-  updates, one read and one history insert (the reference);
-- **ledger**: N concurrent writers (asyncio tasks, each with its own connection, in
-  ``--processes`` processes) posting one transfer per transaction through
-  ``niha.ledger.service.transfer`` for ``seconds``: a random entity's ``available`` EUR
-  to another's -- lock both accounts in id order, check, write batch + transfer + both
-  balances in one statement, two ``balances`` outbox events (``niha.core.events.emit``),
-  commit. The ratio ledger / pgbench is the figure of merit;
-- **ledger SQL, C client**: the very statements the service sends for one transfer
-  (``_LOCK_PAIR_SQL``, ``_WRITE_ONE_SQL``, the two outbox inserts) replayed by pgbench
-  (``-M prepared``), i.e. the database's side of the ledger without Python.
+  updates, one read and one history insert, each client waiting for its commit (the
+  reference);
+- **ledger, group** (``--path group``, the documented API for standalone transfers): N
+  concurrent writers (asyncio tasks in ``--processes`` processes), each in a loop:
+  ``await niha.ledger.service.submit(db, [one transfer])`` -- a random entity's
+  ``available`` EUR to another's -- and wait for its durable result before the next.
+  The process's ledger writer (``niha.ledger.writer``) posts what the writers submitted
+  meanwhile in one transaction: lock the accounts in id order, check every batch, one
+  statement for the batches, transfers and balances, one ``balances`` outbox event per
+  entity, commit; then the writers get their results, and the events are published and
+  marked published (the full production path). Printed beside: the mean number of
+  batches per group commit;
+- **ledger, transaction** (``--path transaction``, the path of a caller inside its own
+  unit of work): the same writers, each posting its transfer in a transaction of its own
+  through ``niha.ledger.service.transfer`` (lock, check, one write statement, two outbox
+  events, commit). The after-commit marking of the events is left out unless
+  ``--outbox-marking``;
+- **ledger SQL, C client** (unless ``--skip-sql-replay``): the statements of the
+  transaction path for one transfer (``_LOCK_PAIR_SQL``, ``_WRITE_ONE_SQL``, two outbox
+  inserts) replayed by pgbench (``-M prepared``), i.e. the database's side without Python.
 
-The after-commit outbox publication marker (a separate transaction per event, in
-``niha.core.events``) is not part of the ledger's unit of work and is left out unless
-``--outbox-marking``. Runs in about 80 seconds with the defaults.
+The ratio ledger / pgbench is the figure of merit (target: 0.8x at 8 writers). A writer
+counts a transfer once its result is back, i.e. committed. Runs in about 100 seconds with
+the defaults.
 """
 
 from __future__ import annotations
@@ -174,19 +184,26 @@ async def write(
     stop_at: float,
     marking: bool,
     tasks: int,
-) -> int:
+    path: str,
+) -> tuple[int, int, int]:
+    """Transfers done by ``tasks`` writers in [start_at, stop_at); flushes and batches of
+    the group writer in that window (0, 0 for the transaction path)."""
     from niha.core.db import Database, run_after_commit, unit_of_work
     from niha.ledger import service
-    from niha.ledger.core import AccountKey
+    from niha.ledger.core import AccountKey, TransferRequest
+    from niha.ledger.writer import writer_for
 
-    db = Database(url, pool_size=tasks, max_overflow=0, pool_pre_ping=False)
+    db = Database(url, pool_size=tasks + 1, max_overflow=0, pool_pre_ping=False)
     rng = random.Random()
 
-    async def one() -> None:
+    def request() -> tuple[AccountKey, AccountKey, str]:
         a, b = rng.sample(entities, 2)
         debit = AccountKey.entity(a, "EUR", "available")
         credit = AccountKey.entity(b, "EUR", "available")
-        key = str(uuid.uuid4())
+        return debit, credit, str(uuid.uuid4())
+
+    async def one_transaction() -> None:
+        debit, credit, key = request()
         if marking:
             async with unit_of_work(db.maker) as session:
                 await service.transfer(session, debit, credit, 1, kind="pay", key=key)
@@ -196,10 +213,20 @@ async def write(
                     await service.transfer(session, debit, credit, 1, kind="pay", key=key)
                 await run_after_commit(session)  # publish to in-process subscribers (none)
 
+    async def one_group() -> None:
+        debit, credit, key = request()
+        await service.submit(db, [TransferRequest(debit, credit, 1, "pay", key)])
+
+    one = one_group if path == "group" else one_transaction
+    group_writer = writer_for(db)
+    stats: list[int] = []
+
     async def writer() -> int:
         for _ in range(20):  # warm up: connection, prepared statements, caches
             await one()
         await asyncio.sleep(max(0.0, start_at - time.time()))
+        if not stats:
+            stats.extend([group_writer.flushes, group_writer.batches])
         done = 0
         while time.time() < stop_at:
             await one()
@@ -207,11 +234,15 @@ async def write(
         return done
 
     counts = await asyncio.gather(*(writer() for _ in range(tasks)))
+    flushes, batches = group_writer.flushes - stats[0], group_writer.batches - stats[1]
+    await group_writer.drain()
     await db.dispose()
-    return sum(counts)
+    return sum(counts), flushes, batches
 
 
-def _writer(args: tuple[str, list[uuid.UUID], float, float, bool, int]) -> int:
+def _writer(
+    args: tuple[str, list[uuid.UUID], float, float, bool, int, str],
+) -> tuple[int, int, int]:
     return asyncio.run(write(*args))
 
 
@@ -222,17 +253,22 @@ def ledger_tps(
     seconds: int,
     marking: bool,
     processes: int,
-) -> float:
-    """``writers`` concurrent writers spread over ``processes`` processes."""
+    path: str,
+) -> tuple[float, float]:
+    """``writers`` concurrent writers spread over ``processes`` processes: transfers per
+    second and (group path) the mean number of batches per group commit."""
     processes = max(1, min(processes, writers))
     per = [writers // processes + (1 if i < writers % processes else 0) for i in range(processes)]
     ctx = mp.get_context("fork")
     start_at = time.time() + 3.0  # every writer connected and warm before the clock starts
     with ctx.Pool(processes) as pool:
-        counts = pool.map(
-            _writer, [(url, entities, start_at, start_at + seconds, marking, n) for n in per]
+        results = pool.map(
+            _writer,
+            [(url, entities, start_at, start_at + seconds, marking, n, path) for n in per],
         )
-    return sum(counts) / seconds
+    done = sum(r[0] for r in results)
+    flushes, batches = sum(r[1] for r in results), sum(r[2] for r in results)
+    return done / seconds, (batches / flushes if flushes else 0.0)
 
 
 # --------------------------------------------------------------------------- main
@@ -252,9 +288,18 @@ def main() -> int:
         "one API server process; on few cores more processes fight PostgreSQL for CPU)",
     )
     parser.add_argument(
+        "--path",
+        nargs="+",
+        choices=["group", "transaction"],
+        default=["group", "transaction"],
+        help="what the ledger writers call: service.submit (group commit) and/or "
+        "service.transfer in a transaction of their own (default: both)",
+    )
+    parser.add_argument(
         "--outbox-marking",
         action="store_true",
-        help="run each transfer through unit_of_work, incl. marking its events published",
+        help="transaction path: run each transfer through unit_of_work, incl. marking its "
+        "events published (the group path always does)",
     )
     parser.add_argument("--skip-sql-replay", action="store_true")
     args = parser.parse_args()
@@ -288,33 +333,51 @@ def main() -> int:
         print(
             f"PostgreSQL at {urlsplit(base).netloc}, {os.cpu_count()} CPU cores, "
             f"{args.rounds} x {args.seconds} s per figure; ledger: {args.entities} entities, "
-            "one transfer per "
-            f"transaction, writers as asyncio tasks in {args.processes} process(es)"
+            f"one transfer per batch, writers as asyncio tasks in {args.processes} process(es)"
         )
-        header = f"{'writers':>7}  {'ledger transfers/s':>18}  {'pgbench tpcb-like TPS':>21}"
-        header += f"  {'ratio':>5}"
+        columns = [f"{'writers':>7}", f"{'pgbench tpcb-like TPS':>21}"]
+        for path in args.path:
+            columns += [f"{'ledger ' + path + ' transfers/s':>29}", f"{'ratio':>5}"]
+            if path == "group":
+                columns.append(f"{'batches/commit':>14}")
         if not args.skip_sql_replay:
-            header += f"  {'ledger SQL via pgbench TPS':>26}"
-        print(header)
+            columns.append(f"{'ledger SQL via pgbench TPS':>26}")
+        print("  ".join(columns))
         for n in args.writers:
-            # Interleave short runs so a change of load on the machine hits both sides.
-            references, ours, replays = [], [], []
+            # Interleave short runs so a change of load on the machine hits every side.
+            references: list[float] = []
+            ours: dict[str, list[float]] = {path: [] for path in args.path}
+            sizes: list[float] = []
+            replays: list[float] = []
             for _ in range(args.rounds):
                 references.append(pgbench(pgbench_url, n, args.seconds, "-b", "tpcb-like"))
-                ours.append(
-                    ledger_tps(
-                        ledger_url, entities, n, args.seconds, args.outbox_marking, args.processes
+                for path in args.path:
+                    tps, size = ledger_tps(
+                        ledger_url,
+                        entities,
+                        n,
+                        args.seconds,
+                        args.outbox_marking,
+                        args.processes,
+                        path,
                     )
-                )
+                    ours[path].append(tps)
+                    if path == "group":
+                        sizes.append(size)
                 if not args.skip_sql_replay:
                     replays.append(
                         pgbench(ledger_url, n, args.seconds, "-M", "prepared", "-f", str(script))
                     )
-            reference, mine = sum(references) / args.rounds, sum(ours) / args.rounds
-            line = f"{n:>7}  {mine:>18.0f}  {reference:>21.0f}  {mine / reference:>4.2f}x"
+            reference = sum(references) / args.rounds
+            cells = [f"{n:>7}", f"{reference:>21.0f}"]
+            for path in args.path:
+                mine = sum(ours[path]) / args.rounds
+                cells += [f"{mine:>29.0f}", f"{mine / reference:>4.2f}x"]
+                if path == "group":
+                    cells.append(f"{sum(sizes) / len(sizes):>14.1f}")
             if replays:
-                line += f"  {sum(replays) / args.rounds:>26.0f}"
-            print(line, flush=True)
+                cells.append(f"{sum(replays) / args.rounds:>26.0f}")
+            print("  ".join(cells), flush=True)
         script.unlink()
         print(f"(total {time.time() - began:.0f} s)")
     finally:

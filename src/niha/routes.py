@@ -9,6 +9,7 @@ def api_routers() -> list[APIRouter]:
     from niha.audit.api import router as audit_router
     from niha.exchange.api import admin_router as exchange_admin_router
     from niha.exchange.api import router as exchange_router
+    from niha.exchange.fee_api import admin_router as exchange_fees_router
     from niha.exchange.market_api import marketplace_router
     from niha.exchange.market_api import router as market_router
     from niha.funding.api import admin_router as funding_admin_router
@@ -38,6 +39,7 @@ def api_routers() -> list[APIRouter]:
         funding_admin_router,
         exchange_router,
         exchange_admin_router,
+        exchange_fees_router,
         market_router,
         marketplace_router,
     ]

@@ -69,3 +69,95 @@ async def test_relay_publishes_leftovers(session: Any, received: list[Event]) ->
     assert await relay_unpublished(session) >= 1
     assert "orphan" in [e.event for e in received]
     assert row.published_at is not None
+
+
+async def test_outer_event_written_inside_a_rolled_back_savepoint_survives(
+    db: Any, received: list[Event]
+) -> None:
+    """An event of the outer level whose row is first written inside a savepoint (a query
+    there flushes the outbox) is written again after that savepoint rolls back."""
+    async with unit_of_work(db.maker) as s:
+        outer = await emit(s, "backoffice", "outer", {})
+        try:
+            async with s.begin_nested():
+                await emit(s, "backoffice", "inner", {})
+                seen = (
+                    await s.scalars(select(OutboxEvent.event).where(OutboxEvent.id == outer.id))
+                ).all()
+                assert seen == ["outer"]  # visible to the transaction's own queries
+                raise RuntimeError("inner")
+        except RuntimeError:
+            pass
+    assert [e.event for e in received] == ["outer"]
+    async with db.maker() as s:
+        rows = (
+            await s.scalars(
+                select(OutboxEvent.event).where(OutboxEvent.event.in_(["outer", "inner"]))
+            )
+        ).all()
+    assert rows == ["outer"]
+
+
+async def test_released_savepoint_keeps_its_events_until_an_outer_one_rolls_back(
+    db: Any, received: list[Event]
+) -> None:
+    async with unit_of_work(db.maker) as s:
+        await emit(s, "backoffice", "a", {})
+        try:
+            async with s.begin_nested():
+                async with s.begin_nested():
+                    await emit(s, "backoffice", "b", {})
+                await s.execute(select(1))  # writes "a" and "b" inside the outer savepoint
+                async with s.begin_nested():
+                    await emit(s, "backoffice", "c", {})
+                raise RuntimeError("outer savepoint")
+        except RuntimeError:
+            pass
+        async with s.begin_nested():
+            await emit(s, "backoffice", "d", {})
+    assert [e.event for e in received] == ["a", "d"]
+    async with db.maker() as s:
+        rows = (
+            await s.scalars(
+                select(OutboxEvent.event)
+                .where(OutboxEvent.event.in_(["a", "b", "c", "d"]))
+                .order_by(OutboxEvent.seq)
+            )
+        ).all()
+    assert rows == ["a", "d"]
+
+
+async def test_one_statement_for_all_events_of_a_transaction(db: Any) -> None:
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "core_outbox_event" in statement:
+            statements.append(statement)
+
+    sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with unit_of_work(db.maker) as s:
+            for n in range(5):
+                await emit(s, "backoffice", "many", {"n": n})
+            assert statements == []  # nothing until the transaction needs the rows
+    finally:
+        sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len([st for st in statements if "INSERT" in st]) == 1
+
+
+async def test_session_reused_after_a_rollback_publishes_only_the_committed(
+    db: Any, received: list[Event]
+) -> None:
+    from niha.core.db import run_after_commit
+
+    async with db.maker() as s:
+        s.info["maker"] = db.maker
+        await emit(s, "backoffice", "rolled-back", {})
+        await s.execute(select(1))
+        await s.rollback()
+        await emit(s, "backoffice", "committed", {})
+        await s.commit()
+        await run_after_commit(s)
+    assert [e.event for e in received] == ["committed"]

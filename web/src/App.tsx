@@ -28,6 +28,7 @@ const ContactRequestsPage = lazy(() =>
 const EntitiesPage = lazy(() => import("./pages/admin/onboarding/EntitiesPage").then((m) => ({ default: m.EntitiesPage })));
 const EntityDetailPage = lazy(() => import("./pages/admin/onboarding/EntityDetailPage").then((m) => ({ default: m.EntityDetailPage })));
 const FundingAdminPage = lazy(() => import("./pages/admin/funding/FundingAdminPage").then((m) => ({ default: m.FundingAdminPage })));
+const MarketAdminPage = lazy(() => import("./pages/admin/market/MarketAdminPage").then((m) => ({ default: m.MarketAdminPage })));
 const KycQueuePage = lazy(() => import("./pages/admin/onboarding/KycQueuePage").then((m) => ({ default: m.KycQueuePage })));
 const StyleguidePage = lazy(() => import("./pages/admin/StyleguidePage").then((m) => ({ default: m.StyleguidePage })));
 
@@ -161,6 +162,16 @@ export function AppRoutes() {
             <RequirePage page="funding">
               <LazyPage>
                 <FundingAdminPage />
+              </LazyPage>
+            </RequirePage>
+          }
+        />
+        <Route
+          path="market"
+          element={
+            <RequirePage page="market">
+              <LazyPage>
+                <MarketAdminPage />
               </LazyPage>
             </RequirePage>
           }

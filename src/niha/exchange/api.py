@@ -13,7 +13,7 @@ from niha.core.clock import as_utc
 from niha.core.deps import SessionDep, SettingsDep
 from niha.core.money import InvalidAmount, parse_amount
 from niha.core.pagination import PageParams, page_params
-from niha.exchange import service
+from niha.exchange import service, staff_queries
 from niha.exchange.models import Instrument
 from niha.exchange.schemas import (
     CancelAllOut,
@@ -46,6 +46,10 @@ MarketManager = Annotated[Principal, Depends(require(Permission.MARKET_MANAGE))]
 TradesConfirmer = Annotated[Principal, Depends(require(Permission.TRADES_CONFIRM))]
 Paging = Annotated[PageParams, Depends(page_params)]
 CertificateQuery = Annotated[Literal["EUA", "CEA"] | None, Query()]
+InstrumentQuery = Annotated[
+    str | None,
+    Query(max_length=25, pattern=r"^[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$", description="e.g. EUA-EUR"),
+]
 
 
 def _price(value: str | None, field: str = "price") -> int | None:
@@ -55,6 +59,15 @@ def _price(value: str | None, field: str = "price") -> int | None:
         return parse_amount(value, 2)
     except InvalidAmount as exc:
         raise service.InvalidPrice(str(exc), field=field) from None
+
+
+async def _instrument_filter(
+    session: SessionDep, certificate_type: str | None, instrument: str | None
+) -> uuid.UUID | None:
+    """The instrument a staff list is narrowed to: by symbol, else by certificate type."""
+    if instrument is not None:
+        return (await service.get_instrument(session, instrument)).id
+    return await service.instrument_id_for(session, certificate_type)
 
 
 def _instrument_out(i: Instrument, settings: SettingsDep) -> InstrumentOut:
@@ -298,20 +311,25 @@ async def admin_trades(
     session: SessionDep,
     paging: Paging,
     certificate_type: CertificateQuery = None,
+    instrument: InstrumentQuery = None,
     status: Annotated[Literal["PENDING", "CONFIRMED"] | None, Query()] = None,
+    entity_id: Annotated[
+        uuid.UUID | None, Query(description="trades where this entity bought or sold")
+    ] = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
 ) -> StaffTradePage:
     f = service.TradeFilter(
-        instrument_id=await service.instrument_id_for(session, certificate_type),
+        instrument_id=await _instrument_filter(session, certificate_type, instrument),
         status=status,
         date_from=as_utc(date_from),
         date_to=as_utc(date_to),
     )
-    items, cursor = await service.list_trades(session, f, paging)
+    items, cursor, names = await staff_queries.staff_trades(session, f, entity_id, paging)
     symbols = await service.instrument_symbols(session)
     return StaffTradePage(
-        items=[StaffTradeOut.of(t, symbols[t.instrument_id]) for t in items], next_cursor=cursor
+        items=[StaffTradeOut.of(t, symbols[t.instrument_id], names) for t in items],
+        next_cursor=cursor,
     )
 
 
@@ -321,25 +339,29 @@ async def admin_orders(
     session: SessionDep,
     paging: Paging,
     certificate_type: CertificateQuery = None,
+    instrument: InstrumentQuery = None,
     status: Annotated[
         Literal["OPEN", "PARTIALLY_FILLED", "FILLED", "CANCELLED", "REJECTED", "EXPIRED", "ACTIVE"]
         | None,
-        Query(),
+        Query(description="ACTIVE: OPEN or PARTIALLY_FILLED"),
     ] = None,
+    order_type: Annotated[Literal["BUY", "SELL"] | None, Query()] = None,
     entity_id: uuid.UUID | None = None,
 ) -> StaffOrderPage:
     f = service.OrderFilter(
         status=None if status in (None, "ACTIVE") else status,
         open_only=status == "ACTIVE",
-        instrument_id=await service.instrument_id_for(session, certificate_type),
+        side=order_type,
+        instrument_id=await _instrument_filter(session, certificate_type, instrument),
     )
-    items, cursor = await service.list_orders(session, entity_id, f, paging)
+    items, cursor, names = await staff_queries.staff_orders(session, entity_id, f, paging)
     symbols = await service.instrument_symbols(session)
     return StaffOrderPage(
         items=[
             StaffOrderOut(
                 **OrderOut.of(o, symbols[o.instrument_id]).model_dump(),
                 entity_id=o.entity_id,
+                entity_name=names.get(o.entity_id),
                 user_id=o.user_id,
             )
             for o in items

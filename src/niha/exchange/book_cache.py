@@ -7,15 +7,19 @@ One command at a time per instrument, across all processes:
 2. ``SELECT ... FOR UPDATE`` the instrument row (commands of other processes);
 3. compare the cached book's ``sequence`` with the row's; reload the open orders when
    another process (or a rolled-back transaction) moved it;
-4. the caller plans with the pure matcher and writes orders, fills, trades, ledger
-   transfers and outbox events, and bumps ``sequence``;
-5. **commit**, and only then apply the plan to the cached book and release the lock.
+4. plan with the pure matcher and write orders, fills, trades, ledger transfers and
+   outbox events, and bump ``sequence``;
+5. **commit**, and only then let callers see the result.
+
+Order placement queues on the slot and runs in groups, one transaction per group
+(:mod:`niha.exchange.placement`); cancellations and staff changes run one at a time
+through :func:`sequenced`. Both hold the slot's lock, so the cache moves in the order
+the database did. A failed transaction drops the cached book (the next command reloads
+it). Besides the book, a slot caches the open orders' rows (fills, fees, what is still
+reserved): a group decides fees and releases from them without reading them back.
 
 This is the one place outside the session dependency that commits: the commit must
-happen while the sequencer is held, so that the cache moves in the order the database
-did. A failed commit drops the cached book (the next command reloads it). Events are
-published by the request's unit of work right after (the transaction is already
-committed, so they describe durable facts).
+happen while the sequencer is held.
 
 Caches are kept per database binding (engine, or the connection a test session joins),
 so two databases in one process never share a book.
@@ -31,52 +35,108 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from niha.core.db import fetch
 from niha.exchange.matching import OrderBook, RestingOrder, Side
-from niha.exchange.models import Instrument
+from niha.exchange.models import Instrument, Order
 
 
 @dataclass
-class _Slot:
+class Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     book: OrderBook | None = None
+    #: The open orders of ``book`` as rows (not attached to any session).
+    resting: dict[uuid.UUID, Order] = field(default_factory=dict)
+    #: Orders waiting for the next group, and the task that runs the groups.
+    queue: list[Any] = field(default_factory=list)
+    runner: asyncio.Task[None] | None = None
+
+    def drop(self) -> None:
+        self.book = None
+        self.resting = {}
 
 
-_caches: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, _Slot]] = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, Slot]] = weakref.WeakKeyDictionary()
 
 
-def _slot(session: AsyncSession, instrument_id: uuid.UUID) -> _Slot:
+def slot(session: AsyncSession, instrument_id: uuid.UUID) -> Slot:
     bind: Any = session.bind
     slots = _caches.get(bind)
     if slots is None:
         slots = _caches[bind] = {}
-    slot = slots.get(instrument_id)
-    if slot is None:
-        slot = slots[instrument_id] = _Slot()
-    return slot
+    found = slots.get(instrument_id)
+    if found is None:
+        found = slots[instrument_id] = Slot()
+    return found
 
 
-_OPEN_ORDERS = text(
-    """
-    SELECT id, entity_id, side, price, quantity - filled_quantity
-    FROM exchange_order
-    WHERE instrument_id = :instrument_id AND status IN ('OPEN', 'PARTIALLY_FILLED')
-    ORDER BY sequence, id
-    """
+_OPEN_ORDERS = (
+    select(Order.__table__)
+    .where(Order.status.in_(("OPEN", "PARTIALLY_FILLED")))
+    .order_by(Order.sequence, Order.id)
 )
 
 
-async def load_book(session: AsyncSession, instrument_id: uuid.UUID, sequence: int) -> OrderBook:
+async def load_book(
+    session: AsyncSession, instrument_id: uuid.UUID, sequence: int
+) -> tuple[OrderBook, dict[uuid.UUID, Order]]:
     """The book of ``instrument_id`` as the database holds it (open orders, time priority)."""
-    rows = (await session.execute(_OPEN_ORDERS, {"instrument_id": instrument_id})).all()
+    rows = (
+        await session.execute(_OPEN_ORDERS.where(Order.instrument_id == instrument_id))
+    ).mappings()
+    resting = {r["id"]: Order(**r) for r in rows}
     book = OrderBook()
     book.load(
-        (RestingOrder(r[0], r[1], Side(r[2]), int(r[3]), int(r[4])) for r in rows),
+        (
+            RestingOrder(o.id, o.entity_id, Side(o.side), int(o.price or 0),
+                         int(o.quantity - o.filled_quantity))
+            for o in resting.values()
+        ),
         sequence=sequence,
-    )
-    return book
+    )  # fmt: skip
+    return book, resting
+
+
+async def lock_instrument(
+    session: AsyncSession, found: Slot, instrument_id: uuid.UUID
+) -> tuple[Instrument, OrderBook, dict[uuid.UUID, Order]]:
+    """Lock the instrument row; the slot's book, reloaded when the row's sequence moved.
+
+    The caller holds ``found.lock``.
+    """
+    instrument = (
+        await session.scalars(
+            select(Instrument)
+            .where(Instrument.id == instrument_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    if found.book is None or found.book.sequence != instrument.sequence:
+        found.book, found.resting = await load_book(session, instrument_id, instrument.sequence)
+    return instrument, found.book, found.resting
+
+
+_INSTRUMENT_COLUMNS = [c.key for c in Instrument.__table__.columns]
+_LOCK_INSTRUMENT = (
+    f"SELECT {', '.join(_INSTRUMENT_COLUMNS)} FROM exchange_instrument WHERE id = %s FOR UPDATE"
+)
+
+
+async def lock_instrument_row(
+    session: AsyncSession, found: Slot, instrument_id: uuid.UUID
+) -> tuple[Instrument, OrderBook, dict[uuid.UUID, Order]]:
+    """:func:`lock_instrument` for a group: the row as a detached object, in plain SQL.
+
+    The caller writes the row back itself (placement's hot path).
+    """
+    [row] = await fetch(session, _LOCK_INSTRUMENT, (instrument_id,))
+    instrument = Instrument(**dict(zip(_INSTRUMENT_COLUMNS, row, strict=True)))
+    if found.book is None or found.book.sequence != instrument.sequence:
+        found.book, found.resting = await load_book(session, instrument_id, instrument.sequence)
+    return instrument, found.book, found.resting
 
 
 @dataclass
@@ -85,6 +145,7 @@ class Command:
 
     instrument: Instrument
     book: OrderBook
+    resting: dict[uuid.UUID, Order]
     _after: list[Callable[[OrderBook], None]] = field(default_factory=list)
 
     @property
@@ -100,37 +161,23 @@ class Command:
 async def sequenced(session: AsyncSession, instrument_id: uuid.UUID) -> AsyncIterator[Command]:
     """Run one command on an instrument; commits ``session`` when the body succeeds.
 
-    The body must leave ``instrument.sequence`` bumped by one when it wrote anything
-    (``bump`` does it); a body that raises commits nothing and leaves the cache as it was.
+    The body must leave ``instrument.sequence`` bumped by one when it wrote anything;
+    a body that raises commits nothing and leaves the cache as it was.
     """
-    slot = _slot(session, instrument_id)
-    async with slot.lock:
-        instrument = (
-            await session.scalars(
-                select(Instrument)
-                .where(Instrument.id == instrument_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).one()
-        book = slot.book
-        if book is None or book.sequence != instrument.sequence:
-            book = slot.book = await load_book(session, instrument_id, instrument.sequence)
-        command = Command(instrument, book)
+    found = slot(session, instrument_id)
+    async with found.lock:
+        instrument, book, resting = await lock_instrument(session, found, instrument_id)
+        command = Command(instrument, book, resting)
         yield command
         try:
             await session.commit()
         except BaseException:
-            slot.book = None
+            found.drop()
             raise
         try:
             for callback in command._after:
                 callback(book)
         except Exception:  # the cache disagrees with what committed: rebuild it next time
-            slot.book = None
+            found.drop()
         if book.sequence != instrument.sequence:
-            slot.book = None
-
-
-def drop_cache(session: AsyncSession, instrument_id: uuid.UUID) -> None:
-    _slot(session, instrument_id).book = None
+            found.drop()

@@ -12,8 +12,18 @@ each fill's fee still rounds up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 BPS_PER_UNIT = 10_000  # 1 bps = 1 / 10,000
 MAX_BPS = BPS_PER_UNIT  # 100%: anything above is a configuration error
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The maker and taker fees, in basis points, that apply to one order."""
+
+    maker_bps: int
+    taker_bps: int
 
 
 def _check(amount: int, bps: int) -> None:

@@ -67,8 +67,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from enum import StrEnum
+from itertools import count
 from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
@@ -132,8 +133,21 @@ class Reason(StrEnum):
     SELF_TRADE_PREVENTION = "self_trade_prevention"
 
 
-class Fill(NamedTuple):
-    """One trade between the incoming (taker) order and one resting (maker) order."""
+class Fill:
+    """One trade between the incoming (taker) order and one resting (maker) order.
+
+    Compared (``==``), hashed and iterated as the tuple of its six fields.
+    """
+
+    __slots__ = (
+        "_maker",
+        "maker_order_id",
+        "maker_owner",
+        "maker_remaining",
+        "price",
+        "quantity",
+        "taker_order_id",
+    )
 
     maker_order_id: Hashable
     maker_owner: Hashable
@@ -143,6 +157,60 @@ class Fill(NamedTuple):
     quantity: int
     #: What is left of the maker order after this fill (0: the maker order is filled).
     maker_remaining: int
+    #: The maker's record in the book (for ``apply``); None for a Fill built by hand.
+    _maker: _Order | None
+
+    def __init__(
+        self,
+        maker_order_id: Hashable,
+        maker_owner: Hashable,
+        taker_order_id: Hashable,
+        price: int,
+        quantity: int,
+        maker_remaining: int,
+    ) -> None:
+        self.maker_order_id = maker_order_id
+        self.maker_owner = maker_owner
+        self.taker_order_id = taker_order_id
+        self.price = price
+        self.quantity = quantity
+        self.maker_remaining = maker_remaining
+        self._maker = None
+
+    def _fields(self) -> tuple[Hashable, Hashable, Hashable, int, int, int]:
+        return (
+            self.maker_order_id,
+            self.maker_owner,
+            self.taker_order_id,
+            self.price,
+            self.quantity,
+            self.maker_remaining,
+        )
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fill):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Fill(maker_order_id={self.maker_order_id!r}, maker_owner={self.maker_owner!r}, "
+            f"taker_order_id={self.taker_order_id!r}, price={self.price!r}, "
+            f"quantity={self.quantity!r}, maker_remaining={self.maker_remaining!r})"
+        )
+
+
+class _NewFill(Fill):
+    """How the matcher builds a Fill: ``_NewFill()`` then its slots, no ``__init__`` call."""
+
+    __slots__ = ()
+    __init__ = object.__init__  # type: ignore[assignment]
 
 
 class RestingCancel(NamedTuple):
@@ -181,19 +249,37 @@ class StalePlanError(RuntimeError):
 #: A resting order: ``[remaining, order_id, owner, level]``; ``remaining == 0`` marks it
 #: dead (filled or cancelled) while it still sits in its level's queue.
 _Order: TypeAlias = list[Any]
-#: What ``apply`` needs: (book, version, makers filled in order, resting orders cancelled
-#: by STP, the new resting order or None). The new resting order's level slot holds its
-#: level if that already exists (it cannot vanish before apply: any change to the book
-#: makes the plan stale), else None.
-_Handle: TypeAlias = tuple["OrderBook", int, Sequence[_Order], Sequence[_Order], _Order | None]
+#: The resting orders at one price on one side:
+#: ``[live quantity, live orders, queue, price, key, side]``. The queue (a deque) holds
+#: live and dead orders in arrival order; its front one is always live. A list, not an
+#: object: building one costs half as much, and new levels come and go all the time.
+_Level: TypeAlias = list[Any]
 
 
-class Plan(NamedTuple):
+class Plan:
     """The outcome of one incoming order, computed without touching the book.
 
     ``quantity == filled_quantity + remaining`` always; ``remaining`` rests on the
     book when ``outcome`` is RESTED and is cancelled (CANCELLED, REJECTED) otherwise.
+    Built by the book only (slots set one by one: cheaper than any constructor call).
     """
+
+    __slots__ = (
+        "_record",
+        "_version",
+        "cancelled_resting",
+        "filled_notional",
+        "filled_quantity",
+        "fills",
+        "order_id",
+        "outcome",
+        "owner",
+        "price",
+        "quantity",
+        "reason",
+        "remaining",
+        "side",
+    )
 
     order_id: Hashable
     owner: Hashable
@@ -209,8 +295,11 @@ class Plan(NamedTuple):
     #: Sum of price * quantity over the fills, in cents.
     filled_notional: int
     cancelled_resting: Sequence[RestingCancel]
-    #: Opaque, for :meth:`OrderBook.apply`.
-    handle: _Handle
+    # For apply: the version of the book the plan was computed on (versions are unique
+    # across books), the new resting order (its level slot holds its level if that
+    # already exists: it cannot vanish before apply, any change makes the plan stale).
+    _version: int
+    _record: _Order | None
 
     @property
     def resting_quantity(self) -> int:
@@ -259,29 +348,15 @@ _MAX_QUOTE = Reason.MAX_QUOTE_REACHED
 _POST_ONLY = Reason.POST_ONLY_WOULD_CROSS
 _STP = Reason.SELF_TRADE_PREVENTION
 
-_new = tuple.__new__
 _NO_FILLS: tuple[Fill, ...] = ()
 _NO_CANCELS: tuple[RestingCancel, ...] = ()
-_NO_ORDERS: tuple[_Order, ...] = ()
 #: Below every sort key: a walk bound that never stops the walk.
 _UNBOUNDED = -(1 << 62)
+#: Book versions: a plan is valid for the one it was computed on. Drawn from one counter,
+#: so that no two books (nor two states of one book) share a version.
+_versions = count(1)
 #: A level's queue is compacted when longer than twice its live count plus this.
 _DEAD_SLACK = 32
-
-
-class _Level:
-    """The resting orders at one price on one side: a FIFO with live totals."""
-
-    __slots__ = ("book_side", "count", "key", "price", "quantity", "queue")
-
-    def __init__(self, book_side: _Side, price: int, key: int) -> None:
-        self.book_side = book_side
-        self.price = price
-        self.key = key
-        #: Live and dead orders in arrival order; the front one is always live.
-        self.queue: deque[_Order] = deque()
-        self.quantity = 0  # live open quantity
-        self.count = 0  # live orders
 
 
 class _Side:
@@ -299,22 +374,13 @@ class _Side:
         self.levels: dict[int, _Level] = {}
 
     def add_level(self, price: int, key: int) -> _Level:
-        level = self.levels[key] = _Level(self, price, key)
+        level = self.levels[key] = [0, 0, deque(), price, key, self]
         keys = self.keys
         if not keys or key > keys[-1]:
             keys.append(key)
         else:
             insort(keys, key)  # moves only the better levels
         return level
-
-    def drop(self, level: _Level) -> None:
-        key = level.key
-        del self.levels[key]
-        keys = self.keys
-        if keys[-1] == key:
-            keys.pop()
-        else:
-            del keys[bisect_left(keys, key)]  # moves only the better levels
 
 
 class OrderBook:
@@ -326,7 +392,7 @@ class OrderBook:
         self._bids = _Side(_BUY)
         self._asks = _Side(_SELL)
         self._index: dict[Hashable, _Order] = {}
-        self._version = 0
+        self._version = next(_versions)
         #: The caller's sequence number of the last command applied (ARCHITECTURE §6):
         #: set through ``apply``/``cancel``/``load`` (or directly); the book never
         #: changes it on its own.
@@ -387,43 +453,53 @@ class OrderBook:
         if order_id in self._index:
             raise ValueError(f"order {order_id!r} is already resting")
         if side is _BUY:
-            own, opposite = self._bids, self._asks
+            own, opposite, own_key = self._bids, self._asks, price
         elif side is _SELL:
-            own, opposite = self._asks, self._bids
+            own, opposite, own_key = self._asks, self._bids, -price
         else:
             side = Side(side)
-            own, opposite = (self._bids, self._asks) if side is _BUY else (self._asks, self._bids)
+            if side is _BUY:
+                own, opposite, own_key = self._bids, self._asks, price
+            else:
+                own, opposite, own_key = self._asks, self._bids, -price
         if tif is not _GTC:
             if tif is not _IOC and tif is not _FOK:
                 tif = TimeInForce(tif)
             if post_only and tif is not _GTC:
                 raise ValueError("a post-only order is GTC")
-        own_key = own.sign * price  # where the order would rest
+        # own_key: where the order would rest; the opposite keys from -own_key up cross it.
         keys = opposite.keys
-        # The opposite side's keys from -own_key up cross the price.
-        if not keys or keys[-1] < -own_key:  # nothing to match against
-            if tif is _GTC:
-                return _new(
-                    Plan,
-                    (order_id, owner, side, price, quantity, _RESTED, None, quantity, _NO_FILLS,
-                     0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS,
-                     [quantity, order_id, owner, own.levels.get(own_key)])),
-                )  # fmt: skip
-            reason = _IOC_REMAINDER if tif is _IOC else _FOK_UNFILLABLE
-            return _new(
-                Plan,
-                (order_id, owner, side, price, quantity, _CANCELLED, reason, quantity, _NO_FILLS,
-                 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
+        if keys and keys[-1] >= -own_key:
+            if post_only:
+                return self._nothing(
+                    order_id, owner, side, price, quantity, _REJECTED, _POST_ONLY
+                )
+            return self._walk(
+                order_id, owner, side, quantity, price, -own_key, None, tif, own, own_key,
+                opposite,
             )  # fmt: skip
-        if post_only:
-            return _new(
-                Plan,
-                (order_id, owner, side, price, quantity, _REJECTED, _POST_ONLY, quantity,
-                 _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
+        if tif is not _GTC:
+            return self._nothing(
+                order_id, owner, side, price, quantity, _CANCELLED,
+                _IOC_REMAINDER if tif is _IOC else _FOK_UNFILLABLE,
             )  # fmt: skip
-        return self._walk(
-            order_id, owner, side, quantity, price, -own_key, None, tif, own, own_key, opposite
-        )
+        # Nothing to match against: the order rests (the common case, built inline).
+        plan = Plan()
+        plan.order_id = order_id
+        plan.owner = owner
+        plan.side = side
+        plan.price = price
+        plan.quantity = quantity
+        plan.outcome = _RESTED
+        plan.reason = None
+        plan.remaining = quantity
+        plan.fills = _NO_FILLS
+        plan.filled_quantity = 0
+        plan.filled_notional = 0
+        plan.cancelled_resting = _NO_CANCELS
+        plan._version = self._version
+        plan._record = [quantity, order_id, owner, own.levels.get(own_key)]
+        return plan
 
     def plan_market(
         self,
@@ -444,7 +520,7 @@ class OrderBook:
         if quantity.__class__ is not int or quantity <= 0:
             raise ValueError("quantity must be a positive int")
         if protection_price is not None and (
-            type(protection_price) is not int or protection_price <= 0
+            protection_price.__class__ is not int or protection_price <= 0
         ):
             raise ValueError("protection_price must be a positive int")
         if order_id in self._index:
@@ -457,7 +533,7 @@ class OrderBook:
             side = Side(side)
             opposite = self._asks if side is _BUY else self._bids
         if max_quote is not None and (
-            type(max_quote) is not int or max_quote < 0 or side is not _BUY
+            max_quote.__class__ is not int or max_quote < 0 or side is not _BUY
         ):
             raise ValueError("max_quote is a non-negative int, for a MARKET BUY")
         if tif is not _IOC and tif is not _FOK and TimeInForce(tif) is not _FOK:
@@ -466,15 +542,41 @@ class OrderBook:
         bound = _UNBOUNDED if protection_price is None else opposite.sign * protection_price
         if not keys or keys[-1] < bound:  # nothing to match against
             reason = _FOK_UNFILLABLE if tif is _FOK else _PROTECTION if keys else _NO_LIQUIDITY
-            return _new(
-                Plan,
-                (order_id, owner, side, protection_price, quantity, _CANCELLED, reason, quantity,
-                 _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
-            )  # fmt: skip
+            return self._nothing(
+                order_id, owner, side, protection_price, quantity, _CANCELLED, reason
+            )
         return self._walk(
             order_id, owner, side, quantity, protection_price, bound, max_quote, tif, None, 0,
             opposite,
         )  # fmt: skip
+
+    def _nothing(
+        self,
+        order_id: Hashable,
+        owner: Hashable,
+        side: Side,
+        price: int | None,
+        quantity: int,
+        outcome: Outcome,
+        reason: Reason,
+    ) -> Plan:
+        """A plan that changes nothing: no fill, no cancel, nothing rests."""
+        plan = Plan()
+        plan.order_id = order_id
+        plan.owner = owner
+        plan.side = side
+        plan.price = price
+        plan.quantity = quantity
+        plan.outcome = outcome
+        plan.reason = reason
+        plan.remaining = quantity
+        plan.fills = _NO_FILLS
+        plan.filled_quantity = 0
+        plan.filled_notional = 0
+        plan.cancelled_resting = _NO_CANCELS
+        plan._version = self._version
+        plan._record = None
+        return plan
 
     def _walk(
         self,
@@ -494,55 +596,93 @@ class OrderBook:
 
         ``own`` is None for a MARKET order; ``bound`` the lowest crossing key.
         """
-        keys = opposite.keys
         levels = opposite.levels
         fills: list[Fill] = []
-        makers: list[_Order] = []
         stp: list[_Order] | None = None
         remaining = quantity
         notional = 0
         stop: Reason | None = None
-        i = len(keys) - 1
-        while i >= 0:
-            key = keys[i]
-            if key < bound:
-                stop = _PROTECTION
-                break
-            level = levels[key]
-            level_price = level.price
-            for resting in level.queue:
-                open_qty = resting[0]
-                if not open_qty:
-                    continue  # dead
-                if budget is not None and budget < level_price:
-                    stop = _MAX_QUOTE
+        if budget is None:
+            # Every maker but the last is filled completely: one break ends both loops.
+            for key in reversed(opposite.keys):
+                if key < bound:
+                    stop = _PROTECTION
                     break
-                if resting[2] == owner:
-                    if stp is None:
-                        stp = [resting]
+                level = levels[key]
+                level_price = level[3]
+                for resting in level[2]:
+                    open_qty = resting[0]
+                    if not open_qty:
+                        continue  # dead
+                    if resting[2] == owner:
+                        if stp is None:
+                            stp = [resting]
+                        else:
+                            stp.append(resting)
+                        continue
+                    fill = _NewFill()
+                    fill.maker_order_id = resting[1]
+                    fill.maker_owner = resting[2]
+                    fill.taker_order_id = order_id
+                    fill.price = level_price
+                    fill._maker = resting
+                    fills.append(fill)
+                    if open_qty < remaining:
+                        fill.quantity = open_qty
+                        fill.maker_remaining = 0
+                        notional += open_qty * level_price
+                        remaining -= open_qty
                     else:
-                        stp.append(resting)
+                        fill.quantity = remaining
+                        fill.maker_remaining = open_qty - remaining
+                        notional += remaining * level_price
+                        remaining = 0
+                        break
+                else:
                     continue
-                take = open_qty if open_qty < remaining else remaining
-                if budget is not None:
+                break
+        else:
+            for key in reversed(opposite.keys):
+                if key < bound:
+                    stop = _PROTECTION
+                    break
+                level = levels[key]
+                level_price = level[3]
+                for resting in level[2]:
+                    open_qty = resting[0]
+                    if not open_qty:
+                        continue  # dead
+                    if budget < level_price:
+                        stop = _MAX_QUOTE
+                        break
+                    if resting[2] == owner:
+                        if stp is None:
+                            stp = [resting]
+                        else:
+                            stp.append(resting)
+                        continue
+                    take = open_qty if open_qty < remaining else remaining
                     affordable = budget // level_price
                     if affordable < take:  # the budget is spent; this maker keeps the rest
                         take = affordable
                         stop = _MAX_QUOTE
                     budget -= take * level_price
-                fills.append(
-                    _new(
-                        Fill, (resting[1], resting[2], order_id, level_price, take, open_qty - take)
-                    )
-                )
-                makers.append(resting)
-                notional += take * level_price
-                remaining -= take
-                if not remaining or stop is not None:
-                    break
-            if not remaining or stop is not None:
+                    fill = _NewFill()
+                    fill.maker_order_id = resting[1]
+                    fill.maker_owner = resting[2]
+                    fill.taker_order_id = order_id
+                    fill.price = level_price
+                    fill.quantity = take
+                    fill.maker_remaining = open_qty - take
+                    fill._maker = resting
+                    fills.append(fill)
+                    notional += take * level_price
+                    remaining -= take
+                    if not remaining or stop is not None:
+                        break
+                else:
+                    continue
                 break
-            i -= 1
 
         record: _Order | None = None
         outcome: Outcome
@@ -550,11 +690,7 @@ class OrderBook:
         if not remaining:
             outcome, reason = _FILLED, None
         elif tif is _FOK:  # all or nothing: nothing
-            return _new(
-                Plan,
-                (order_id, owner, side, limit, quantity, _CANCELLED, _FOK_UNFILLABLE, quantity,
-                 _NO_FILLS, 0, 0, _NO_CANCELS, (self, self._version, _NO_ORDERS, _NO_ORDERS, None)),
-            )  # fmt: skip
+            return self._nothing(order_id, owner, side, limit, quantity, _CANCELLED, _FOK_UNFILLABLE)
         elif own is None:  # MARKET
             outcome, reason = _CANCELLED, (_NO_LIQUIDITY if stop is None else stop)
         elif tif is _GTC:
@@ -562,48 +698,56 @@ class OrderBook:
             record = [remaining, order_id, owner, own.levels.get(own_key)]
         else:
             outcome, reason = _CANCELLED, _IOC_REMAINDER
+        plan = Plan()
+        plan.order_id = order_id
+        plan.owner = owner
+        plan.side = side
+        plan.price = limit
+        plan.quantity = quantity
+        plan.outcome = outcome
+        plan.reason = reason
+        plan.remaining = remaining
+        plan.fills = fills
+        plan.filled_quantity = quantity - remaining
+        plan.filled_notional = notional
         if stp is None:
-            cancels: Sequence[RestingCancel] = _NO_CANCELS
-            stp_orders: Sequence[_Order] = _NO_ORDERS
+            plan.cancelled_resting = _NO_CANCELS
         else:
             opposite_side = opposite.side
-            cancels = [
-                RestingCancel(o[1], o[2], opposite_side, o[3].price, o[0], _STP) for o in stp
+            plan.cancelled_resting = [
+                RestingCancel(o[1], o[2], opposite_side, o[3][3], o[0], _STP) for o in stp
             ]
-            stp_orders = stp
-        return _new(
-            Plan,
-            (order_id, owner, side, limit, quantity, outcome, reason, remaining, fills,
-             quantity - remaining, notional, cancels,
-             (self, self._version, makers, stp_orders, record)),
-        )  # fmt: skip
+        plan._version = self._version
+        plan._record = record
+        return plan
 
     def apply(self, plan: Plan, sequence: int | None = None) -> None:
         """Carry out ``plan`` on the book (after the caller has committed it).
 
         ``sequence``, when given, becomes the book's :attr:`sequence`.
         """
-        book, version, makers, stp, record = plan.handle
-        if book is not self or version != self._version:
+        if plan._version != self._version:
             raise StalePlanError("the book changed since this plan was computed")
-        self._version = version + 1
+        self._version = next(_versions)
         if sequence is not None:
             self.sequence = sequence
         index = self._index
-        if makers:
-            for resting in stp:
+        fills = plan.fills
+        if fills:
+            for fill in fills:
+                resting: _Order = fill._maker  # type: ignore[assignment]
                 level = resting[3]
-                level.quantity -= resting[0]
-                level.count -= 1
-                resting[0] = 0
-                del index[resting[1]]
-            for resting, fill in zip(makers, plan.fills):  # noqa: B905 - same length
-                level = resting[3]
-                level.quantity -= fill[4]
-                resting[0] = left = fill[5]
+                level[0] -= fill.quantity
+                left = resting[0] = fill.maker_remaining
                 if not left:
-                    level.count -= 1
+                    level[1] -= 1
                     del index[resting[1]]
+            for cancel in plan.cancelled_resting:
+                resting = index.pop(cancel.order_id)
+                level = resting[3]
+                level[0] -= resting[0]
+                level[1] -= 1
+                resting[0] = 0
             # Every walked level is empty now but maybe the last: they are the best ones,
             # at the end of the keys. Drop them; the last one loses its dead front.
             opposite = self._asks if plan.side is _BUY else self._bids
@@ -611,15 +755,16 @@ class OrderBook:
             levels = opposite.levels
             while keys:
                 level = levels[keys[-1]]
-                if level.count:
-                    queue = level.queue
+                if level[1]:
+                    queue = level[2]
                     while not queue[0][0]:
                         queue.popleft()
                     break
                 del levels[keys.pop()]
-        elif stp:
-            for resting in stp:
-                self.cancel(resting[1])
+        elif plan.cancelled_resting:
+            for cancel in plan.cancelled_resting:
+                self.cancel(cancel.order_id)
+        record = plan._record
         if record is not None:
             level = record[3]
             if level is None:
@@ -628,9 +773,9 @@ class OrderBook:
                     level = record[3] = self._bids.add_level(price, price)
                 else:
                     level = record[3] = self._asks.add_level(price, -price)
-            level.queue.append(record)
-            level.quantity += record[0]
-            level.count += 1
+            level[2].append(record)
+            level[0] += record[0]
+            level[1] += 1
             index[record[1]] = record
 
     def execute(
@@ -671,24 +816,32 @@ class OrderBook:
         resting = self._index.pop(order_id, None)
         if resting is None:
             return 0
-        self._version += 1
+        self._version = next(_versions)
         if sequence is not None:
             self.sequence = sequence
         level: _Level = resting[3]
         removed: int = resting[0]
         resting[0] = 0
-        count = level.count = level.count - 1
-        if not count:
-            level.book_side.drop(level)
+        count = level[1] - 1
+        if not count:  # the level goes
+            book_side: _Side = level[5]
+            key = level[4]
+            del book_side.levels[key]
+            keys = book_side.keys
+            if keys[-1] == key:
+                keys.pop()
+            else:
+                del keys[bisect_left(keys, key)]  # moves only the better levels
             return removed
-        level.quantity -= removed
-        queue = level.queue
+        level[1] = count
+        level[0] -= removed
+        queue = level[2]
         if queue[0] is resting:
             queue.popleft()
             while not queue[0][0]:
                 queue.popleft()
         elif len(queue) > 2 * count + _DEAD_SLACK:
-            level.queue = deque(o for o in queue if o[0])
+            level[2] = deque([o for o in queue if o[0]])
         return removed
 
     def load(self, orders: Iterable[RestingOrder], *, sequence: int = 0) -> None:
@@ -712,14 +865,14 @@ class OrderBook:
             if level is None:
                 level = book_side.add_level(price, key)
             resting = [quantity, order_id, owner, level]
-            level.queue.append(resting)
-            level.quantity += quantity
-            level.count += 1
+            level[2].append(resting)
+            level[0] += quantity
+            level[1] += 1
             index[order_id] = resting
         if bids.keys and asks.keys and bids.keys[-1] >= -asks.keys[-1]:
             raise ValueError("the orders cross: best bid >= best ask")
         self._bids, self._asks, self._index = bids, asks, index
-        self._version += 1
+        self._version = next(_versions)
         self.sequence = sequence
 
     # ------------------------------------------------------------------ queries
@@ -742,7 +895,7 @@ class OrderBook:
         out = []
         for key in reversed(keys):
             level = levels[key]
-            out.append(L2Level(level.price, level.quantity, level.count))
+            out.append(L2Level(level[3], level[0], level[1]))
         return out
 
     def level(self, side: Side, price: int) -> L2Level:
@@ -751,14 +904,14 @@ class OrderBook:
         level = book_side.levels.get(book_side.sign * price)
         if level is None:
             return L2Level(price, 0, 0)
-        return L2Level(price, level.quantity, level.count)
+        return L2Level(price, level[0], level[1])
 
     def get(self, order_id: Hashable) -> RestingOrder | None:
         resting = self._index.get(order_id)
         if resting is None:
             return None
         level = resting[3]
-        return RestingOrder(order_id, resting[2], level.book_side.side, level.price, resting[0])
+        return RestingOrder(order_id, resting[2], level[5].side, level[3], resting[0])
 
     def orders(self, side: Side) -> list[RestingOrder]:
         """Every resting order of one side in priority order (best price, then time)."""
@@ -766,9 +919,9 @@ class OrderBook:
         out = []
         for key in reversed(book_side.keys):
             level = book_side.levels[key]
-            for o in level.queue:
+            for o in level[2]:
                 if o[0]:
-                    out.append(RestingOrder(o[1], o[2], book_side.side, level.price, o[0]))
+                    out.append(RestingOrder(o[1], o[2], book_side.side, level[3], o[0]))
         return out
 
     def _side(self, side: Side) -> _Side:

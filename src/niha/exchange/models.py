@@ -10,7 +10,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from niha.core.db import Base, created_at_column, uuid_pk
@@ -180,3 +191,42 @@ class OrderFill(Base):
     quantity: Mapped[int] = mapped_column(BigInteger, nullable=False)
     fee: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class FeeOverride(Base):
+    """Negotiated trading fees of one entity, on one instrument or (``instrument_id`` NULL)
+    on every instrument (ARCHITECTURE §6: maker/taker fees in basis points per entity).
+
+    An instrument's own override beats the entity's all-instruments one, which beats the
+    instrument's fees, which beat the configuration (:mod:`niha.exchange.fee_schedule`).
+    At most one row per (entity, instrument), the all-instruments row included: the unique
+    constraint treats NULLs as equal (PostgreSQL 15 ``NULLS NOT DISTINCT``).
+    """
+
+    __tablename__ = "exchange_fee_override"
+    __table_args__ = (
+        CheckConstraint(
+            "maker_fee_bps BETWEEN 0 AND 1000 AND taker_fee_bps BETWEEN 0 AND 1000",
+            name="fees_range",
+        ),
+        CheckConstraint("length(reason) > 0", name="reason_present"),
+        UniqueConstraint("entity_id", "instrument_id", postgresql_nulls_not_distinct=True),
+        # The schedule of an instrument: its overrides and the all-instruments ones (NULL).
+        Index("ix_exchange_fee_override_instrument", "instrument_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    entity_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("onboarding_entity.id", ondelete="RESTRICT"), nullable=False
+    )
+    #: None: every instrument.
+    instrument_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("exchange_instrument.id", ondelete="RESTRICT"), nullable=True
+    )
+    maker_fee_bps: Mapped[int] = mapped_column(Integer, nullable=False)
+    taker_fee_bps: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()

@@ -4,6 +4,7 @@ integers; times ISO 8601 UTC with ``Z``. Clients never see a counterparty."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -187,6 +188,9 @@ class StaffTradeOut(BaseModel):
     sell_order_id: uuid.UUID
     buyer_entity_id: uuid.UUID
     seller_entity_id: uuid.UUID
+    #: Staff only: the legal names of both sides (``None`` when not known or not loaded).
+    buyer_entity_name: str | None = None
+    seller_entity_name: str | None = None
     maker_side: Side
     buyer_fee: str
     seller_fee: str
@@ -197,7 +201,10 @@ class StaffTradeOut(BaseModel):
     created_at: UtcDatetime
 
     @classmethod
-    def of(cls, t: Trade, symbol: str) -> StaffTradeOut:
+    def of(
+        cls, t: Trade, symbol: str, names: Mapping[uuid.UUID, str | None] | None = None
+    ) -> StaffTradeOut:
+        names = names or {}
         return cls(
             id=t.id,
             instrument=symbol,
@@ -209,6 +216,8 @@ class StaffTradeOut(BaseModel):
             sell_order_id=t.sell_order_id,
             buyer_entity_id=t.buyer_entity_id,
             seller_entity_id=t.seller_entity_id,
+            buyer_entity_name=names.get(t.buyer_entity_id),
+            seller_entity_name=names.get(t.seller_entity_id),
             maker_side=t.maker_side,
             buyer_fee=format_amount(t.buyer_fee, 2),
             seller_fee=format_amount(t.seller_fee, 2),
@@ -227,6 +236,8 @@ class StaffTradePage(BaseModel):
 
 class StaffOrderOut(OrderOut):
     entity_id: uuid.UUID
+    #: Staff only: the entity's legal name (``None`` when it has not given one).
+    entity_name: str | None = None
     user_id: uuid.UUID | None
 
 

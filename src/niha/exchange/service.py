@@ -31,7 +31,7 @@ import uuid
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,16 +44,15 @@ from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import emit
-from niha.core.ids import new_id
 from niha.core.money import format_amount
 from niha.core.pagination import PageParams, build_page, keyset_page
-from niha.exchange import fees as feecalc
+from niha.exchange import placement
 from niha.exchange.book_cache import Command, sequenced
-from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
+from niha.exchange.fees import Fees
+from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
-from niha.kyc import service as kyc
+from niha.exchange.placement import PlacedOrder
 from niha.ledger import service as ledger
-from niha.ledger.core import AccountKey, TransferRequest
 
 OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
 CERTIFICATE_TYPES = ("EUA", "CEA")
@@ -129,12 +128,6 @@ class NoEntity(DomainError):
 
 
 # --------------------------------------------------------------------------- instruments
-
-
-@dataclass(frozen=True)
-class Fees:
-    maker_bps: int
-    taker_bps: int
 
 
 def fees_of(instrument: Instrument, settings: Settings) -> Fees:
@@ -276,12 +269,6 @@ class NewOrder:
     client_order_id: str | None = None
 
 
-@dataclass
-class PlacedOrder:
-    order: Order
-    fills: list[OrderFill] = field(default_factory=list)
-
-
 def _check_static(order: NewOrder, inst: Instrument | _Terms) -> None:
     """Tick, lot, limits and the shape of the order (before any lock)."""
     if order.quantity <= 0:
@@ -325,19 +312,12 @@ def _check_band(order: NewOrder, inst: Instrument) -> None:
         )
 
 
-def _protection(side: str, inst: Instrument) -> int | None:
+def protection_price(side: str, inst: Instrument) -> int | None:
+    """The protection limit of a MARKET order: the band's edge on its side (None: no band)."""
     band = band_of(inst)
     if band is None:
         return None
     return band[1] if side == "BUY" else band[0]
-
-
-async def _by_client_order_id(
-    session: AsyncSession, entity_id: uuid.UUID, client_order_id: str
-) -> Order | None:
-    return await session.scalar(
-        select(Order).where(Order.entity_id == entity_id, Order.client_order_id == client_order_id)
-    )
 
 
 @dataclass(frozen=True)
@@ -394,316 +374,26 @@ async def place_order(
     user_id: uuid.UUID | None,
     new: NewOrder,
 ) -> PlacedOrder:
-    """Validate, reserve, match and record one order; committed when this returns."""
+    """Validate, reserve, match and record one order; committed when this returns.
+
+    What needs no lock is checked here; the rest is decided in the instrument's next
+    group (:mod:`niha.exchange.placement`): KYC, ``client_order_id``, halted market,
+    band, funds, post-only, then matching.
+    """
     if entity_id is None:
         raise NoEntity("only members of a client organisation can trade")
     terms = await _checked_terms(session, new)
-    await kyc.require_approved(session, entity_id)
-    if new.client_order_id is not None:
-        existing = await _by_client_order_id(session, entity_id, new.client_order_id)
-        if existing is not None:
-            raise DuplicateOrder(
-                "an order with this client_order_id exists",
-                field="client_order_id",
-                order_id=str(existing.id),
-            )
-    base = terms.base_asset
-    quote = terms.quote_asset
-    eur_available = 0
-    if new.side == "BUY" and new.kind == "MARKET":
-        eur_available = await ledger.account_balance(
-            session, AccountKey.entity(entity_id, quote, "available")
-        )
-
-    async with sequenced(session, terms.id) as cmd:
-        inst = cmd.instrument
-        if _remember(session, inst) != terms:
-            _check_static(new, inst)
-        if inst.status != "OPEN":
-            raise MarketHalted(inst.status_reason or "trading is halted", instrument=inst.symbol)
-        _check_band(new, inst)
-        fees = fees_of(inst, settings)
-        result = await _execute(session, settings, cmd, fees, entity_id, user_id, new,
-                                base, quote, eur_available)  # fmt: skip
-    return result
-
-
-async def _execute(
-    session: AsyncSession,
-    settings: Settings,
-    cmd: Command,
-    fees: Fees,
-    entity_id: uuid.UUID,
-    user_id: uuid.UUID | None,
-    new: NewOrder,
-    base: str,
-    quote: str,
-    eur_available: int,
-) -> PlacedOrder:
-    inst = cmd.instrument
-    book = cmd.book
-    side = Side(new.side)
-    order_id = new_id()
-    protection = _protection(new.side, inst) if new.kind == "MARKET" else None
-    max_quote = None
-    if new.kind == "MARKET" and side is Side.BUY:
-        max_quote = feecalc.max_notional_within(max(eur_available, 0), fees.taker_bps)
-    plan = book.plan(
-        order_id,
-        entity_id,
-        side,
-        new.quantity,
-        new.price,
-        kind=OrderKind(new.kind),
-        tif=TimeInForce(new.time_in_force),
-        post_only=new.post_only,
-        protection_price=protection,
-        max_quote=max_quote,
-    )
-    if plan.outcome is Outcome.REJECTED:
-        raise PostOnlyWouldCross("the order would trade immediately", field="post_only")
-
-    now = utcnow()
-    seq = inst.sequence + 1
-    # The taker's reservation.
-    if side is Side.BUY:
-        if new.kind == "LIMIT":
-            assert new.price is not None
-            notional = new.price * new.quantity
-            reserved = notional + feecalc.fee(notional, fees.taker_bps)
-        else:  # exactly what the fills cost
-            reserved = plan.filled_notional + feecalc.fee(plan.filled_notional, fees.taker_bps)
-        reserved_asset = quote
-    else:
-        reserved = new.quantity
-        reserved_asset = base
-    taker = Order(
-        id=order_id,
-        instrument_id=inst.id,
-        entity_id=entity_id,
-        user_id=user_id,
-        client_order_id=new.client_order_id,
-        side=new.side,
-        kind=new.kind,
-        time_in_force=new.time_in_force,
-        post_only=new.post_only,
-        price=new.price,
-        protection_price=protection,
-        quantity=new.quantity,
-        filled_quantity=0,
-        filled_notional=0,
-        taker_notional=0,
-        fee_total=0,
-        reserved_asset=reserved_asset,
-        reserved_amount=reserved,
-        reserved_remaining=reserved,
-        status="OPEN",
-        sequence=seq,
-        created_at=now,
-        updated_at=now,
-    )
-    transfers: list[TransferRequest] = []
-    if reserved:
-        transfers.append(
-            _move(entity_id, reserved_asset, "available", "reserved", reserved,
-                  "order_reserve", f"exo:{order_id}:reserve", "exchange_order", order_id)
-        )  # fmt: skip
-
-    makers = await _load_orders(session, [f.maker_order_id for f in plan.fills])
-    trades: list[Trade] = []
-    fills: list[OrderFill] = []
-    taker_fills: list[OrderFill] = []
-    block = settings.exchange_block_size
-    for f in plan.fills:
-        maker = makers[f.maker_order_id]
-        trade_id = new_id()
-        notional = f.price * f.quantity
-        buy, sell = (taker, maker) if side is Side.BUY else (maker, taker)
-        taker_fee = _fill_fee(taker, notional, f.quantity, fees.taker_bps, fees, is_maker=False)
-        maker_fee = _fill_fee(maker, notional, f.quantity, fees.maker_bps, fees, is_maker=True)
-        for o, fee_amount, is_maker in ((taker, taker_fee, False), (maker, maker_fee, True)):
-            o.filled_quantity += f.quantity
-            o.filled_notional += notional
-            if not is_maker:
-                o.taker_notional += notional
-            o.fee_total += fee_amount
-            if o.side == "BUY":
-                o.reserved_remaining -= notional + fee_amount
-            else:
-                o.reserved_remaining -= f.quantity
-            o.updated_at = now
-        buyer_fee, seller_fee = (
-            (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
-        )
-        trade = Trade(
-            id=trade_id,
-            instrument_id=inst.id,
-            sequence=seq,
-            price=f.price,
-            quantity=f.quantity,
-            buy_order_id=buy.id,
-            sell_order_id=sell.id,
-            buyer_entity_id=buy.entity_id,
-            seller_entity_id=sell.entity_id,
-            maker_side=maker.side,
-            buyer_fee=buyer_fee,
-            seller_fee=seller_fee,
-            status="PENDING" if block and f.quantity >= block else "CONFIRMED",
-            created_at=now,
-        )
-        trades.append(trade)
-        ref = ("exchange_trade", trade_id)
-        transfers.append(
-            TransferRequest(
-                AccountKey.entity(buy.entity_id, quote, "reserved"),
-                AccountKey.entity(sell.entity_id, quote, "settling"),
-                notional, "trade_quote", f"ext:{trade_id}:quote", *_ref(ref),
-            )
-        )  # fmt: skip
-        transfers.append(
-            TransferRequest(
-                AccountKey.entity(sell.entity_id, base, "reserved"),
-                AccountKey.entity(buy.entity_id, base, "settling"),
-                f.quantity, "trade_base", f"ext:{trade_id}:base", *_ref(ref),
-            )
-        )  # fmt: skip
-        if buyer_fee:
-            transfers.append(
-                TransferRequest(
-                    AccountKey.entity(buy.entity_id, quote, "reserved"),
-                    AccountKey.platform(quote, "fees"),
-                    buyer_fee, "trade_fee", f"ext:{trade_id}:fee:buyer", *_ref(ref),
-                )
-            )  # fmt: skip
-        if seller_fee:
-            transfers.append(
-                TransferRequest(
-                    AccountKey.entity(sell.entity_id, quote, "settling"),
-                    AccountKey.platform(quote, "fees"),
-                    seller_fee, "trade_fee", f"ext:{trade_id}:fee:seller", *_ref(ref),
-                )
-            )  # fmt: skip
-        for o, fee_amount, liquidity in ((taker, taker_fee, "TAKER"), (maker, maker_fee, "MAKER")):
-            fill = OrderFill(
-                id=new_id(),
-                order_id=o.id,
-                trade_id=trade_id,
-                instrument_id=inst.id,
-                entity_id=o.entity_id,
-                side=o.side,
-                liquidity=liquidity,
-                price=f.price,
-                quantity=f.quantity,
-                fee=fee_amount,
-                created_at=now,
-            )
-            fills.append(fill)
-            if o is taker:
-                taker_fills.append(fill)
-        maker.status = "FILLED" if f.maker_remaining == 0 else "PARTIALLY_FILLED"
-
-    # Self-trade prevention: the resting orders of the same entity are cancelled.
-    stp = await _load_orders(session, [c.order_id for c in plan.cancelled_resting])
-    for c in plan.cancelled_resting:
-        o = stp[c.order_id]
-        o.status = "CANCELLED"
-        o.reason = c.reason.value
-        o.reason_detail = f"self-trade prevention: cancelled by order {order_id}"
-        o.updated_at = now
-
-    # The taker's outcome.
-    if plan.outcome is Outcome.FILLED:
-        taker.status = "FILLED"
-    elif plan.outcome is Outcome.RESTED:
-        taker.status = "PARTIALLY_FILLED" if plan.filled_quantity else "OPEN"
-    else:
-        taker.status = "EXPIRED"
-        taker.reason = plan.reason.value if plan.reason else None
-
-    # Releases: every order that is done gives back what it no longer needs.
-    done = [taker] if taker.status not in OPEN_STATUSES else []
-    done += [m for m in makers.values() if m.status == "FILLED"]
-    done += list(stp.values())
-    for o in done:
-        if o.reserved_remaining:
-            transfers.append(
-                _move(o.entity_id, o.reserved_asset, "reserved", "available",
-                      o.reserved_remaining, "order_release", f"exo:{o.id}:release",
-                      "exchange_order", o.id)
-            )  # fmt: skip
-            o.reserved_remaining = 0
-
-    session.add(taker)
-    session.add_all(trades)
-    session.add_all(fills)
-    if transfers:
-        await ledger.post_batch(session, transfers)
-    inst.sequence = seq
-    if plan.fills:
-        last = plan.fills[-1].price
-        inst.last_price = last
-        inst.reference_price = last
-    inst.updated_at = now
-    # No flush here: the commit writes the instrument and the outbox rows in one go.
-
-    await _publish_command(
-        session, inst, book, plan, seq, taker, list(makers.values()) + list(stp.values()),
-        trades, fills, now,
-    )  # fmt: skip
-    cmd.on_commit(lambda b: _apply_plan(b, plan, seq))
-    return PlacedOrder(taker, taker_fills)
-
-
-def _apply_plan(book: OrderBook, plan: Plan, sequence: int) -> None:
-    book.apply(plan)
-    book.sequence = sequence
-
-
-def _ref(ref: tuple[str, uuid.UUID]) -> tuple[str, str]:
-    return ref[0], str(ref[1])
-
-
-def _move(
-    owner: uuid.UUID,
-    asset: str,
-    frm: str,
-    to: str,
-    amount: int,
-    kind: str,
-    key: str,
-    reference_type: str,
-    reference_id: uuid.UUID,
-) -> TransferRequest:
-    return TransferRequest(
-        AccountKey.entity(owner, asset, frm),
-        AccountKey.entity(owner, asset, to),
-        amount,
-        kind,
-        key,
-        reference_type,
-        str(reference_id),
+    return await placement.submit(
+        session, settings, terms.id, entity_id, user_id, new, _check_locked, _publish_command
     )
 
 
-def _fill_fee(
-    order: Order, notional: int, quantity: int, bps: int, fees: Fees, *, is_maker: bool
-) -> int:
-    """The fee of one fill of ``order`` (cumulative per liquidity class, BUY capped)."""
-    prior = (order.filled_notional - order.taker_notional) if is_maker else order.taker_notional
-    amount = feecalc.incremental_fee(prior, notional, bps)
-    if order.side == "BUY" and order.kind == "LIMIT":
-        assert order.price is not None
-        rest = order.quantity - order.filled_quantity - quantity
-        need = order.price * rest + feecalc.fee(order.price * rest, fees.taker_bps) if rest else 0
-        amount = max(0, min(amount, order.reserved_remaining - notional - need))
-    return amount
-
-
-async def _load_orders(session: AsyncSession, ids: Sequence[Any]) -> dict[Any, Order]:
-    if not ids:
-        return {}
-    rows = (await session.scalars(select(Order).where(Order.id.in_(list(set(ids)))))).all()
-    return {o.id: o for o in rows}
+def _check_locked(new: NewOrder, inst: Instrument) -> None:
+    """The rules decided on the locked instrument row, in the order clients see them."""
+    _check_static(new, inst)
+    if inst.status != "OPEN":
+        raise MarketHalted(inst.status_reason or "trading is halted", instrument=inst.symbol)
+    _check_band(new, inst)
 
 
 # --------------------------------------------------------------------------- events
@@ -913,11 +603,7 @@ async def _cancel_in_command(
             delta[key][0] -= order.quantity - order.filled_quantity
             delta[key][1] -= 1
         if order.reserved_remaining:
-            transfers.append(
-                _move(order.entity_id, order.reserved_asset, "reserved", "available",
-                      order.reserved_remaining, "order_release", f"exo:{order.id}:release",
-                      "exchange_order", order.id)
-            )  # fmt: skip
+            transfers.append(placement.release(order))
         order.reserved_remaining = 0
         order.status = "CANCELLED"
         order.reason = reason
@@ -939,6 +625,7 @@ async def _cancel_in_command(
     def _apply(b: OrderBook) -> None:
         for oid in ids:
             b.cancel(oid)
+            cmd.resting.pop(oid, None)
         b.sequence = seq
 
     cmd.on_commit(_apply)

@@ -326,6 +326,10 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("GET", "/api/v1/admin/trades"): Permission.MARKET_READ,
     ("GET", "/api/v1/admin/orders"): Permission.MARKET_READ,
     ("POST", "/api/v1/admin/orders/{order_id}/cancel"): Permission.MARKET_MANAGE,
+    # exchange: per-entity fee overrides (staff)
+    ("GET", "/api/v1/admin/fee-overrides"): Permission.MARKET_READ,
+    ("PUT", "/api/v1/admin/entities/{entity_id}/fees"): Permission.MARKET_MANAGE,
+    ("DELETE", "/api/v1/admin/entities/{entity_id}/fees"): Permission.MARKET_MANAGE,
     # market data and marketplace: public, like any exchange's
     ("GET", "/api/v1/market/instruments"): PUBLIC,
     ("GET", "/api/v1/market/tickers"): PUBLIC,

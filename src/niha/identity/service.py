@@ -21,6 +21,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
+from niha.core.db import fetch
 from niha.core.errors import (
     Conflict,
     DomainError,
@@ -302,6 +303,15 @@ async def open_session(
     )
 
 
+# Every authenticated request runs this: plain SQL, columns only (no ORM object).
+_PRINCIPAL_SQL = f"""
+    SELECT u.id, u.email, u.name, u.role, u.entity_id, u.entity_role
+    FROM identity_session AS s JOIN identity_user AS u ON u.id = s.user_id
+    WHERE s.id = %s AND s.user_id = %s AND s.revoked_at IS NULL AND s.expires_at > %s
+      AND u.status = '{UserStatus.ACTIVE.value}'
+"""
+
+
 async def principal_from_token(
     session: AsyncSession, settings: Settings, token: str
 ) -> Principal | None:
@@ -316,28 +326,18 @@ async def principal_from_token(
     claims = decode_access_token(settings.secret_key, token)
     if claims is None:
         return None
-    row = (
-        await session.execute(
-            select(User.id, User.email, User.name, User.role, User.entity_id, User.entity_role)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(
-                AuthSession.id == claims.session_id,
-                AuthSession.user_id == claims.user_id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > utcnow(),
-                User.status == UserStatus.ACTIVE,
-            )
-        )
-    ).one_or_none()  # columns, not the entity: no ORM object per request
+    rows = await fetch(session, _PRINCIPAL_SQL, (claims.session_id, claims.user_id, utcnow()))
+    row = rows[0] if rows else None
     if row is None:
         return None
+    user_id, email, name, role, entity_id, entity_role = row
     return Principal(
-        user_id=row.id,
-        email=row.email,
-        name=row.name,
-        role=row.role,
-        entity_id=row.entity_id,
-        entity_role=row.entity_role,
+        user_id=user_id,
+        email=email,
+        name=name,
+        role=role,
+        entity_id=entity_id,
+        entity_role=entity_role,
         session_id=claims.session_id,
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,12 +202,31 @@ async def status_report(session: AsyncSession, entity_id: uuid.UUID | None) -> S
 
 async def require_approved(session: AsyncSession, entity_id: uuid.UUID | None) -> None:
     """The gate: 403 ``kyc_required`` unless the entity is approved with its KYC approved."""
-    entity = await onboarding.find_entity(session, entity_id) if entity_id else None
-    if entity is None or entity.status != "APPROVED" or entity.kyc_status != KycStatus.APPROVED:
-        raise KycRequired(
-            "Your organisation's KYC must be approved before you can do this",
-            kyc_status=entity.kyc_status if entity else KycStatus.NOT_STARTED.value,
-        )
+    if entity_id is None:
+        raise _kyc_required(KycStatus.NOT_STARTED.value)
+    refused = await approval_errors(session, [entity_id])
+    if entity_id in refused:
+        raise refused[entity_id]
+
+
+async def approval_errors(
+    session: AsyncSession, entity_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, KycRequired]:
+    """The gate for many entities in one query: the refusal of each one not approved."""
+    wanted = set(entity_ids)
+    found = await onboarding.entity_statuses(session, wanted)
+    refused = {}
+    for entity_id in wanted:
+        status, kyc_status = found.get(entity_id, (None, KycStatus.NOT_STARTED.value))
+        if status != "APPROVED" or kyc_status != KycStatus.APPROVED:
+            refused[entity_id] = _kyc_required(kyc_status)
+    return refused
+
+
+def _kyc_required(kyc_status: str) -> KycRequired:
+    return KycRequired(
+        "Your organisation's KYC must be approved before you can do this", kyc_status=kyc_status
+    )
 
 
 # --------------------------------------------------------------------------- client: documents

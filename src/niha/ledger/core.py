@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -285,6 +285,79 @@ def classify_resubmission(
             "these idempotency keys belong to a different batch", key=requested[0].key
         )
     return batch_id
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What became of one batch of a group (:func:`apply_batches`)."""
+
+    #: Applied: ``balances`` holds every touched account after it.
+    posted: bool = False
+    #: An exact resubmission: the id of the original batch (nothing applied).
+    replay_of: uuid.UUID | None = None
+    #: Refused (``insufficient_funds``, ``idempotency_conflict``, ...): nothing applied.
+    error: LedgerError | None = None
+    balances: Mapping[AccountKey, int] = field(default_factory=dict)
+
+
+def apply_batches(
+    balances: Mapping[AccountKey, int],
+    batches: Sequence[tuple[uuid.UUID, Sequence[TransferRequest]]],
+    existing: Sequence[ExistingTransfer],
+    assets: Mapping[str, int],
+) -> tuple[list[BatchResult], dict[AccountKey, int]]:
+    """Apply independent, validated batches in order, each as if it were posted alone.
+
+    For group commit: the outcome of every batch is the one posting it by itself right
+    after the batches before it would have -- a batch reusing keys (already posted, in
+    ``existing``, or by an earlier batch of the group) is a replay of the original or an
+    :class:`IdempotencyConflict`; one that does not fit the balances is refused; a
+    refused batch changes nothing and the others go on. Returns one result per batch
+    (same order) and the balances of every touched account after the whole group.
+    """
+    state: dict[AccountKey, int] = {}
+    by_key = {e.request.key: e for e in existing}
+    results: list[BatchResult] = []
+    for batch_id, transfers in batches:
+        known = [by_key[t.key] for t in transfers if t.key in by_key]
+        if known:
+            try:
+                original = classify_resubmission(transfers, known)
+            except LedgerError as exc:
+                results.append(BatchResult(error=exc))
+            else:
+                results.append(BatchResult(replay_of=original))
+            continue
+        current = _Overlay(state, balances)
+        try:
+            after = apply_batch(current, transfers, assets)
+        except LedgerError as exc:
+            results.append(BatchResult(error=exc))
+            continue
+        state.update(after)
+        for t in transfers:
+            by_key[t.key] = ExistingTransfer(t, batch_id, len(transfers))
+        results.append(BatchResult(posted=True, balances=after))
+    return results, state
+
+
+class _Overlay(Mapping[AccountKey, int]):
+    """``top`` over ``base`` without copying either."""
+
+    def __init__(self, top: Mapping[AccountKey, int], base: Mapping[AccountKey, int]) -> None:
+        self.top, self.base = top, base
+
+    def __getitem__(self, key: AccountKey) -> int:
+        if key in self.top:
+            return self.top[key]
+        return self.base[key]
+
+    def __iter__(self) -> Iterator[AccountKey]:
+        yield from self.top
+        yield from (k for k in self.base if k not in self.top)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def net_changes(transfers: Iterable[TransferRequest]) -> dict[AccountKey, int]:

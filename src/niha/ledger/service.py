@@ -29,10 +29,11 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import Select, select, text, union_all
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core.clock import utcnow
+from niha.core.db import Database
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import emit
 from niha.core.ids import new_id
@@ -76,6 +77,7 @@ __all__ = [
     "post_batch",
     "reverse",
     "scale_of",
+    "submit",
     "transfer",
 ]
 
@@ -142,6 +144,15 @@ async def asset_scales(session: AsyncSession, need: Iterable[str] = ()) -> Mappi
     return _scales
 
 
+async def _asset_scales_raw(driver: Any, need: Iterable[str] = ()) -> Mapping[str, int]:
+    """:func:`asset_scales` on a psycopg connection."""
+    if not _scales or any(code not in _scales for code in need):
+        rows = await _raw(driver, "SELECT code, scale FROM ledger_asset", {})
+        _scales.clear()
+        _scales.update({code: scale for code, scale in rows})
+    return _scales
+
+
 async def scale_of(session: AsyncSession, asset: str) -> int:
     scales = await asset_scales(session, [asset])
     if asset not in scales:
@@ -188,8 +199,8 @@ class PostedBatch:
 _LOCK_SQL = """
     SELECT a.id, a.owner_type, a.owner_id, a.asset, a.bucket, a.balance
     FROM ledger_account AS a
-    JOIN unnest(%(owner_types)s::text[], %(owner_ids)s::uuid[],
-                %(assets)s::text[], %(buckets)s::text[])
+    JOIN unnest(%(owner_types)b::text[], %(owner_ids)b::uuid[],
+                %(assets)b::text[], %(buckets)b::text[])
          AS k(owner_type, owner_id, asset, bucket)
       ON a.owner_type = k.owner_type AND a.owner_id = k.owner_id
      AND a.asset = k.asset AND a.bucket = k.bucket
@@ -202,8 +213,8 @@ _CREATE_SQL = """
         (id, owner_type, owner_id, asset, bucket, balance, created_at, updated_at)
     SELECT k.id, k.owner_type, k.owner_id, k.asset, k.bucket, 0,
            %(now)s::timestamptz, %(now)s::timestamptz
-    FROM unnest(%(ids)s::uuid[], %(owner_types)s::text[], %(owner_ids)s::uuid[],
-                %(assets)s::text[], %(buckets)s::text[])
+    FROM unnest(%(ids)b::uuid[], %(owner_types)b::text[], %(owner_ids)b::uuid[],
+                %(assets)b::text[], %(buckets)b::text[])
          AS k(id, owner_type, owner_id, asset, bucket)
     ON CONFLICT (owner_type, owner_id, asset, bucket) DO NOTHING
 """
@@ -213,7 +224,7 @@ _CREATE_SQL = """
 _WRITE_SQL = """
     WITH dup AS (
         SELECT 1 FROM ledger_transfer
-        WHERE idempotency_key = ANY(%(keys)s::text[])
+        WHERE idempotency_key = ANY(%(keys)b::text[])
         LIMIT 1
     ), b AS (
         INSERT INTO ledger_batch (id, transfer_count, created_at)
@@ -226,16 +237,16 @@ _WRITE_SQL = """
              reference_type, reference_id, idempotency_key, created_at)
         SELECT v.id, b.id, v.debit, v.credit, v.asset, v.amount, v.kind,
                v.reference_type, v.reference_id, v.key, %(now)s::timestamptz
-        FROM b, unnest(%(t_ids)s::uuid[], %(t_debits)s::uuid[], %(t_credits)s::uuid[],
-                       %(t_assets)s::text[], %(t_amounts)s::bigint[], %(t_kinds)s::text[],
-                       %(t_reference_types)s::text[], %(t_reference_ids)s::text[],
-                       %(keys)s::text[])
+        FROM b, unnest(%(t_ids)b::uuid[], %(t_debits)b::uuid[], %(t_credits)b::uuid[],
+                       %(t_assets)b::text[], %(t_amounts)b::bigint[], %(t_kinds)b::text[],
+                       %(t_reference_types)b::text[], %(t_reference_ids)b::text[],
+                       %(keys)b::text[])
              AS v(id, debit, credit, asset, amount, kind, reference_type, reference_id, key)
         RETURNING 1
     ), u AS (
         UPDATE ledger_account AS a
         SET balance = a.balance + v.delta, updated_at = %(now)s::timestamptz
-        FROM b, unnest(%(a_ids)s::uuid[], %(a_deltas)s::bigint[]) AS v(id, delta)
+        FROM b, unnest(%(a_ids)b::uuid[], %(a_deltas)b::bigint[]) AS v(id, delta)
         WHERE a.id = v.id
         RETURNING 1
     )
@@ -294,15 +305,17 @@ async def _driver(session: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def _raw(driver: Any, query: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+async def _raw(
+    driver: Any, query: str, params: Mapping[str, Any], *, fetch: bool = True
+) -> list[tuple[Any, ...]]:
+    """Run ``query``; its rows when ``fetch`` (also in pipeline mode, see the writer)."""
     async with driver.cursor() as cursor:
         await cursor.execute(query, params)
-        rows: list[tuple[Any, ...]] = await cursor.fetchall() if cursor.description else []
+        rows: list[tuple[Any, ...]] = await cursor.fetchall() if fetch else []
         return rows
 
 
-_EXISTING_SQL = text(
-    """
+_EXISTING_SQL = """
     SELECT t.id, t.batch_id, t.amount, t.asset, t.kind, t.reference_type, t.reference_id,
            t.idempotency_key, t.created_at, t.debit_account_id, t.credit_account_id,
            d.owner_type, d.owner_id, d.asset, d.bucket,
@@ -314,13 +327,10 @@ _EXISTING_SQL = text(
     JOIN ledger_batch AS b ON b.id = t.batch_id
     WHERE {where}
     ORDER BY t.id
-    """
-)
-_EXISTING_BY_KEYS = text(
-    _EXISTING_SQL.text.format(where="t.idempotency_key = ANY(CAST(:keys AS text[]))")
-)
-_EXISTING_BY_BATCH = text(_EXISTING_SQL.text.format(where="t.batch_id = CAST(:batch_id AS uuid)"))
-_EXISTING_BY_ID = text(_EXISTING_SQL.text.format(where="t.id = CAST(:transfer_id AS uuid)"))
+"""
+_EXISTING_BY_KEYS = _EXISTING_SQL.format(where="t.idempotency_key = ANY(%(keys)b::text[])")
+_EXISTING_BY_BATCH = _EXISTING_SQL.format(where="t.batch_id = %(batch_id)s::uuid")
+_EXISTING_BY_ID = _EXISTING_SQL.format(where="t.id = %(transfer_id)s::uuid")
 
 
 def _key_columns(keys: Sequence[AccountKey]) -> dict[str, Any]:
@@ -361,7 +371,7 @@ async def _create_accounts(driver: Any, keys: Sequence[AccountKey]) -> None:
     params = _key_columns(ordered)
     params["ids"] = [new_id() for _ in ordered]
     params["now"] = utcnow()
-    await _raw(driver, _CREATE_SQL, params)
+    await _raw(driver, _CREATE_SQL, params, fetch=False)
 
 
 async def _lock_accounts(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
@@ -403,22 +413,18 @@ def _request_of(p: PostedTransfer) -> TransferRequest:
     )
 
 
-async def _replay(
-    session: AsyncSession, transfers: Sequence[TransferRequest]
-) -> PostedBatch | None:
-    """The original batch when ``transfers`` repeat it exactly; ``None`` when all keys are new."""
-    rows = (await session.execute(_EXISTING_BY_KEYS, {"keys": [t.key for t in transfers]})).all()
+async def _existing(driver: Any, keys: Sequence[str]) -> list[core.ExistingTransfer]:
+    """The transfers already posted under any of ``keys``."""
     existing = []
-    for r in rows:
+    for r in await _raw(driver, _EXISTING_BY_KEYS, {"keys": list(keys)}):
         posted, size, _ = _posted_from_row(r)
         existing.append(core.ExistingTransfer(_request_of(posted), posted.batch_id, size))
-    try:
-        batch_id = core.classify_resubmission(transfers, existing)
-    except core.LedgerError as exc:
-        raise domain_error(exc) from None
-    if batch_id is None:
-        return None
-    rows = (await session.execute(_EXISTING_BY_BATCH, {"batch_id": batch_id})).all()
+    return existing
+
+
+async def _original(driver: Any, batch_id: uuid.UUID) -> PostedBatch:
+    """A posted batch as a replay returns it."""
+    rows = await _raw(driver, _EXISTING_BY_BATCH, {"batch_id": batch_id})
     originals = [_posted_from_row(r) for r in rows]
     return PostedBatch(
         id=batch_id,
@@ -427,6 +433,21 @@ async def _replay(
         replayed=True,
         balances={},
     )
+
+
+async def _replay(
+    session: AsyncSession, transfers: Sequence[TransferRequest]
+) -> PostedBatch | None:
+    """The original batch when ``transfers`` repeat it exactly; ``None`` when all keys are new."""
+    driver = await _driver(session)
+    existing = await _existing(driver, [t.key for t in transfers])
+    try:
+        batch_id = core.classify_resubmission(transfers, existing)
+    except core.LedgerError as exc:
+        raise domain_error(exc) from None
+    if batch_id is None:
+        return None
+    return await _original(driver, batch_id)
 
 
 # --------------------------------------------------------------------------- posting
@@ -558,24 +579,70 @@ async def _emit_balance_events(
     changed: Sequence[AccountKey],
     scales: Mapping[str, int],
 ) -> None:
-    by_owner: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
-    for key in changed:
-        if key.is_client:
-            by_owner[key.owner_id].append(
-                {
-                    "asset": key.asset,
-                    "bucket": key.bucket,
-                    "balance": format_amount(after[key], scales[key.asset]),
-                }
-            )
-    for owner_id in sorted(by_owner):
-        await emit(
-            session,
-            BALANCES_CHANNEL,
-            BALANCES_EVENT,
-            {"entity_id": str(owner_id), "batch_id": str(batch_id), "changes": by_owner[owner_id]},
-            entity_id=owner_id,
-        )
+    await emit_balance_events(session, [(batch_id, changed)], after, scales)
+
+
+async def emit_balance_events(
+    session: AsyncSession,
+    batches: Sequence[tuple[uuid.UUID, Iterable[AccountKey]]],
+    after: Mapping[AccountKey, int],
+    scales: Mapping[str, int],
+) -> None:
+    for owner_id, data in balance_events(batches, after, scales):
+        await emit(session, BALANCES_CHANNEL, BALANCES_EVENT, data, entity_id=owner_id)
+
+
+def balance_events(
+    batches: Sequence[tuple[uuid.UUID, Iterable[AccountKey]]],
+    after: Mapping[AccountKey, int],
+    scales: Mapping[str, int],
+) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """One ``balances`` event per client entity touched by ``batches`` (posted in this
+    order; ``after``: the balances after the last): ``{entity_id, batch_id, changes}``,
+    ``batch_id`` being the last batch that touched the entity, plus ``batch_ids`` (all of
+    them, in order) when several batches are coalesced into one event."""
+    keys_of: dict[uuid.UUID, set[AccountKey]] = defaultdict(set)
+    batches_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for batch_id, changed in batches:
+        for key in changed:
+            if key.is_client:
+                keys_of[key.owner_id].add(key)
+                ids = batches_of[key.owner_id]
+                if not ids or ids[-1] != batch_id:
+                    ids.append(batch_id)
+    out = []
+    for owner_id in sorted(keys_of):
+        ids = batches_of[owner_id]
+        data: dict[str, Any] = {"entity_id": str(owner_id), "batch_id": str(ids[-1])}
+        if len(ids) > 1:
+            data["batch_ids"] = [str(i) for i in ids]
+        data["changes"] = [
+            {
+                "asset": key.asset,
+                "bucket": key.bucket,
+                "balance": format_amount(after[key], scales[key.asset]),
+            }
+            for key in sorted(keys_of[owner_id])
+        ]
+        out.append((owner_id, data))
+    return out
+
+
+async def submit(db: Database, transfers: Sequence[TransferRequest]) -> PostedBatch:
+    """Post a standalone batch (all or none) and return once it is durable.
+
+    The documented way to post transfers that are a unit of work of their own: the
+    batch joins the group commit of ``db``'s ledger writer (:mod:`niha.ledger.writer`),
+    which posts everything submitted meanwhile in one transaction. Same outcome as
+    :func:`post_batch` in a transaction of its own: a :class:`PostedBatch` (``replayed``
+    for an exact resubmission) or the domain error of this batch alone
+    (``insufficient_funds``, ``idempotency_conflict``, ``invalid_transfer``, ...);
+    ``ledger_unavailable`` when the database failed (then nothing was written). Use
+    :func:`post_batch` instead inside a unit of work that writes other things too.
+    """
+    from niha.ledger.writer import writer_for  # the writer builds on this module
+
+    return await writer_for(db).submit(transfers)
 
 
 async def transfer(
@@ -633,10 +700,10 @@ async def reverse(
 
     The default key makes a transfer reversible once; reversing again is a no-op.
     """
-    row = (await session.execute(_EXISTING_BY_ID, {"transfer_id": transfer_id})).first()
-    if row is None:
+    rows = await _raw(await _driver(session), _EXISTING_BY_ID, {"transfer_id": transfer_id})
+    if not rows:
         raise TransferNotFound(f"transfer {transfer_id} does not exist")
-    original, _, _ = _posted_from_row(row)
+    original, _, _ = _posted_from_row(rows[0])
     return await transfer(
         session,
         original.credit,

@@ -393,6 +393,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/entities/{entity_id}/fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Entity Fees
+         * @description Create (201) or replace (200) the entity's override on one instrument or on all.
+         *
+         *     Applies from the entity's next order on; resting orders keep what they reserved.
+         */
+        put: operations["set_entity_fees_api_v1_admin_entities__entity_id__fees_put"];
+        post?: never;
+        /**
+         * Delete Entity Fees
+         * @description Remove an override (with a reason); the entity pays the next layer's fees.
+         */
+        delete: operations["delete_entity_fees_api_v1_admin_entities__entity_id__fees_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/entities/{entity_id}/reactivate": {
         parameters: {
             query?: never;
@@ -438,6 +464,26 @@ export interface paths {
         put?: never;
         /** Suspend Entity */
         post: operations["suspend_entity_api_v1_admin_entities__entity_id__suspend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/fee-overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Fee Overrides
+         * @description Per-entity fee overrides, newest first (``?limit=&cursor=``).
+         */
+        get: operations["list_fee_overrides_api_v1_admin_fee_overrides_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2857,6 +2903,61 @@ export interface components {
             /** Until */
             until: string;
         };
+        /** FeeOverrideIn */
+        FeeOverrideIn: {
+            /**
+             * Instrument
+             * @description The instrument's symbol (``EUA-EUR``), or null for every instrument. Required, so that an all-instruments override is always a deliberate choice.
+             */
+            instrument: string | null;
+            /** Maker Fee Bps */
+            maker_fee_bps: number;
+            /** Reason */
+            reason: string;
+            /** Taker Fee Bps */
+            taker_fee_bps: number;
+        };
+        /** FeeOverrideOut */
+        FeeOverrideOut: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Entity Id
+             * Format: uuid
+             */
+            entity_id: string;
+            /** Entity Name */
+            entity_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Instrument
+             * @description null: every instrument
+             */
+            instrument: string | null;
+            /** Maker Fee Bps */
+            maker_fee_bps: number;
+            /** Reason */
+            reason: string;
+            /** Taker Fee Bps */
+            taker_fee_bps: number;
+            /** Updated At */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string | null;
+        };
+        /** FeeOverridePage */
+        FeeOverridePage: {
+            /** Items */
+            items: components["schemas"]["FeeOverrideOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** FillOut */
         FillOut: {
             /** Created At */
@@ -3753,6 +3854,8 @@ export interface components {
              * Format: uuid
              */
             entity_id: string;
+            /** Entity Name */
+            entity_name?: string | null;
             /** Fees */
             fees: string;
             /** Filled Amount */
@@ -3838,6 +3941,8 @@ export interface components {
              * Format: uuid
              */
             buyer_entity_id: string;
+            /** Buyer Entity Name */
+            buyer_entity_name?: string | null;
             /** Buyer Fee */
             buyer_fee: string;
             /** Confirmed At */
@@ -3872,6 +3977,8 @@ export interface components {
              * Format: uuid
              */
             seller_entity_id: string;
+            /** Seller Entity Name */
+            seller_entity_name?: string | null;
             /** Seller Fee */
             seller_fee: string;
             /** Sequence */
@@ -5043,6 +5150,86 @@ export interface operations {
             };
         };
     };
+    set_entity_fees_api_v1_admin_entities__entity_id__fees_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeOverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeOverrideOut"];
+                };
+            };
+            /** @description Override created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeOverrideOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_entity_fees_api_v1_admin_entities__entity_id__fees_delete: {
+        parameters: {
+            query?: {
+                /** @description The instrument's override; omitted: the all-instruments override */
+                instrument?: string | null;
+            };
+            header?: never;
+            path: {
+                entity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["niha__exchange__schemas__ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     reactivate_entity_api_v1_admin_entities__entity_id__reactivate_post: {
         parameters: {
             query?: never;
@@ -5135,6 +5322,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EntityOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_fee_overrides_api_v1_admin_fee_overrides_get: {
+        parameters: {
+            query?: {
+                entity_id?: string | null;
+                /** @description A symbol: that instrument's own overrides; ``*``: the all-instruments overrides */
+                instrument?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeOverridePage"];
                 };
             };
             /** @description Validation Error */
@@ -5638,7 +5860,11 @@ export interface operations {
         parameters: {
             query?: {
                 certificate_type?: ("EUA" | "CEA") | null;
+                /** @description e.g. EUA-EUR */
+                instrument?: string | null;
+                /** @description ACTIVE: OPEN or PARTIALLY_FILLED */
                 status?: ("OPEN" | "PARTIALLY_FILLED" | "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED" | "ACTIVE") | null;
+                order_type?: ("BUY" | "SELL") | null;
                 entity_id?: string | null;
                 limit?: number;
                 cursor?: string | null;
@@ -5740,7 +5966,11 @@ export interface operations {
         parameters: {
             query?: {
                 certificate_type?: ("EUA" | "CEA") | null;
+                /** @description e.g. EUA-EUR */
+                instrument?: string | null;
                 status?: ("PENDING" | "CONFIRMED") | null;
+                /** @description trades where this entity bought or sold */
+                entity_id?: string | null;
                 date_from?: string | null;
                 date_to?: string | null;
                 limit?: number;

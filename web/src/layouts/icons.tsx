@@ -74,3 +74,9 @@ export const BanknoteIcon = (p: IconProps) => (
     <path d="M6 9.5v.01M18 14.5v.01" />
   </Icon>
 );
+export const ChartIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M4 4v15a1 1 0 001 1h15" />
+    <path d="M8 15l3.5-4 3 2.5L20 7" />
+  </Icon>
+);

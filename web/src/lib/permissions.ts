@@ -1,12 +1,12 @@
 /**
  * Which backoffice pages each staff role may open, mirroring the server's
  * role -> permission map (users:read for all staff, audit:read for super
- * admins, admins and compliance). The server enforces permissions; this only
+ * admins, admins and compliance, market:read for the market page). The server enforces permissions; this only
  * keeps the navigation to pages that will work.
  */
 import type { StaffRole, User } from "../api/types";
 
-export type StaffPage = "users" | "contacts" | "entities" | "kyc" | "funding" | "audit" | "security" | "styleguide";
+export type StaffPage = "users" | "contacts" | "entities" | "kyc" | "funding" | "market" | "audit" | "security" | "styleguide";
 
 const ALL_STAFF: readonly StaffRole[] = ["super_admin", "admin", "compliance", "operations"];
 
@@ -16,6 +16,8 @@ export const STAFF_PAGE_ROLES: Readonly<Record<StaffPage, readonly StaffRole[]>>
   entities: ALL_STAFF,
   kyc: ["super_admin", "admin", "compliance"],
   funding: ALL_STAFF,
+  // market:read (every staff role today; compliance reads, the others also manage)
+  market: ["super_admin", "admin", "compliance", "operations"],
   audit: ["super_admin", "admin", "compliance"],
   security: ALL_STAFF,
   styleguide: ALL_STAFF,
@@ -27,6 +29,7 @@ export const STAFF_PAGE_PATH: Readonly<Record<StaffPage, string>> = {
   entities: "/admin/entities",
   kyc: "/admin/kyc",
   funding: "/admin/funding",
+  market: "/admin/market",
   audit: "/admin/audit",
   security: "/admin/security",
   styleguide: "/admin/styleguide",

@@ -28,6 +28,7 @@ import { countryName, documentLabel, ENTITY_TYPE_LABEL, formatBytes } from "../.
 import { FileTypeIcon, StatusBadge } from "../../onboarding/shared";
 import { canReviewKyc } from "./can";
 import { DocumentViewer } from "./DocumentViewer";
+import { EntityFeesCard } from "./EntityFeesCard";
 import { RejectDocumentModal } from "./DocumentReview";
 import { ReviewButtons } from "./KycQueuePage";
 
@@ -368,6 +369,7 @@ export function EntityDetailPage() {
               ))}
             </ul>
           </Card>
+          <EntityFeesCard entityId={e.id} entityName={e.legal_name ?? "Unnamed draft"} />
         </div>
       </div>
 

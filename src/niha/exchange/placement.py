@@ -1,0 +1,586 @@
+"""Order placement with group commit: the queued orders of an instrument, one transaction.
+
+ARCHITECTURE §6 sequences commands per instrument. Placing one order per transaction
+made the instrument's critical section (row lock, a dozen statements, commit) the limit
+of the whole venue: every other order of the instrument waited for it. Here the orders
+that arrive while a transaction is in flight queue up, and the next transaction takes
+them all, like PostgreSQL's own group commit or TigerBeetle's batches:
+
+1. a request checks what needs no lock (tick, lot, limits: :func:`service.place_order`)
+   and queues its order on the instrument's slot; one runner task per slot drains the
+   queue;
+2. the runner takes the slot's asyncio lock (the commands of this process) and, in one
+   unit of work, ``SELECT ... FOR UPDATE`` the instrument row (the other processes),
+   checks the cached book against ``sequence`` (reloads it when another process moved
+   it), checks KYC and ``client_order_id`` for the whole group in one query each, and
+   locks the takers' ``available`` accounts in id order (:func:`ledger.lock_balances`);
+3. each order, in arrival order, is decided exactly as if it were alone: halted market,
+   band, funds against the locked balance (less what earlier orders of the group
+   reserved, plus what they released), then the pure matcher plans it against the book
+   as the earlier orders left it. A refused order gets its own 4xx and leaves no trace;
+   an accepted one gets the next ``sequence`` and its plan is applied to the cached book
+   at once, so the next order of the group sees it;
+4. one ledger batch for the whole group (reservations, fills, fees, releases; the
+   ledger's rules check every transfer again), multi-row writes of orders, fills and
+   trades, the instrument's ``sequence``, the outbox events; **commit**; then every
+   caller gets its result (durable before acknowledgement).
+
+Any failure of the transaction drops the cached book (the next group reloads it from
+the database, the truth) and retries the group on a serialization failure or deadlock;
+otherwise every order of the group fails with the error. A request that goes away
+while its order is queued does not cancel the group (the order is placed regardless,
+as it would be had the response been lost on the wire).
+
+Matching is immediate (inside the placing command), so there is no background matching
+job: an order that can trade has traded when it is acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from niha.config import Settings
+from niha.core.clock import utcnow
+from niha.core.db import fetch, unnest_insert, unnest_params, unnest_update
+from niha.core.errors import DomainError
+from niha.core.ids import new_id
+from niha.core.retry import retrying
+from niha.exchange import book_cache
+from niha.exchange import fees as feecalc
+from niha.exchange.book_cache import Slot
+from niha.exchange.fee_schedule import FeeSchedule, fee_schedule
+from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
+from niha.exchange.models import Instrument, Order, OrderFill, Trade
+from niha.kyc import service as kyc
+from niha.ledger import core as ledger_core
+from niha.ledger import service as ledger
+from niha.ledger.core import AccountKey, TransferRequest
+
+#: At most this many orders per transaction (bounds the transaction's locks and size).
+MAX_GROUP = 64
+
+OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
+
+
+@dataclass
+class PlacedOrder:
+    order: Order
+    fills: list[OrderFill] = field(default_factory=list)
+
+
+@dataclass
+class _Queued:
+    new: Any  # service.NewOrder
+    entity_id: uuid.UUID
+    user_id: uuid.UUID | None
+    future: asyncio.Future[PlacedOrder]
+
+
+# The rules that need the locked instrument row live in service.py; it hands them in.
+Checks = Callable[[Any, Instrument], None]
+
+
+@dataclass
+class _Runner:
+    maker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    checks: Checks
+    publish: Callable[..., Any]
+
+
+async def submit(
+    session: AsyncSession,
+    settings: Settings,
+    instrument_id: uuid.UUID,
+    entity_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    new: Any,
+    checks: Checks,
+    publish: Callable[..., Any],
+) -> PlacedOrder:
+    """Queue ``new`` on its instrument and wait until its group has committed."""
+    maker: async_sessionmaker[AsyncSession] | None = session.info.get("maker")
+    if maker is None:  # pragma: no cover - every unit of work records its maker
+        raise RuntimeError("order placement needs a session made by unit_of_work")
+    # The request only read so far: end its transaction, so that it does not hold a
+    # pooled connection while its order waits for the group's.
+    await session.commit()
+    slot = book_cache.slot(session, instrument_id)
+    future: asyncio.Future[PlacedOrder] = asyncio.get_running_loop().create_future()
+    slot.queue.append(_Queued(new, entity_id, user_id, future))
+    if slot.runner is None or slot.runner.done():
+        runner = _Runner(maker, settings, checks, publish)
+        slot.runner = asyncio.create_task(_drain(runner, slot, instrument_id))
+    # Shielded: a request that goes away does not cancel the group its order is in.
+    return await asyncio.shield(future)
+
+
+async def _drain(runner: _Runner, slot: Slot, instrument_id: uuid.UUID) -> None:
+    while slot.queue:
+        group: list[_Queued] = slot.queue[:MAX_GROUP]
+        del slot.queue[:MAX_GROUP]
+        async with slot.lock:
+            await _run_group(runner, slot, instrument_id, group)
+
+
+async def _run_group(
+    runner: _Runner, slot: Slot, instrument_id: uuid.UUID, group: list[_Queued]
+) -> None:
+    results: list[PlacedOrder | DomainError] = []
+
+    async def attempt(session: AsyncSession) -> None:
+        results.clear()
+        try:
+            results.extend(await _place_group(session, runner, slot, instrument_id, group))
+        except BaseException:
+            slot.drop()
+            raise
+
+    try:
+        await retrying(runner.maker, attempt)
+    except BaseException as exc:
+        slot.drop()
+        for q in group:
+            if not q.future.done():
+                q.future.set_exception(exc)
+        _consume(group)
+        if not isinstance(exc, Exception):
+            raise
+        return
+    for q, result in zip(group, results, strict=True):
+        if q.future.done():  # pragma: no cover - only this runner resolves them
+            continue
+        if isinstance(result, DomainError):
+            q.future.set_exception(result)
+        else:
+            q.future.set_result(result)
+    _consume(group)
+
+
+def _consume(group: Sequence[_Queued]) -> None:
+    """Mark every outcome retrieved (a caller that went away must not log a warning)."""
+    for q in group:
+        q.future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+
+# --------------------------------------------------------------------------- one group
+
+
+_ORDERS = cast(Table, Order.__table__)
+_ORDER_CHANGES = (
+    "filled_quantity", "filled_notional", "taker_notional", "fee_total",
+    "reserved_remaining", "status", "reason", "reason_detail", "updated_at",
+)  # fmt: skip
+_INSERT_ORDERS = unnest_insert(_ORDERS)
+_UPDATE_ORDERS = unnest_update(_ORDERS, "id", _ORDER_CHANGES)
+_INSERT_TRADES = unnest_insert(cast(Table, Trade.__table__))
+_INSERT_FILLS = unnest_insert(cast(Table, OrderFill.__table__))
+_ORDER_COLUMNS = [c.key for c in _ORDERS.columns]
+_TRADE_COLUMNS = [c.key for c in cast(Table, Trade.__table__).columns]
+_FILL_COLUMNS = [c.key for c in cast(Table, OrderFill.__table__).columns]
+_UPDATE_INSTRUMENT = """
+    UPDATE exchange_instrument
+    SET sequence = %(sequence)s, last_price = %(last_price)s,
+        reference_price = %(reference_price)s, updated_at = %(updated_at)s
+    WHERE id = %(id)s
+"""
+
+
+@dataclass
+class _Group:
+    """What the orders of one group share while they are decided one by one."""
+
+    session: AsyncSession
+    runner: _Runner
+    inst: Instrument
+    book: OrderBook
+    resting: dict[uuid.UUID, Order]
+    schedule: FeeSchedule
+    available: dict[AccountKey, int]
+    scales: dict[str, int]
+    now: datetime
+    transfers: list[TransferRequest] = field(default_factory=list)
+    inserted: dict[uuid.UUID, Order] = field(default_factory=dict)
+    changed: dict[uuid.UUID, Order] = field(default_factory=dict)
+    trades: list[Trade] = field(default_factory=list)
+    fills: list[OrderFill] = field(default_factory=list)
+
+
+async def _place_group(
+    session: AsyncSession,
+    runner: _Runner,
+    slot: Slot,
+    instrument_id: uuid.UUID,
+    group: Sequence[_Queued],
+) -> list[PlacedOrder | DomainError]:
+    inst, book, resting = await book_cache.lock_instrument_row(session, slot, instrument_id)
+    entities = {q.entity_id for q in group}
+    refused = await kyc.approval_errors(session, entities)
+    taken = await _client_order_ids(session, [q for q in group if q.new.client_order_id])
+    keys = {_reserve_key(q, inst) for q in group if q.entity_id not in refused}
+    g = _Group(
+        session=session,
+        runner=runner,
+        inst=inst,
+        book=book,
+        resting=resting,
+        schedule=await fee_schedule(session, runner.settings, inst),
+        available=await ledger.lock_balances(session, keys),
+        scales=dict(await ledger.asset_scales(session)),
+        now=utcnow(),
+    )
+    results: list[PlacedOrder | DomainError] = []
+    for q in group:
+        try:
+            if q.entity_id in refused:
+                raise refused[q.entity_id]
+            cid = q.new.client_order_id
+            if cid is not None:
+                existing = taken.get((q.entity_id, cid))
+                if existing is not None:
+                    raise _duplicate(existing)
+            runner.checks(q.new, inst)
+            placed = await _place_one(g, q)
+            if cid is not None:
+                taken[(q.entity_id, cid)] = placed.order.id
+            results.append(placed)
+        except DomainError as exc:
+            results.append(exc)
+    if g.transfers:
+        await ledger.post_batch(session, g.transfers)
+    await _write(g)
+    return results
+
+
+def _duplicate(order_id: uuid.UUID) -> DomainError:
+    from niha.exchange.service import DuplicateOrder
+
+    return DuplicateOrder(
+        "an order with this client_order_id exists",
+        field="client_order_id",
+        order_id=str(order_id),
+    )
+
+
+async def _client_order_ids(
+    session: AsyncSession, group: Sequence[_Queued]
+) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+    if not group:
+        return {}
+    rows = await session.execute(
+        select(Order.entity_id, Order.client_order_id, Order.id).where(
+            Order.entity_id.in_({q.entity_id for q in group}),
+            Order.client_order_id.in_({q.new.client_order_id for q in group}),
+        )
+    )
+    return {(r[0], str(r[1])): r[2] for r in rows}
+
+
+def _reserve_key(q: _Queued, inst: Instrument) -> AccountKey:
+    asset = inst.quote_asset if q.new.side == "BUY" else inst.base_asset
+    return AccountKey.entity(q.entity_id, asset, "available")
+
+
+async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
+    """Decide one order against the group's state; raises before changing anything."""
+    from niha.exchange.service import PostOnlyWouldCross, protection_price
+
+    new, inst, book = q.new, g.inst, g.book
+    entity_id = q.entity_id
+    side = Side(new.side)
+    taker_fees = g.schedule.for_entity(entity_id)
+    key = _reserve_key(q, inst)
+    have = g.available.get(key, 0)
+    protection = protection_price(new.side, inst) if new.kind == "MARKET" else None
+    max_quote = None
+    if new.kind == "MARKET" and side is Side.BUY:
+        max_quote = feecalc.max_notional_within(max(have, 0), taker_fees.taker_bps)
+    order_id = new_id()
+    plan = book.plan(
+        order_id,
+        entity_id,
+        side,
+        new.quantity,
+        new.price,
+        kind=OrderKind(new.kind),
+        tif=TimeInForce(new.time_in_force),
+        post_only=new.post_only,
+        protection_price=protection,
+        max_quote=max_quote,
+    )
+    if plan.outcome is Outcome.REJECTED:
+        raise PostOnlyWouldCross("the order would trade immediately", field="post_only")
+    if side is Side.BUY:
+        # A LIMIT BUY reserves its limit; a MARKET BUY exactly what its fills cost.
+        notional = new.price * new.quantity if new.kind == "LIMIT" else plan.filled_notional
+        reserved = notional + feecalc.fee(notional, taker_fees.taker_bps)
+    else:
+        reserved = new.quantity
+    if reserved > have:
+        shortfall = ledger_core.InsufficientFunds(key, reserved - have, g.scales[key.asset])
+        raise ledger.domain_error(shortfall)
+
+    # Accepted: from here on nothing is refused.
+    g.available[key] = have - reserved
+    seq = inst.sequence + 1
+    now = g.now
+    taker = Order(
+        id=order_id,
+        instrument_id=inst.id,
+        entity_id=entity_id,
+        user_id=q.user_id,
+        client_order_id=new.client_order_id,
+        side=new.side,
+        kind=new.kind,
+        time_in_force=new.time_in_force,
+        post_only=new.post_only,
+        price=new.price,
+        protection_price=protection,
+        quantity=new.quantity,
+        filled_quantity=0,
+        filled_notional=0,
+        taker_notional=0,
+        fee_total=0,
+        reserved_asset=key.asset,
+        reserved_amount=reserved,
+        reserved_remaining=reserved,
+        status="OPEN",
+        reason=None,
+        reason_detail=None,
+        sequence=seq,
+        cancelled_by=None,
+        created_at=now,
+        updated_at=now,
+    )
+    if reserved:
+        g.transfers.append(
+            _move(entity_id, key.asset, "available", "reserved", reserved,
+                  "order_reserve", f"exo:{order_id}:reserve", order_id)
+        )  # fmt: skip
+    quote, base = inst.quote_asset, inst.base_asset
+    block = g.runner.settings.exchange_block_size
+    makers: dict[uuid.UUID, Order] = {}
+    trades: list[Trade] = []
+    fills: list[OrderFill] = []
+    taker_fills: list[OrderFill] = []
+    for f in plan.fills:
+        maker_id = cast(uuid.UUID, f.maker_order_id)
+        maker = makers[maker_id] = g.resting[maker_id]
+        maker_fees = g.schedule.for_entity(maker.entity_id)
+        trade_id = new_id()
+        notional = f.price * f.quantity
+        buy, sell = (taker, maker) if side is Side.BUY else (maker, taker)
+        taker_fee = _fill_fee(taker, notional, f.quantity, taker_fees.taker_bps,
+                              taker_fees.taker_bps, is_maker=False)  # fmt: skip
+        maker_fee = _fill_fee(maker, notional, f.quantity, maker_fees.maker_bps,
+                              maker_fees.taker_bps, is_maker=True)  # fmt: skip
+        for o, fee_amount, is_maker in ((taker, taker_fee, False), (maker, maker_fee, True)):
+            o.filled_quantity += f.quantity
+            o.filled_notional += notional
+            if not is_maker:
+                o.taker_notional += notional
+            o.fee_total += fee_amount
+            if o.side == "BUY":
+                o.reserved_remaining -= notional + fee_amount
+            else:
+                o.reserved_remaining -= f.quantity
+            o.updated_at = now
+        buyer_fee, seller_fee = (
+            (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
+        )
+        trade = Trade(
+            id=trade_id,
+            instrument_id=inst.id,
+            sequence=seq,
+            price=f.price,
+            quantity=f.quantity,
+            buy_order_id=buy.id,
+            sell_order_id=sell.id,
+            buyer_entity_id=buy.entity_id,
+            seller_entity_id=sell.entity_id,
+            maker_side=maker.side,
+            buyer_fee=buyer_fee,
+            seller_fee=seller_fee,
+            status="PENDING" if block and f.quantity >= block else "CONFIRMED",
+            settlement_batch_id=None,
+            confirmed_by=None,
+            confirmed_at=None,
+            created_at=now,
+        )
+        trades.append(trade)
+        ref = str(trade_id)
+        g.transfers.append(
+            TransferRequest(
+                AccountKey.entity(buy.entity_id, quote, "reserved"),
+                AccountKey.entity(sell.entity_id, quote, "settling"),
+                notional, "trade_quote", f"ext:{trade_id}:quote", "exchange_trade", ref,
+            )
+        )  # fmt: skip
+        g.transfers.append(
+            TransferRequest(
+                AccountKey.entity(sell.entity_id, base, "reserved"),
+                AccountKey.entity(buy.entity_id, base, "settling"),
+                f.quantity, "trade_base", f"ext:{trade_id}:base", "exchange_trade", ref,
+            )
+        )  # fmt: skip
+        if buyer_fee:
+            g.transfers.append(
+                TransferRequest(
+                    AccountKey.entity(buy.entity_id, quote, "reserved"),
+                    AccountKey.platform(quote, "fees"),
+                    buyer_fee, "trade_fee", f"ext:{trade_id}:fee:buyer", "exchange_trade", ref,
+                )
+            )  # fmt: skip
+        if seller_fee:
+            g.transfers.append(
+                TransferRequest(
+                    AccountKey.entity(sell.entity_id, quote, "settling"),
+                    AccountKey.platform(quote, "fees"),
+                    seller_fee, "trade_fee", f"ext:{trade_id}:fee:seller", "exchange_trade", ref,
+                )
+            )  # fmt: skip
+        for o, fee_amount, liquidity in ((taker, taker_fee, "TAKER"), (maker, maker_fee, "MAKER")):
+            fill = OrderFill(
+                id=new_id(),
+                order_id=o.id,
+                trade_id=trade_id,
+                instrument_id=inst.id,
+                entity_id=o.entity_id,
+                side=o.side,
+                liquidity=liquidity,
+                price=f.price,
+                quantity=f.quantity,
+                fee=fee_amount,
+                created_at=now,
+            )
+            fills.append(fill)
+            if o is taker:
+                taker_fills.append(fill)
+        maker.status = "FILLED" if f.maker_remaining == 0 else "PARTIALLY_FILLED"
+
+    # Self-trade prevention: the resting orders of the same entity are cancelled.
+    stp = [g.resting[cast(uuid.UUID, c.order_id)] for c in plan.cancelled_resting]
+    for c, o in zip(plan.cancelled_resting, stp, strict=True):
+        o.status = "CANCELLED"
+        o.reason = c.reason.value
+        o.reason_detail = f"self-trade prevention: cancelled by order {order_id}"
+        o.updated_at = now
+
+    if plan.outcome is Outcome.FILLED:
+        taker.status = "FILLED"
+    elif plan.outcome is Outcome.RESTED:
+        taker.status = "PARTIALLY_FILLED" if plan.filled_quantity else "OPEN"
+    else:
+        taker.status = "EXPIRED"
+        taker.reason = plan.reason.value if plan.reason else None
+
+    # Releases: every order that is done gives back what it no longer needs.
+    done = [taker] if taker.status not in OPEN_STATUSES else []
+    done += [m for m in makers.values() if m.status == "FILLED"]
+    done += stp
+    for o in done:
+        if o.reserved_remaining:
+            g.transfers.append(release(o))
+            back = AccountKey.entity(o.entity_id, o.reserved_asset, "available")
+            if back in g.available:
+                g.available[back] += o.reserved_remaining
+            o.reserved_remaining = 0
+
+    inst.sequence = seq
+    if plan.fills:
+        inst.last_price = inst.reference_price = plan.fills[-1].price
+    inst.updated_at = now
+    others = list(makers.values()) + stp
+    await g.runner.publish(g.session, inst, book, plan, seq, taker, others, trades, fills, now)
+    # The book and the resting orders move now, so the next order of the group sees them.
+    _apply(book, g.resting, plan, seq, taker, done)
+    g.inserted[taker.id] = taker
+    for o in others:
+        if o.id not in g.inserted:
+            g.changed[o.id] = o
+    g.trades += trades
+    g.fills += fills
+    return PlacedOrder(taker, taker_fills)
+
+
+def _apply(
+    book: OrderBook,
+    resting: dict[uuid.UUID, Order],
+    plan: Plan,
+    seq: int,
+    taker: Order,
+    done: Sequence[Order],
+) -> None:
+    book.apply(plan)
+    book.sequence = seq
+    for o in done:
+        resting.pop(o.id, None)
+    if taker.status in OPEN_STATUSES:
+        resting[taker.id] = taker
+
+
+def _move(
+    owner: uuid.UUID, asset: str, frm: str, to: str, amount: int, kind: str, key: str,
+    order_id: uuid.UUID,
+) -> TransferRequest:  # fmt: skip
+    return TransferRequest(
+        AccountKey.entity(owner, asset, frm),
+        AccountKey.entity(owner, asset, to),
+        amount,
+        kind,
+        key,
+        "exchange_order",
+        str(order_id),
+    )
+
+
+def release(o: Order) -> TransferRequest:
+    """Give back what a finished (filled, expired, cancelled) order still holds."""
+    return _move(o.entity_id, o.reserved_asset, "reserved", "available", o.reserved_remaining,
+                 "order_release", f"exo:{o.id}:release", o.id)  # fmt: skip
+
+
+def _fill_fee(
+    order: Order, notional: int, quantity: int, bps: int, taker_bps: int, *, is_maker: bool
+) -> int:
+    """The fee of one fill of ``order`` (cumulative per liquidity class, BUY capped).
+
+    A BUY's fee is capped so that what stays reserved still covers the rest of the
+    order at its limit plus the taker fee it reserved for (``taker_bps``).
+    """
+    prior = (order.filled_notional - order.taker_notional) if is_maker else order.taker_notional
+    amount = feecalc.incremental_fee(prior, notional, bps)
+    if order.side == "BUY" and order.kind == "LIMIT":
+        assert order.price is not None
+        rest = order.quantity - order.filled_quantity - quantity
+        need = order.price * rest + feecalc.fee(order.price * rest, taker_bps) if rest else 0
+        amount = max(0, min(amount, order.reserved_remaining - notional - need))
+    return amount
+
+
+async def _write(g: _Group) -> None:
+    """The group's rows in a few multi-row statements (the ledger wrote its own)."""
+    session, inst = g.session, g.inst
+    if g.inserted:
+        await fetch(session, _INSERT_ORDERS, unnest_params(g.inserted.values(), _ORDER_COLUMNS))
+    if g.changed:
+        params = unnest_params(g.changed.values(), ("id", *_ORDER_CHANGES))
+        await fetch(session, _UPDATE_ORDERS, params)
+    if g.trades:
+        await fetch(session, _INSERT_TRADES, unnest_params(g.trades, _TRADE_COLUMNS))
+    if g.fills:
+        await fetch(session, _INSERT_FILLS, unnest_params(g.fills, _FILL_COLUMNS))
+    await fetch(
+        session,
+        _UPDATE_INSTRUMENT,
+        {"id": inst.id, "sequence": inst.sequence, "last_price": inst.last_price,
+         "reference_price": inst.reference_price, "updated_at": inst.updated_at},
+    )  # fmt: skip

@@ -1,0 +1,474 @@
+"""Group commit for standalone ledger batches (ARCHITECTURE §4; TigerBeetle batches too).
+
+A batch that is a unit of work of its own goes through the writer of its database,
+``await service.submit(db, transfers)``, instead of a transaction of its own. One writer
+per process and database; its flusher task takes everything queued and posts it in ONE
+transaction:
+
+1. validate each batch (a malformed one is refused to its own caller, alone);
+2. lock the union of the group's accounts ``FOR NO KEY UPDATE`` in id order, one
+   statement (missing accounts are created first), as :func:`service.post_batch` does;
+3. apply the pure rules batch by batch in arrival order
+   (:func:`niha.ledger.core.apply_batches`): a batch that does not fit the balances, or
+   that reuses an idempotency key with other content, is refused and skipped, the others
+   go on; an exact resubmission -- of a batch posted earlier or of one earlier in the
+   same group -- is a replay of the original;
+4. one statement writes every posted batch, its transfers and the net balance deltas,
+   unless one of the keys exists already (posted by another transaction meanwhile): then
+   the group is planned again knowing those keys;
+5. one ``balances`` event per client entity touched, coalesced over the group;
+6. commit -- and only then is each caller's future resolved (durable before
+   acknowledged). The events are published after that, in commit order.
+
+A failure of the transaction fails every caller of that flush with
+:class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
+serialization failure or deadlock (SQLSTATE 40001/40P01), or another transaction
+committing one of the group's idempotency keys first, runs the flush again.
+
+Concurrency comes from batching, not from parallel transactions: while one flush is in
+the database, the submissions of all other callers queue up and go together into the
+next one. Writers of other processes lock the same rows in the same order and therefore
+never deadlock with this one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import uuid
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from niha.core import events
+from niha.core.clock import utcnow
+from niha.core.db import Database
+from niha.core.errors import DomainError
+from niha.core.events import EmittedEvent
+from niha.core.ids import new_id
+from niha.core.retry import is_retryable
+from niha.ledger import core, service
+from niha.ledger.core import AccountKey, TransferRequest
+from niha.ledger.service import PostedBatch, PostedTransfer
+
+log = structlog.get_logger("niha.ledger.writer")
+
+__all__ = ["LedgerUnavailable", "LedgerWriter", "writer_for"]
+
+
+class LedgerUnavailable(DomainError):
+    """The transaction of a group commit failed: nothing of the batch was written."""
+
+    status = 503
+    code = "ledger_unavailable"
+    title = "Ledger unavailable"
+
+
+# One statement for a whole group: unless a key exists already, insert the batches and
+# their transfers, apply the net balance deltas and write the outbox events; report
+# whether a key existed (then none of that was written). It also marks the events of
+# earlier groups published (their publication happened after those groups committed).
+_WRITE_GROUP_SQL = (
+    """
+    WITH dup AS (
+        SELECT 1 FROM ledger_transfer
+        WHERE idempotency_key = ANY(%(keys)b::text[])
+        LIMIT 1
+    ), b AS (
+        INSERT INTO ledger_batch (id, transfer_count, created_at)
+        SELECT v.id, v.n, %(now)s::timestamptz
+        FROM unnest(%(b_ids)b::uuid[], %(b_counts)b::integer[]) AS v(id, n)
+        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING id
+    ), t AS (
+        INSERT INTO ledger_transfer
+            (id, batch_id, debit_account_id, credit_account_id, asset, amount, kind,
+             reference_type, reference_id, idempotency_key, created_at)
+        SELECT v.id, v.batch_id, v.debit, v.credit, v.asset, v.amount, v.kind,
+               v.reference_type, v.reference_id, v.key, %(now)s::timestamptz
+        FROM unnest(%(t_ids)b::uuid[], %(t_batches)b::uuid[], %(t_debits)b::uuid[],
+                    %(t_credits)b::uuid[], %(t_assets)b::text[], %(t_amounts)b::bigint[],
+                    %(t_kinds)b::text[], %(t_reference_types)b::text[],
+                    %(t_reference_ids)b::text[], %(keys)b::text[])
+             AS v(id, batch_id, debit, credit, asset, amount, kind, reference_type,
+                  reference_id, key)
+        JOIN b ON b.id = v.batch_id
+        RETURNING 1
+    ), u AS (
+        UPDATE ledger_account AS a
+        SET balance = a.balance + v.delta, updated_at = %(now)s::timestamptz
+        FROM unnest(%(a_ids)b::uuid[], %(a_deltas)b::bigint[]) AS v(id, delta)
+        WHERE a.id = v.id AND NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING 1
+    ), o AS ("""
+    + events.outbox_insert_sql("events")
+    + """
+        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        RETURNING 1
+    ), m AS ("""
+    + events.mark_published_sql("marks")
+    + """
+        RETURNING 1
+    )
+    SELECT EXISTS (SELECT 1 FROM dup) AS duplicate
+"""
+)
+
+
+@dataclass(eq=False)
+class _Pending:
+    transfers: list[TransferRequest]
+    future: asyncio.Future[PostedBatch]
+    batch_id: uuid.UUID
+
+
+Outcome = PostedBatch | BaseException
+
+
+class LedgerWriter:
+    """The group-committing writer of one database in one process (see the module)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_transfers: int = 5000,
+        attempts: int = 5,
+        base_delay: float = 0.005,
+    ) -> None:
+        self.db = db
+        self.max_transfers = max(max_transfers, core.MAX_BATCH)
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._conn: AsyncConnection | None = None
+        self._driver: Any = None
+        self._to_publish: list[list[EmittedEvent]] = []
+        self._publishing: asyncio.Task[None] | None = None
+        self._unmarked: list[uuid.UUID] = []
+        #: Groups committed, batches they carried, flushes run again (tests, benchmark).
+        self.flushes = 0
+        self.batches = 0
+        self.retries = 0
+
+    # ------------------------------------------------------------------ callers
+
+    async def submit(self, transfers: Sequence[TransferRequest]) -> PostedBatch:
+        """Post ``transfers`` as one atomic batch with the next group; see the module."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # first use, or a new event loop (tests)
+            self._loop, self._queue, self._flusher = loop, [], None
+            self._conn = self._driver = self._publishing = None
+            self._to_publish, self._unmarked = [], []
+        future: asyncio.Future[PostedBatch] = loop.create_future()
+        self._queue.append(_Pending(list(transfers), future, new_id()))
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._run())
+        return await future
+
+    async def drain(self) -> None:
+        """Wait until everything submitted so far is posted, published and marked."""
+        while self._flusher is not None or self._publishing is not None:
+            for task in (self._flusher, self._publishing):
+                if task is not None:
+                    await asyncio.shield(task)
+
+    # ------------------------------------------------------------------ the flusher
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                if not self._queue:
+                    await asyncio.sleep(0)  # callers just answered may submit again at once
+                    if not self._queue:
+                        break
+                group: list[_Pending] = []
+                size = 0
+                while self._queue and (
+                    not group or size + len(self._queue[0].transfers) <= self.max_transfers
+                ):
+                    pending = self._queue.pop(0)
+                    size += len(pending.transfers)
+                    group.append(pending)
+                # a caller cancelled before its group started: it is not posted at all
+                group = [p for p in group if not p.future.done()]
+                if not group:
+                    continue
+                try:
+                    await self._flush(group)
+                except Exception as exc:  # pragma: no cover - a bug; never leave callers hanging
+                    log.exception("ledger_group_crashed")
+                    for p in group:
+                        if not p.future.done():
+                            p.future.set_exception(exc)
+        finally:
+            self._flusher = None
+            conn, self._conn, self._driver = self._conn, None, None
+            if self._unmarked:
+                self._publish_later([])  # nobody carries the marks now: mark them apart
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()  # back to the pool until the next burst
+
+    async def _flush(self, group: list[_Pending]) -> None:
+        for attempt in range(1, self.attempts + 1):
+            marks, self._unmarked = self._unmarked, []
+            try:
+                outcomes, records = await self._post(group, marks)
+            except Exception as exc:
+                self._unmarked = marks + self._unmarked
+                await self._reset()
+                if attempt < self.attempts and (is_retryable(exc) or _key_race(exc)):
+                    self.retries += 1
+                    await asyncio.sleep(self.base_delay * (2**attempt) * (0.5 + random.random()))
+                    continue
+                log.warning("ledger_group_failed", batches=len(group), error=repr(exc))
+                for p in group:
+                    if not p.future.done():
+                        failure = LedgerUnavailable("the ledger could not post this batch")
+                        failure.__cause__ = exc
+                        p.future.set_exception(failure)
+                return
+            break
+        else:  # pragma: no cover - the loop returns or breaks
+            return
+        self.flushes += 1
+        self.batches += len(group)
+        for p, outcome in zip(group, outcomes, strict=True):
+            if p.future.done():  # the caller went away; the batch is posted all the same
+                continue
+            if isinstance(outcome, BaseException):
+                p.future.set_exception(outcome)
+            else:
+                p.future.set_result(outcome)
+        if records:
+            self._publish_later(records)
+
+    async def _connection(self) -> Any:
+        """The psycopg connection this burst of groups uses (one, from the pool)."""
+        if self._driver is None:
+            self._conn = await self.db.engine.connect()
+            raw = await self._conn.get_raw_connection()
+            self._driver = raw.driver_connection
+        return self._driver
+
+    async def _reset(self) -> None:
+        """After a failed group: roll back, or drop the connection if that fails too."""
+        conn, driver = self._conn, self._driver
+        if conn is None:
+            return
+        try:
+            await driver.rollback()
+        except Exception:
+            self._conn = self._driver = None
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _post(
+        self, group: list[_Pending], marks: list[uuid.UUID]
+    ) -> tuple[list[Outcome], list[EmittedEvent]]:
+        """One transaction for the whole group (two round trips when all goes well)."""
+        driver = await self._connection()
+        outcomes: list[Outcome | None] = [None] * len(group)
+        scales = await service._asset_scales_raw(
+            driver, {t.debit.asset for p in group for t in p.transfers}
+        )
+        valid: list[int] = []
+        for i, p in enumerate(group):
+            try:
+                core.validate_batch(p.transfers, scales)
+            except core.LedgerError as exc:
+                outcomes[i] = service.domain_error(exc)
+            else:
+                valid.append(i)
+        keys = sorted({k for i in valid for t in group[i].transfers for k in (t.debit, t.credit)})
+        batches = [(group[i].batch_id, group[i].transfers) for i in valid]
+        existing: list[core.ExistingTransfer] = []
+        records: list[EmittedEvent] = []
+        for _ in range(3):
+            async with driver.pipeline():
+                # round trip 1: BEGIN + lock (+ creating missing accounts, once per account)
+                locked = await service._lock_accounts(driver, keys) if keys else {}
+                results, after = core.apply_batches(
+                    {k: a.balance for k, a in locked.items()}, batches, existing, scales
+                )
+                now = utcnow()
+                posted: dict[uuid.UUID, PostedBatch] = {}
+                for i, r in zip(valid, results, strict=True):
+                    if r.posted:
+                        posted[group[i].batch_id] = outcomes[i] = _result(
+                            group[i], r.balances, locked, now
+                        )
+                originals = {
+                    r.replay_of: await service._original(driver, r.replay_of)
+                    for r in results
+                    if r.replay_of is not None and r.replay_of not in posted
+                }
+                records = [
+                    events.new_event(
+                        service.BALANCES_CHANNEL, service.BALANCES_EVENT, data, entity_id=owner
+                    )
+                    for owner, data in service.balance_events(
+                        [(b.id, _changed(b)) for b in posted.values()], after, scales
+                    )
+                ]
+                # round trip 2: the write + COMMIT
+                duplicate = False
+                if posted or marks:
+                    async with driver.cursor() as cursor:
+                        await cursor.execute(
+                            _WRITE_GROUP_SQL, _params(list(posted.values()), records, marks, now)
+                        )
+                        await driver.commit()
+                        row = await cursor.fetchone()
+                        duplicate = bool(row and row[0])
+                else:
+                    await driver.commit()
+            if not duplicate:
+                break
+            # Another transaction posted one of the keys meanwhile: plan again knowing it.
+            marks = []
+            existing = await service._existing(driver, [t.key for _, ts in batches for t in ts])
+        else:  # pragma: no cover - the keys cannot keep appearing
+            raise RuntimeError("idempotency keys keep appearing")
+
+        for i, r in zip(valid, results, strict=True):
+            if r.error is not None:
+                outcomes[i] = service.domain_error(r.error)
+            elif r.replay_of is not None:
+                original = posted.get(r.replay_of) or originals[r.replay_of]
+                outcomes[i] = dataclasses.replace(original, replayed=True, balances={})
+        assert all(o is not None for o in outcomes)
+        return [o for o in outcomes if o is not None], records
+
+    # ------------------------------------------------------------------ after commit
+
+    def _publish_later(self, records: list[EmittedEvent]) -> None:
+        """Publish a committed group's events after those of the groups before it."""
+        self._to_publish.append(records)
+        if self._publishing is None:
+            assert self._loop is not None
+            self._publishing = self._loop.create_task(self._publish())
+
+    async def _publish(self) -> None:
+        try:
+            while True:
+                while self._to_publish:
+                    records = self._to_publish.pop(0)
+                    await events.publish(records)
+                    self._unmarked.extend(r.id for r in records)
+                if self._flusher is None and self._unmarked:
+                    # no group is coming to carry the marks: mark them in a statement apart
+                    ids, self._unmarked = self._unmarked, []
+                    try:
+                        await events.mark_published(self.db.engine, ids)
+                    except Exception as exc:  # the relay publishes them again, that is all
+                        log.warning("outbox_mark_failed", error=repr(exc))
+                    continue
+                break
+        finally:
+            self._publishing = None
+
+
+def _changed(batch: PostedBatch) -> list[AccountKey]:
+    changes = core.net_changes(_request(t) for t in batch.transfers)
+    return [k for k, v in changes.items() if v != 0]
+
+
+def _request(t: PostedTransfer) -> TransferRequest:
+    return TransferRequest(t.debit, t.credit, t.amount, t.kind, t.key)
+
+
+def _result(
+    p: _Pending, balances: Mapping[AccountKey, int], locked: Mapping[AccountKey, Any], now: datetime
+) -> PostedBatch:
+    return PostedBatch(
+        id=p.batch_id,
+        created_at=now,
+        transfers=tuple(
+            PostedTransfer(
+                id=new_id(),
+                batch_id=p.batch_id,
+                debit=t.debit,
+                credit=t.credit,
+                debit_account_id=locked[t.debit].id,
+                credit_account_id=locked[t.credit].id,
+                asset=t.debit.asset,
+                amount=t.amount,
+                kind=t.kind,
+                key=t.key,
+                reference_type=t.reference_type,
+                reference_id=t.reference_id,
+                created_at=now,
+            )
+            for t in p.transfers
+        ),
+        replayed=False,
+        balances=balances,
+    )
+
+
+def _params(
+    posted: list[PostedBatch],
+    records: list[EmittedEvent],
+    marks: list[uuid.UUID],
+    now: datetime,
+) -> dict[str, Any]:
+    transfers = [t for b in posted for t in b.transfers]
+    deltas: dict[uuid.UUID, int] = {}
+    for t in transfers:
+        deltas[t.debit_account_id] = deltas.get(t.debit_account_id, 0) - t.amount
+        deltas[t.credit_account_id] = deltas.get(t.credit_account_id, 0) + t.amount
+    changed = sorted(a for a, d in deltas.items() if d != 0)
+    return {
+        "keys": [t.key for t in transfers],
+        "now": now,
+        "b_ids": [b.id for b in posted],
+        "b_counts": [len(b.transfers) for b in posted],
+        "t_ids": [t.id for t in transfers],
+        "t_batches": [t.batch_id for t in transfers],
+        "t_debits": [t.debit_account_id for t in transfers],
+        "t_credits": [t.credit_account_id for t in transfers],
+        "t_assets": [t.asset for t in transfers],
+        "t_amounts": [t.amount for t in transfers],
+        "t_kinds": [t.kind for t in transfers],
+        "t_reference_types": [t.reference_type for t in transfers],
+        "t_reference_ids": [t.reference_id for t in transfers],
+        "a_ids": changed,
+        "a_deltas": [deltas[a] for a in changed],
+        "events": events.outbox_rows(records),
+        "marks": marks,
+    }
+
+
+def _key_race(exc: BaseException) -> bool:
+    """Another transaction committed one of the group's idempotency keys first."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, psycopg.errors.UniqueViolation):
+            return "idempotency_key" in (current.diag.constraint_name or "")
+        current = current.__cause__ or current.__context__
+    return False
+
+
+_writers: weakref.WeakKeyDictionary[Database, LedgerWriter] = weakref.WeakKeyDictionary()
+
+
+def writer_for(db: Database) -> LedgerWriter:
+    """The writer of ``db`` in this process (created on first use)."""
+    writer = _writers.get(db)
+    if writer is None:
+        writer = _writers[db] = LedgerWriter(db)
+    return writer

@@ -1,0 +1,112 @@
+import { useEffect, useId, useState, type ReactNode } from "react";
+import { Button, FormAlert, Modal, Textarea, useFieldErrors } from "../../../components";
+import { MIN_REASON } from "./shared";
+
+/**
+ * A confirmation that needs a reason (it goes to the audit log): halt, resume, cancel an
+ * order on a client's behalf. The reason's own API error shows under the field.
+ */
+export function ReasonModal({
+  open,
+  title,
+  description,
+  children,
+  confirmLabel,
+  tone = "danger",
+  reasonLabel = "Reason",
+  reasonHint = "Recorded in the audit log.",
+  onClose,
+  onConfirm,
+}: {
+  open: boolean;
+  title: string;
+  description?: ReactNode;
+  children?: ReactNode;
+  confirmLabel: string;
+  tone?: "primary" | "danger";
+  reasonLabel?: string;
+  reasonHint?: string;
+  onClose: () => void;
+  /** resolves when done (the modal closes), rejects with the API error (shown) */
+  onConfirm: (reason: string) => Promise<unknown>;
+}) {
+  const formId = useId();
+  const [reason, setReason] = useState("");
+  const [touched, setTouched] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const fe = useFieldErrors(error);
+  useEffect(() => {
+    if (open) {
+      setReason("");
+      setTouched(false);
+      setError(null);
+      setBusy(false);
+    }
+  }, [open]);
+
+  const trimmed = reason.trim();
+  const tooShort = trimmed.length < MIN_REASON;
+  const localError = touched && tooShort ? `Give a reason of at least ${MIN_REASON} characters.` : null;
+
+  async function submit() {
+    setTouched(true);
+    if (tooShort || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm(trimmed);
+      onClose();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      open={open}
+      onClose={onClose}
+      title={title}
+      description={description}
+      role="alertdialog"
+      dismissible={!busy}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={busy}>
+            Back
+          </Button>
+          <Button type="submit" form={formId} variant={tone === "danger" ? "danger" : "primary"} loading={busy}>
+            {confirmLabel}
+          </Button>
+        </>
+      }
+    >
+      <form
+        id={formId}
+        noValidate
+        aria-label={title}
+        className="flex flex-col gap-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        {children}
+        <Textarea
+          label={reasonLabel}
+          hint={reasonHint}
+          rows={3}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          onBlur={() => trimmed && setTouched(true)}
+          error={localError ?? fe.reason ?? null}
+          maxLength={500}
+          required
+        />
+        <FormAlert error={fe.reason ? null : error} />
+      </form>
+    </Modal>
+  );
+}

@@ -115,20 +115,21 @@ def _array_type(column: Column[Any]) -> str:
     return column.type.compile(dialect=_PG).split("(")[0] + "[]"
 
 
-def unnest_insert(table: Table, columns: Sequence[str] | None = None) -> str:
+def unnest_insert(table: Table, columns: Sequence[str] | None = None, prefix: str = "") -> str:
     """``INSERT`` of many rows in one statement, one array parameter per column.
 
-    Parameters are named after the columns; :func:`unnest_params` builds them.
+    Parameters are named ``prefix + column``; :func:`unnest_params` builds them. A prefix
+    lets several such statements share one parameter set (as CTEs of one statement).
     """
     names = list(columns) if columns is not None else [c.key for c in table.columns]
-    arrays = ", ".join(f"%({n})s::{_array_type(table.c[n])}" for n in names)
+    arrays = ", ".join(f"%({prefix}{n})s::{_array_type(table.c[n])}" for n in names)
     return f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
 
 
-def unnest_update(table: Table, key: str, columns: Sequence[str]) -> str:
+def unnest_update(table: Table, key: str, columns: Sequence[str], prefix: str = "") -> str:
     """``UPDATE`` of many rows (matched on ``key``) in one statement, arrays as above."""
     names = [key, *columns]
-    arrays = ", ".join(f"%({n})s::{_array_type(table.c[n])}" for n in names)
+    arrays = ", ".join(f"%({prefix}{n})s::{_array_type(table.c[n])}" for n in names)
     sets = ", ".join(f"{n} = v.{n}" for n in columns)
     return (
         f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
@@ -136,13 +137,15 @@ def unnest_update(table: Table, key: str, columns: Sequence[str]) -> str:
     )
 
 
-def unnest_params(rows: Iterable[Any], columns: Sequence[str]) -> dict[str, list[Any]]:
+def unnest_params(
+    rows: Iterable[Any], columns: Sequence[str], prefix: str = ""
+) -> dict[str, list[Any]]:
     """The array parameters of :func:`unnest_insert`/:func:`unnest_update` from objects."""
-    params: dict[str, list[Any]] = {name: [] for name in columns}
+    lists: list[list[Any]] = [[] for _ in columns]
     for row in rows:
-        for name in columns:
-            params[name].append(getattr(row, name))
-    return params
+        for values, name in zip(lists, columns, strict=True):
+            values.append(getattr(row, name))
+    return {prefix + name: values for name, values in zip(columns, lists, strict=True)}
 
 
 AfterCommit = Callable[[], Awaitable[None]]

@@ -179,18 +179,22 @@ _ORDER_CHANGES = (
     "filled_quantity", "filled_notional", "taker_notional", "fee_total",
     "reserved_remaining", "status", "reason", "reason_detail", "updated_at",
 )  # fmt: skip
-_INSERT_ORDERS = unnest_insert(_ORDERS)
-_UPDATE_ORDERS = unnest_update(_ORDERS, "id", _ORDER_CHANGES)
-_INSERT_TRADES = unnest_insert(cast(Table, Trade.__table__))
-_INSERT_FILLS = unnest_insert(cast(Table, OrderFill.__table__))
+_TRADES = cast(Table, Trade.__table__)
+_FILLS = cast(Table, OrderFill.__table__)
 _ORDER_COLUMNS = [c.key for c in _ORDERS.columns]
-_TRADE_COLUMNS = [c.key for c in cast(Table, Trade.__table__).columns]
-_FILL_COLUMNS = [c.key for c in cast(Table, OrderFill.__table__).columns]
-_UPDATE_INSTRUMENT = """
+_TRADE_COLUMNS = [c.key for c in _TRADES.columns]
+_FILL_COLUMNS = [c.key for c in _FILLS.columns]
+# The group's rows in one statement (one round trip): data-modifying CTEs all run.
+_WRITE_GROUP = f"""
+    WITH new_orders AS ({unnest_insert(_ORDERS, prefix="o_")} RETURNING 1),
+         changed_orders AS ({unnest_update(_ORDERS, "id", _ORDER_CHANGES, prefix="c_")}
+                            RETURNING 1),
+         trades AS ({unnest_insert(_TRADES, prefix="t_")} RETURNING 1),
+         fills AS ({unnest_insert(_FILLS, prefix="f_")} RETURNING 1)
     UPDATE exchange_instrument
     SET sequence = %(sequence)s, last_price = %(last_price)s,
         reference_price = %(reference_price)s, updated_at = %(updated_at)s
-    WHERE id = %(id)s
+    WHERE id = %(instrument_id)s
 """
 
 
@@ -567,20 +571,17 @@ def _fill_fee(
 
 
 async def _write(g: _Group) -> None:
-    """The group's rows in a few multi-row statements (the ledger wrote its own)."""
-    session, inst = g.session, g.inst
-    if g.inserted:
-        await fetch(session, _INSERT_ORDERS, unnest_params(g.inserted.values(), _ORDER_COLUMNS))
-    if g.changed:
-        params = unnest_params(g.changed.values(), ("id", *_ORDER_CHANGES))
-        await fetch(session, _UPDATE_ORDERS, params)
-    if g.trades:
-        await fetch(session, _INSERT_TRADES, unnest_params(g.trades, _TRADE_COLUMNS))
-    if g.fills:
-        await fetch(session, _INSERT_FILLS, unnest_params(g.fills, _FILL_COLUMNS))
-    await fetch(
-        session,
-        _UPDATE_INSTRUMENT,
-        {"id": inst.id, "sequence": inst.sequence, "last_price": inst.last_price,
-         "reference_price": inst.reference_price, "updated_at": inst.updated_at},
-    )  # fmt: skip
+    """The group's rows in one statement (the ledger wrote its own)."""
+    inst = g.inst
+    params = {
+        **unnest_params(g.inserted.values(), _ORDER_COLUMNS, "o_"),
+        **unnest_params(g.changed.values(), ("id", *_ORDER_CHANGES), "c_"),
+        **unnest_params(g.trades, _TRADE_COLUMNS, "t_"),
+        **unnest_params(g.fills, _FILL_COLUMNS, "f_"),
+        "instrument_id": inst.id,
+        "sequence": inst.sequence,
+        "last_price": inst.last_price,
+        "reference_price": inst.reference_price,
+        "updated_at": inst.updated_at,
+    }
+    await fetch(g.session, _WRITE_GROUP, params)

@@ -144,6 +144,7 @@ describe("Market (backoffice)", { timeout: 30_000 }, () => {
     const orders = await openPage();
     expect(screen.getByRole("heading", { name: "Market", level: 1 })).toBeInTheDocument();
     expect(screen.getByRole("navigation", { name: "Backoffice" })).toHaveTextContent("Market");
+    expect(screen.getAllByRole("tab").map((t) => t.textContent)).toEqual(["EUA-EUR", "CEA-EUR"]);
     expect(screen.getByRole("tab", { name: "EUA-EUR" })).toHaveAttribute("aria-selected", "true");
     expect(within(screen.getByTestId("instrument-status")).getByText("Open")).toBeInTheDocument();
     const status = screen.getByRole("region", { name: "EUA-EUR status" });

@@ -45,10 +45,12 @@ export function MarketAdminPage() {
     if (e.event === "instrument.status") void qc.invalidateQueries({ queryKey: OVERVIEW_KEY });
   });
 
-  const items = overview.data?.instruments ?? [];
+  // EUA-EUR first (as on the trading page), then the others in the API's order.
+  const items = [...(overview.data?.instruments ?? [])].sort(
+    (a, b) => Number(b.instrument.symbol === DEFAULT_SYMBOL) - Number(a.instrument.symbol === DEFAULT_SYMBOL),
+  );
   const wanted = params.get("instrument");
-  // EUA-EUR first, as on the trading page; any other instrument by the URL.
-  const fallback = items.find((it) => it.instrument.symbol === DEFAULT_SYMBOL) ?? items[0];
+  const fallback = items[0];
   const selected = items.find((it) => it.instrument.symbol === wanted)?.instrument.symbol ?? fallback?.instrument.symbol ?? "";
 
   return (

@@ -7,6 +7,7 @@ outbox events of that transaction published.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -14,8 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Column, DateTime, MetaData, Table
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -107,45 +107,43 @@ async def fetch(session: AsyncSession, query: str, params: Any = None) -> list[t
         return rows
 
 
-_PG = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+def _json_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
-def _array_type(column: Column[Any]) -> str:
-    """The PostgreSQL array type of ``column`` (``VARCHAR(4)`` -> ``VARCHAR[]``)."""
-    return column.type.compile(dialect=_PG).split("(")[0] + "[]"
+def json_rows(rows: Iterable[Any], columns: Sequence[str]) -> str:
+    """Objects as a JSON array of records, for :func:`insert_records`/:func:`update_records`.
 
-
-def unnest_insert(table: Table, columns: Sequence[str] | None = None, prefix: str = "") -> str:
-    """``INSERT`` of many rows in one statement, one array parameter per column.
-
-    Parameters are named ``prefix + column``; :func:`unnest_params` builds them. A prefix
-    lets several such statements share one parameter set (as CTEs of one statement).
+    One parameter per table however many rows and columns: a statement with few
+    parameters is parsed once per process (psycopg caches it), one array per column is not.
     """
-    names = list(columns) if columns is not None else [c.key for c in table.columns]
-    arrays = ", ".join(f"%({prefix}{n})s::{_array_type(table.c[n])}" for n in names)
-    return f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
-
-
-def unnest_update(table: Table, key: str, columns: Sequence[str], prefix: str = "") -> str:
-    """``UPDATE`` of many rows (matched on ``key``) in one statement, arrays as above."""
-    names = [key, *columns]
-    arrays = ", ".join(f"%({prefix}{n})s::{_array_type(table.c[n])}" for n in names)
-    sets = ", ".join(f"{n} = v.{n}" for n in columns)
-    return (
-        f"UPDATE {table.name} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
-        f"WHERE t.{key} = v.{key}"
+    return json.dumps(
+        [{name: getattr(row, name) for name in columns} for row in rows],
+        default=_json_value,
+        separators=(",", ":"),
     )
 
 
-def unnest_params(
-    rows: Iterable[Any], columns: Sequence[str], prefix: str = ""
-) -> dict[str, list[Any]]:
-    """The array parameters of :func:`unnest_insert`/:func:`unnest_update` from objects."""
-    lists: list[list[Any]] = [[] for _ in columns]
-    for row in rows:
-        for values, name in zip(lists, columns, strict=True):
-            values.append(getattr(row, name))
-    return {prefix + name: values for name, values in zip(columns, lists, strict=True)}
+def insert_records(table: Table, param: str) -> str:
+    """``INSERT`` the JSON records of ``%(param)s`` (every column) into ``table``."""
+    return (
+        f"INSERT INTO {table.name} SELECT * FROM "
+        f"jsonb_populate_recordset(NULL::{table.name}, %({param})s::jsonb)"
+    )
+
+
+def update_records(table: Table, key: str, columns: Sequence[str], param: str) -> str:
+    """``UPDATE`` ``columns`` of the rows of ``table`` matched on ``key`` to the JSON records."""
+    sets = ", ".join(f"{n} = v.{n}" for n in columns)
+    return (
+        f"UPDATE {table.name} AS t SET {sets} FROM "
+        f"jsonb_populate_recordset(NULL::{table.name}, %({param})s::jsonb) AS v "
+        f"WHERE t.{key} = v.{key}"
+    )
 
 
 AfterCommit = Callable[[], Awaitable[None]]

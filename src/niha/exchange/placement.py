@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from niha.config import Settings
 from niha.core.clock import utcnow
-from niha.core.db import fetch, unnest_insert, unnest_params, unnest_update
+from niha.core.db import fetch, insert_records, json_rows, update_records
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
 from niha.core.retry import retrying
@@ -186,11 +186,11 @@ _TRADE_COLUMNS = [c.key for c in _TRADES.columns]
 _FILL_COLUMNS = [c.key for c in _FILLS.columns]
 # The group's rows in one statement (one round trip): data-modifying CTEs all run.
 _WRITE_GROUP = f"""
-    WITH new_orders AS ({unnest_insert(_ORDERS, prefix="o_")} RETURNING 1),
-         changed_orders AS ({unnest_update(_ORDERS, "id", _ORDER_CHANGES, prefix="c_")}
+    WITH new_orders AS ({insert_records(_ORDERS, "orders")} RETURNING 1),
+         changed_orders AS ({update_records(_ORDERS, "id", _ORDER_CHANGES, "changed")}
                             RETURNING 1),
-         trades AS ({unnest_insert(_TRADES, prefix="t_")} RETURNING 1),
-         fills AS ({unnest_insert(_FILLS, prefix="f_")} RETURNING 1)
+         trades AS ({insert_records(_TRADES, "trades")} RETURNING 1),
+         fills AS ({insert_records(_FILLS, "fills")} RETURNING 1)
     UPDATE exchange_instrument
     SET sequence = %(sequence)s, last_price = %(last_price)s,
         reference_price = %(reference_price)s, updated_at = %(updated_at)s
@@ -574,10 +574,10 @@ async def _write(g: _Group) -> None:
     """The group's rows in one statement (the ledger wrote its own)."""
     inst = g.inst
     params = {
-        **unnest_params(g.inserted.values(), _ORDER_COLUMNS, "o_"),
-        **unnest_params(g.changed.values(), ("id", *_ORDER_CHANGES), "c_"),
-        **unnest_params(g.trades, _TRADE_COLUMNS, "t_"),
-        **unnest_params(g.fills, _FILL_COLUMNS, "f_"),
+        "orders": json_rows(g.inserted.values(), _ORDER_COLUMNS),
+        "changed": json_rows(g.changed.values(), ("id", *_ORDER_CHANGES)),
+        "trades": json_rows(g.trades, _TRADE_COLUMNS),
+        "fills": json_rows(g.fills, _FILL_COLUMNS),
         "instrument_id": inst.id,
         "sequence": inst.sequence,
         "last_price": inst.last_price,

@@ -73,9 +73,15 @@ class RollbackDatabase(Database):
     def __init__(self, engine: Any, connection: AsyncConnection) -> None:
         self.url = str(engine.url)
         self.engine = engine
+        self.connection = connection
         self.maker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+
+    async def read(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+        # Inside the test's transaction: it sees what the test has not committed.
+        result = await self.connection.exec_driver_sql(query, params)
+        return [tuple(row) for row in result]
 
 
 @pytest.fixture

@@ -189,5 +189,23 @@ class Database:
         self.engine = make_engine(plain, **engine_kwargs)
         self.maker = make_sessionmaker(self.engine)
 
+    async def read(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+        """One read-only statement outside any transaction (autocommit): one round trip.
+
+        For the checks every request makes before its own unit of work (the caller's
+        session); inside a transaction they would cost a ``BEGIN`` and a ``COMMIT`` more.
+        """
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.set_autocommit(True)
+            try:
+                async with driver.cursor() as cursor:
+                    await cursor.execute(query, params)
+                    rows: list[tuple[Any, ...]] = await cursor.fetchall()
+                    return rows
+            finally:
+                await driver.set_autocommit(False)
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from niha.core.deps import SessionDep, SettingsDep
+from niha.core.deps import SettingsDep, get_db
 from niha.core.errors import Forbidden, Unauthorized
 from niha.identity.principal import Principal
 from niha.identity.roles import EntityRole, StaffRole, UserStatus
@@ -162,14 +162,13 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/
 
 async def optional_principal(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The caller when a valid bearer token is presented, else ``None``."""
     if credentials is None or not credentials.credentials or len(credentials.credentials) > 4096:
         return None
-    principal = await principal_from_token(session, settings, credentials.credentials)
+    principal = await principal_from_token(get_db(request), settings, credentials.credentials)
     if principal is not None:
         request.state.principal = principal
     return principal

@@ -21,7 +21,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
-from niha.core.db import fetch
+from niha.core.db import Database
 from niha.core.errors import (
     Conflict,
     DomainError,
@@ -312,9 +312,7 @@ _PRINCIPAL_SQL = f"""
 """
 
 
-async def principal_from_token(
-    session: AsyncSession, settings: Settings, token: str
-) -> Principal | None:
+async def principal_from_token(db: Database, settings: Settings, token: str) -> Principal | None:
     """The principal of a bearer access token, or ``None``.
 
     Besides the JWT signature and expiry, this checks — with one primary-key lookup of the
@@ -326,7 +324,7 @@ async def principal_from_token(
     claims = decode_access_token(settings.secret_key, token)
     if claims is None:
         return None
-    rows = await fetch(session, _PRINCIPAL_SQL, (claims.session_id, claims.user_id, utcnow()))
+    rows = await db.read(_PRINCIPAL_SQL, (claims.session_id, claims.user_id, utcnow()))
     row = rows[0] if rows else None
     if row is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from niha.config import Settings
-from niha.core.db import Database, unit_of_work
+from niha.core.db import Database
 from niha.core.security import decode_access_token
 from niha.realtime.api import Authenticator
 from niha.realtime.hub import Authenticated
@@ -20,8 +20,7 @@ def identity_authenticator(app: FastAPI) -> Authenticator:
         claims = decode_access_token(settings.secret_key, token)
         if claims is None:
             return None
-        async with unit_of_work(db.maker) as session:
-            principal = await principal_from_token(session, settings, token)
+        principal = await principal_from_token(db, settings, token)
         if principal is None:
             return None
         return Authenticated(subscriber=principal, expires_at=claims.expires_at)

@@ -28,3 +28,15 @@ describe("errorMessage", () => {
     expect(waitText(7200)).toBe("2 hours");
   });
 });
+
+describe("ApiError field errors", () => {
+  it("shows a domain error about one field under that field", () => {
+    const e = toApiError(422, { code: "invalid_price", detail: "price: must be a multiple of 0.01", field: "price" });
+    expect(e.errors).toEqual([{ field: "price", message: "must be a multiple of 0.01", code: "invalid_price" }]);
+  });
+
+  it("keeps validation errors as they are", () => {
+    const e = toApiError(422, { code: "validation_error", errors: [{ field: "quantity", message: "required" }], field: "x" });
+    expect(e.errors).toEqual([{ field: "quantity", message: "required" }]);
+  });
+});

@@ -13,6 +13,8 @@ export interface Problem {
   detail?: string | null;
   code?: string;
   errors?: FieldError[];
+  /** domain errors name the one field they are about at the top level */
+  field?: string;
 }
 
 export class ApiError extends Error {
@@ -33,6 +35,11 @@ export class ApiError extends Error {
     this.title = title;
     this.detail = problem.detail ?? null;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    if (!this.errors.length && typeof problem.field === "string" && problem.field) {
+      // A domain error about one field (`{code, detail, field}`) shows under that field too.
+      const message = (problem.detail ?? title).replace(new RegExp(`^${problem.field}: `), "");
+      this.errors = [{ field: problem.field, message, code: problem.code }];
+    }
     this.retryAfter = retryAfter;
   }
 }

@@ -20,7 +20,7 @@ import {
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { ReasonModal } from "./ReasonModal";
-import { MARKET_KEY, OVERVIEW_KEY, ordersKey, unwrapFields, type StaffOrder } from "./shared";
+import { MARKET_KEY, OVERVIEW_KEY, ordersKey, type StaffOrder } from "./shared";
 
 export function SideBadge({ side }: { side: "BUY" | "SELL" }) {
   return <Badge tone={side === "BUY" ? "emerald" : "red"}>{side === "BUY" ? "Buy" : "Sell"}</Badge>;
@@ -218,7 +218,7 @@ export function OpenOrdersTable({
         onClose={() => setCancelling(null)}
         onConfirm={async (reason) => {
           if (!cancelling) return;
-          await unwrapFields(
+          await unwrap(
             api.POST("/api/v1/admin/orders/{order_id}/cancel", { params: { path: { order_id: cancelling.id } }, body: { reason } }),
           );
           toast({ tone: "success", title: "Order cancelled", description: `${cancelling.entity_name ?? "The client"}'s order is off the book.` });

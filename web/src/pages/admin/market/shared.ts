@@ -6,7 +6,6 @@ import { useCallback, useEffect, useRef } from "react";
 import { api, unwrap } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import type { User } from "../../../api/types";
-import { ApiError, toApiError, type Problem } from "../../../lib/errors";
 
 type S = components["schemas"];
 export type AdminInstrument = S["InstrumentOut"];
@@ -35,37 +34,8 @@ export function canConfirmTrades(user: User | null | undefined): boolean {
   return !!user?.role && MANAGERS.includes(user.role);
 }
 
-/**
- * Domain errors name their field at the top level (`{code, detail, field}`), validation
- * errors in `errors[]`; turn the first kind into the second so `useFieldErrors` sees both.
- */
-export function withFieldErrors(status: number, body: unknown, headers?: Headers): ApiError {
-  if (body && typeof body === "object") {
-    const p = body as Problem & { field?: unknown };
-    if (typeof p.field === "string" && p.field && !(p.errors && p.errors.length)) {
-      const message = (p.detail ?? p.title ?? "Invalid value").replace(new RegExp(`^${p.field}: `), "");
-      return toApiError(status, { ...p, errors: [{ field: p.field, message, code: p.code }] }, headers);
-    }
-  }
-  return toApiError(status, body, headers);
-}
-
-interface Result<D> {
-  data?: D;
-  error?: unknown;
-  response: Response;
-}
-
-/** Like `unwrap`, keeping a domain error's `field` as a field error. */
-export async function unwrapFields<D>(call: Promise<Result<D>>): Promise<D> {
-  const result = await unwrap(
-    call.then((r) => (r.response.ok ? r : Promise.reject(withFieldErrors(r.response.status, r.error, r.response.headers)))),
-  );
-  return result;
-}
-
 export function patchInstrument(symbol: string, body: InstrumentPatch): Promise<AdminInstrument> {
-  return unwrapFields(api.PATCH("/api/v1/admin/instruments/{symbol}", { params: { path: { symbol } }, body }));
+  return unwrap(api.PATCH("/api/v1/admin/instruments/{symbol}", { params: { path: { symbol } }, body }));
 }
 
 export function useOverview() {

@@ -100,3 +100,15 @@ async def test_orders_arriving_together_share_one_transaction(
     book = (await http.get("/api/v1/market/EUA-EUR/book")).json()
     assert book["sequence"] == 10
     assert sum(level["quantity"] for level in book["bids"]) == 10
+
+
+def test_rows_mirror_the_tables() -> None:
+    """The order path writes its rows column by column: a column added to a model must be
+    added to its row too (else the group's writes would leave it NULL)."""
+    from dataclasses import fields
+
+    from niha.exchange.models import Order, OrderFill, Trade
+    from niha.exchange.rows import FillRow, OrderRow, TradeRow
+
+    for row, model in ((OrderRow, Order), (TradeRow, Trade), (FillRow, OrderFill)):
+        assert [f.name for f in fields(row)] == [c.key for c in model.__table__.columns]

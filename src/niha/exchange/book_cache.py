@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from niha.core.db import fetch
 from niha.exchange.matching import OrderBook, RestingOrder, Side
 from niha.exchange.models import Instrument, Order
+from niha.exchange.rows import OrderRow
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     book: OrderBook | None = None
     #: The open orders of ``book`` as rows (not attached to any session).
-    resting: dict[uuid.UUID, Order] = field(default_factory=dict)
+    resting: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
     #: Orders waiting for the next group, and the task that runs the groups.
     queue: list[Any] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
@@ -81,12 +82,12 @@ _OPEN_ORDERS = (
 
 async def load_book(
     session: AsyncSession, instrument_id: uuid.UUID, sequence: int
-) -> tuple[OrderBook, dict[uuid.UUID, Order]]:
+) -> tuple[OrderBook, dict[uuid.UUID, OrderRow]]:
     """The book of ``instrument_id`` as the database holds it (open orders, time priority)."""
     rows = (
         await session.execute(_OPEN_ORDERS.where(Order.instrument_id == instrument_id))
     ).mappings()
-    resting = {r["id"]: Order(**r) for r in rows}
+    resting = {r["id"]: OrderRow(**r) for r in rows}
     book = OrderBook()
     book.load(
         (
@@ -101,7 +102,7 @@ async def load_book(
 
 async def lock_instrument(
     session: AsyncSession, found: Slot, instrument_id: uuid.UUID
-) -> tuple[Instrument, OrderBook, dict[uuid.UUID, Order]]:
+) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
     """Lock the instrument row; the slot's book, reloaded when the row's sequence moved.
 
     The caller holds ``found.lock``.
@@ -127,7 +128,7 @@ _LOCK_INSTRUMENT = (
 
 async def lock_instrument_row(
     session: AsyncSession, found: Slot, instrument_id: uuid.UUID
-) -> tuple[Instrument, OrderBook, dict[uuid.UUID, Order]]:
+) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
     """:func:`lock_instrument` for a group: the row as a detached object, in plain SQL.
 
     The caller writes the row back itself (placement's hot path).
@@ -145,7 +146,7 @@ class Command:
 
     instrument: Instrument
     book: OrderBook
-    resting: dict[uuid.UUID, Order]
+    resting: dict[uuid.UUID, OrderRow]
     _after: list[Callable[[OrderBook], None]] = field(default_factory=list)
 
     @property

@@ -59,6 +59,7 @@ from niha.exchange.book_cache import Slot
 from niha.exchange.fee_schedule import FeeSchedule, fee_schedule
 from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
+from niha.exchange.rows import FillRow, OrderRow, TradeRow
 from niha.kyc import service as kyc
 from niha.ledger import core as ledger_core
 from niha.ledger import service as ledger
@@ -72,8 +73,8 @@ OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
 
 @dataclass
 class PlacedOrder:
-    order: Order
-    fills: list[OrderFill] = field(default_factory=list)
+    order: OrderRow
+    fills: list[FillRow] = field(default_factory=list)
 
 
 @dataclass
@@ -206,16 +207,16 @@ class _Group:
     runner: _Runner
     inst: Instrument
     book: OrderBook
-    resting: dict[uuid.UUID, Order]
+    resting: dict[uuid.UUID, OrderRow]
     schedule: FeeSchedule
     available: dict[AccountKey, int]
     scales: dict[str, int]
     now: datetime
     transfers: list[TransferRequest] = field(default_factory=list)
-    inserted: dict[uuid.UUID, Order] = field(default_factory=dict)
-    changed: dict[uuid.UUID, Order] = field(default_factory=dict)
-    trades: list[Trade] = field(default_factory=list)
-    fills: list[OrderFill] = field(default_factory=list)
+    inserted: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
+    changed: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
+    trades: list[TradeRow] = field(default_factory=list)
+    fills: list[FillRow] = field(default_factory=list)
 
 
 async def _place_group(
@@ -336,7 +337,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     g.available[key] = have - reserved
     seq = inst.sequence + 1
     now = g.now
-    taker = Order(
+    taker = OrderRow(
         id=order_id,
         instrument_id=inst.id,
         entity_id=entity_id,
@@ -371,10 +372,10 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         )  # fmt: skip
     quote, base = inst.quote_asset, inst.base_asset
     block = g.runner.settings.exchange_block_size
-    makers: dict[uuid.UUID, Order] = {}
-    trades: list[Trade] = []
-    fills: list[OrderFill] = []
-    taker_fills: list[OrderFill] = []
+    makers: dict[uuid.UUID, OrderRow] = {}
+    trades: list[TradeRow] = []
+    fills: list[FillRow] = []
+    taker_fills: list[FillRow] = []
     for f in plan.fills:
         maker_id = cast(uuid.UUID, f.maker_order_id)
         maker = makers[maker_id] = g.resting[maker_id]
@@ -400,7 +401,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         buyer_fee, seller_fee = (
             (taker_fee, maker_fee) if side is Side.BUY else (maker_fee, taker_fee)
         )
-        trade = Trade(
+        trade = TradeRow(
             id=trade_id,
             instrument_id=inst.id,
             sequence=seq,
@@ -452,7 +453,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
                 )
             )  # fmt: skip
         for o, fee_amount, liquidity in ((taker, taker_fee, "TAKER"), (maker, maker_fee, "MAKER")):
-            fill = OrderFill(
+            fill = FillRow(
                 id=new_id(),
                 order_id=o.id,
                 trade_id=trade_id,
@@ -517,11 +518,11 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
 
 def _apply(
     book: OrderBook,
-    resting: dict[uuid.UUID, Order],
+    resting: dict[uuid.UUID, OrderRow],
     plan: Plan,
     seq: int,
-    taker: Order,
-    done: Sequence[Order],
+    taker: OrderRow,
+    done: Sequence[OrderRow],
 ) -> None:
     book.apply(plan)
     book.sequence = seq
@@ -546,14 +547,14 @@ def _move(
     )
 
 
-def release(o: Order) -> TransferRequest:
+def release(o: Order | OrderRow) -> TransferRequest:
     """Give back what a finished (filled, expired, cancelled) order still holds."""
     return _move(o.entity_id, o.reserved_asset, "reserved", "available", o.reserved_remaining,
                  "order_release", f"exo:{o.id}:release", o.id)  # fmt: skip
 
 
 def _fill_fee(
-    order: Order, notional: int, quantity: int, bps: int, taker_bps: int, *, is_maker: bool
+    order: OrderRow, notional: int, quantity: int, bps: int, taker_bps: int, *, is_maker: bool
 ) -> int:
     """The fee of one fill of ``order`` (cumulative per liquidity class, BUY capped).
 

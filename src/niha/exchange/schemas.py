@@ -4,7 +4,7 @@ integers; times ISO 8601 UTC with ``Z``. Clients never see a counterparty."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool, 
 from niha.core.clock import isoformat_z
 from niha.core.money import format_amount
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
+from niha.exchange.rows import FillRow, OrderRow
 
 UtcDatetime = Annotated[datetime, PlainSerializer(isoformat_z, return_type=str)]
 CertificateType = Literal["EUA", "CEA"]
@@ -62,7 +63,7 @@ class FillOut(BaseModel):
     created_at: UtcDatetime
 
     @classmethod
-    def of(cls, f: OrderFill) -> FillOut:
+    def of(cls, f: OrderFill | FillRow) -> FillOut:
         return cls(
             id=f.id,
             trade_id=f.trade_id,
@@ -100,7 +101,9 @@ class OrderOut(BaseModel):
     fills: list[FillOut] = []
 
     @classmethod
-    def of(cls, o: Order, symbol: str, fills: list[OrderFill] | None = None) -> OrderOut:
+    def of(
+        cls, o: Order | OrderRow, symbol: str, fills: Sequence[OrderFill | FillRow] | None = None
+    ) -> OrderOut:
         base = symbol.split("-", 1)[0]
         open_ = o.status in ("OPEN", "PARTIALLY_FILLED")
         return cls(

@@ -52,6 +52,7 @@ from niha.exchange.fees import Fees
 from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.placement import PlacedOrder
+from niha.exchange.rows import FillRow, OrderRow, TradeRow
 from niha.ledger import service as ledger
 
 OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
@@ -425,7 +426,7 @@ def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
-def order_event(o: Order, symbol: str) -> dict[str, Any]:
+def order_event(o: Order | OrderRow, symbol: str) -> dict[str, Any]:
     return {
         "id": str(o.id),
         "entity_id": str(o.entity_id),
@@ -448,10 +449,10 @@ async def _publish_command(
     book: OrderBook,
     plan: Plan | None,
     seq: int,
-    taker: Order | None,
-    others: Sequence[Order],
-    trades: Sequence[Trade],
-    fills: Sequence[OrderFill],
+    taker: Order | OrderRow | None,
+    others: Sequence[Order | OrderRow],
+    trades: Sequence[Trade | TradeRow],
+    fills: Sequence[OrderFill | FillRow],
     now: datetime,
     changes: list[dict[str, Any]] | None = None,
 ) -> None:

@@ -24,7 +24,12 @@ def api_routers() -> list[APIRouter]:
     from niha.onboarding.api import public_router as onboarding_public_router
     from niha.realtime.api import router as realtime_router
 
+    # Starlette matches routes one by one, in this order: the trading API (most of the
+    # traffic) comes first.
     return [
+        exchange_router,
+        market_router,
+        marketplace_router,
         auth_router,
         users_router,
         audit_router,
@@ -37,9 +42,6 @@ def api_routers() -> list[APIRouter]:
         kyc_router,
         funding_client_router,
         funding_admin_router,
-        exchange_router,
         exchange_admin_router,
         exchange_fees_router,
-        market_router,
-        marketplace_router,
     ]

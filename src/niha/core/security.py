@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,20 +77,36 @@ def issue_access_token(
 
 
 def decode_access_token(secret: str, token: str) -> AccessClaims | None:
+    """The claims of a valid, unexpired access token, else ``None``.
+
+    The signature check is cached per token (a client sends the same token with every
+    request until it refreshes); the expiry is checked on every call, against the real
+    clock as PyJWT does.
+    """
+    verified = _verified_access_token(secret, token)
+    if verified is None:
+        return None
+    claims, exp = verified
+    return claims if exp > time.time() else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_access_token(secret: str, token: str) -> tuple[AccessClaims, int] | None:
     try:
         payload = jwt.decode(
             token,
             secret,
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub", "sid"]},
-            leeway=0,
+            options={"require": ["exp", "sub", "sid"], "verify_exp": False},
         )
         if payload.get("typ") != "access":
             return None
-        return AccessClaims(
+        exp = int(payload["exp"])
+        claims = AccessClaims(
             user_id=uuid.UUID(payload["sub"]),
             session_id=uuid.UUID(payload["sid"]),
-            expires_at=datetime.fromtimestamp(payload["exp"], tz=utcnow().tzinfo),
+            expires_at=datetime.fromtimestamp(exp, tz=utcnow().tzinfo),
         )
-    except (jwt.PyJWTError, ValueError, KeyError):
+        return claims, exp
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None

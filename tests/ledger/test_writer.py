@@ -100,6 +100,22 @@ async def test_50_concurrent_reservations_exactly_10_succeed(db: Database) -> No
     )
     assert negative == 0
     assert await run_reconcile(db) == 0
+    await w.drain()  # every event published, and marked (most by the next group's statement)
+    unpublished = await scalar(
+        db, "SELECT count(*) FROM core_outbox_event WHERE published_at IS NULL"
+    )
+    assert unpublished == 0
+
+
+async def test_a_group_of_malformed_batches_only(db: Database) -> None:
+    a = uuid.uuid4()
+    got = await asyncio.gather(
+        outcome(db, [pay(avail(a), avail(a), 1, "bad:1")]),
+        outcome(db, []),
+        outcome(db, [pay(BANK, avail(a), 0, "bad:2")]),
+    )
+    assert got == ["invalid_transfer"] * 3
+    assert await outcome(db, [pay(BANK, avail(a), 5, "good")]) == "ok"
 
 
 async def test_one_group_one_transaction_each_batch_its_own_outcome(
@@ -386,3 +402,17 @@ async def test_a_cancelled_caller_before_its_group_is_not_posted(db: Database) -
         await task
     assert (await service.submit(db, [pay(avail(a), avail(b), 20, "kept")])).replayed is False
     assert await balance(db, avail(b)) == 20
+
+
+async def test_a_caller_holding_a_lock_cannot_stall_the_writer(db: Database) -> None:
+    """Submitting from inside a transaction that locks one of the batch's accounts (don't:
+    use post_batch there) fails that group after the lock timeout instead of hanging."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 100)
+    w = LedgerWriter(db, lock_timeout=0.3)
+    with pytest.raises(LedgerUnavailable):
+        async with unit_of_work(db.maker) as session:
+            await service.post_batch(session, [pay(avail(a), avail(b), 1, "held")])
+            await asyncio.wait_for(w.submit([pay(avail(a), avail(b), 1, "stuck")]), 10)
+    assert (await w.submit([pay(avail(a), avail(b), 2, "free")])).balances[avail(b)] == 2
+    await w.drain()

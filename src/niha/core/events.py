@@ -1,8 +1,12 @@
 """Domain events through a transactional outbox (ARCHITECTURE §8).
 
-``emit`` writes an outbox row in the caller's transaction and arranges for it to be
-published right after that transaction commits. Nothing is published for a rolled
-back transaction; a relay job sweeps rows a crash left unpublished.
+``emit`` adds an event to the outbox of the caller's transaction and arranges for it to
+be published right after that transaction commits. The rows of a transaction are written
+together, in one statement (no ORM), before the session's next statement or at commit;
+events emitted inside a savepoint that rolls back are dropped. Nothing is published for a
+rolled back transaction; a relay job sweeps rows a crash left unpublished. A writer that
+builds its own statements (the ledger's group commit) uses :func:`new_event`,
+:func:`outbox_insert_sql`, :func:`publish` and :func:`mark_published_sql` instead.
 """
 
 from __future__ import annotations
@@ -168,16 +172,20 @@ _INSERT = text(_INSERT_SQL.format(rows="CAST(:rows AS jsonb)"))
 def outbox_insert_sql(param: str) -> str:
     """An INSERT of the events of :func:`outbox_rows` bound to ``%(param)s`` (psycopg style),
     for a writer that puts its events into a statement of its own (see
-    :mod:`niha.ledger.writer`); it then publishes them with :func:`publish` after commit."""
+    :mod:`niha.ledger.writer`); it then publishes them with :func:`publish` after commit.
+    The text ends with its ``FROM`` clause: a ``WHERE`` may follow."""
     return _INSERT_SQL.format(rows=f"%({param})s::jsonb")
+
+
+# Keeps the first mark. Not "WHERE published_at IS NULL": that condition lets the planner
+# combine the primary key with the partial index of unpublished events, whose dead entries
+# pile up between vacuums -- the lookup by id alone stays cheap.
+_MARK = "published_at = coalesce(published_at, now())"
 
 
 def mark_published_sql(param: str) -> str:
     """An UPDATE marking the events of the ids bound to ``%(param)b`` published."""
-    return (
-        "UPDATE core_outbox_event SET published_at = now() "
-        f"WHERE id = ANY(%({param})b::uuid[]) AND published_at IS NULL"
-    )
+    return f"UPDATE core_outbox_event SET {_MARK} WHERE id = ANY(%({param})b::uuid[])"
 
 
 def outbox_rows(records: Sequence[EmittedEvent]) -> str:
@@ -406,8 +414,7 @@ class _Marker:
         listed = ",".join(f"'{uuid.UUID(str(i))}'" for i in ids)
         sql = (
             "BEGIN; SET LOCAL synchronous_commit = off; "
-            "UPDATE core_outbox_event SET published_at = now() "
-            f"WHERE id IN ({listed}) AND published_at IS NULL; COMMIT"
+            f"UPDATE core_outbox_event SET {_MARK} WHERE id IN ({listed}); COMMIT"
         )
         async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()

@@ -13,22 +13,31 @@ transaction:
    that reuses an idempotency key with other content, is refused and skipped, the others
    go on; an exact resubmission -- of a batch posted earlier or of one earlier in the
    same group -- is a replay of the original;
-4. one statement writes every posted batch, its transfers and the net balance deltas,
-   unless one of the keys exists already (posted by another transaction meanwhile): then
-   the group is planned again knowing those keys;
-5. one ``balances`` event per client entity touched, coalesced over the group;
-6. commit -- and only then is each caller's future resolved (durable before
-   acknowledged). The events are published after that, in commit order.
+4. one statement writes every posted batch, its transfers, the net balance deltas and
+   one ``balances`` outbox event per client entity touched (coalesced over the group),
+   unless one of the keys exists already (a resubmission of an earlier batch, or a key
+   another transaction posted meanwhile): then nothing is written and the group is
+   planned again knowing those keys;
+5. commit -- and only then is each caller's future resolved (durable before
+   acknowledged). The events are published after that, in commit order, and marked
+   published by the next group's statement (or by a statement apart when no group
+   follows; a mark lost in a crash only means the relay publishes the event again).
 
-A failure of the transaction fails every caller of that flush with
+The transaction runs on one pooled connection held while groups keep coming, in
+psycopg's pipeline mode: BEGIN and the lock go in one round trip, the write and COMMIT in
+a second. A failure of the transaction fails every caller of that group with
 :class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
 serialization failure or deadlock (SQLSTATE 40001/40P01), or another transaction
-committing one of the group's idempotency keys first, runs the flush again.
+committing one of the group's idempotency keys first, runs the group again.
 
-Concurrency comes from batching, not from parallel transactions: while one flush is in
+Concurrency comes from batching, not from parallel transactions: while one group is in
 the database, the submissions of all other callers queue up and go together into the
 next one. Writers of other processes lock the same rows in the same order and therefore
-never deadlock with this one.
+never deadlock with this one. Do not submit from inside a transaction that holds locks
+on ledger accounts (use :func:`service.post_batch` there): the writer would wait for a
+lock its caller keeps until the writer answers -- after ``lock_timeout`` the group fails.
+The writer uses connections of ``db.engine`` directly: its transactions are its own,
+whatever session the caller has.
 """
 
 from __future__ import annotations
@@ -143,8 +152,14 @@ class LedgerWriter:
         max_transfers: int = 5000,
         attempts: int = 5,
         base_delay: float = 0.005,
+        lock_timeout: float = 10.0,
     ) -> None:
         self.db = db
+        # A caller that submits while its own open transaction holds a lock on one of
+        # the accounts would wait for the writer that waits for it, unseen by
+        # PostgreSQL's deadlock detector: the group fails after ``lock_timeout`` seconds
+        # instead of stalling the writer for good.
+        self._lock_timeout = f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'"
         self.max_transfers = max(max_transfers, core.MAX_BATCH)
         self.attempts = attempts
         self.base_delay = base_delay
@@ -293,6 +308,8 @@ class LedgerWriter:
                 outcomes[i] = service.domain_error(exc)
             else:
                 valid.append(i)
+        if not valid:  # nothing for the database (the marks wait for the next group)
+            return [o for o in outcomes if o is not None], []
         keys = sorted({k for i in valid for t in group[i].transfers for k in (t.debit, t.credit)})
         batches = [(group[i].batch_id, group[i].transfers) for i in valid]
         existing: list[core.ExistingTransfer] = []
@@ -300,7 +317,8 @@ class LedgerWriter:
         for _ in range(3):
             async with driver.pipeline():
                 # round trip 1: BEGIN + lock (+ creating missing accounts, once per account)
-                locked = await service._lock_accounts(driver, keys) if keys else {}
+                await driver.execute(self._lock_timeout)
+                locked = await service._lock_accounts(driver, keys)
                 results, after = core.apply_batches(
                     {k: a.balance for k, a in locked.items()}, batches, existing, scales
                 )
@@ -383,12 +401,12 @@ class LedgerWriter:
 
 
 def _changed(batch: PostedBatch) -> list[AccountKey]:
-    changes = core.net_changes(_request(t) for t in batch.transfers)
+    """The accounts whose balance the batch changed."""
+    changes: dict[AccountKey, int] = {}
+    for t in batch.transfers:
+        changes[t.debit] = changes.get(t.debit, 0) - t.amount
+        changes[t.credit] = changes.get(t.credit, 0) + t.amount
     return [k for k, v in changes.items() if v != 0]
-
-
-def _request(t: PostedTransfer) -> TransferRequest:
-    return TransferRequest(t.debit, t.credit, t.amount, t.kind, t.key)
 
 
 def _result(

@@ -10,6 +10,7 @@ def api_routers() -> list[APIRouter]:
     from niha.exchange.api import admin_router as exchange_admin_router
     from niha.exchange.api import router as exchange_router
     from niha.exchange.fee_api import admin_router as exchange_fees_router
+    from niha.exchange.fee_api import client_router as exchange_my_fees_router
     from niha.exchange.market_api import marketplace_router
     from niha.exchange.market_api import router as market_router
     from niha.funding.api import admin_router as funding_admin_router
@@ -28,6 +29,7 @@ def api_routers() -> list[APIRouter]:
     # traffic) comes first.
     return [
         exchange_router,
+        exchange_my_fees_router,
         market_router,
         marketplace_router,
         auth_router,

@@ -133,3 +133,19 @@ async def test_other_instruments_and_removed_overrides_do_not_apply(
     assert buy["fees"] == "0.80"
     # The seller paid the default maker 5 bps (0.20) on each of the three trades.
     assert await balance(session, seller.entity_id, "EUR", "settling") == 3 * (40_000 - 20)
+
+
+async def test_a_client_sees_the_fees_it_pays(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    admin = await person(session, settings, role="admin")
+    t = await trader(session, settings)
+    standard = ok(await client.get("/api/v1/fees", headers=t.headers))
+    assert {f["instrument"] for f in standard} == {"EUA-EUR", "CEA-EUR"}
+    assert all(not f["negotiated"] for f in standard)
+    await _set(client, admin, t, "CEA-EUR", 2, 7)
+    mine = {f["instrument"]: f for f in ok(await client.get("/api/v1/fees", headers=t.headers))}
+    assert mine["CEA-EUR"] == {"instrument": "CEA-EUR", "maker_fee_bps": 2, "taker_fee_bps": 7,
+                               "negotiated": True}  # fmt: skip
+    assert mine["EUA-EUR"]["negotiated"] is False
+    assert mine["EUA-EUR"]["taker_fee_bps"] == settings.exchange_taker_fee_bps

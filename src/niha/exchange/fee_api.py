@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.core.deps import SessionDep
+from niha.core.deps import SessionDep, SettingsDep
 from niha.core.pagination import PageParams, page_params
 from niha.exchange import fee_schedule, service
 from niha.exchange.models import FeeOverride, Instrument
@@ -22,7 +22,9 @@ from niha.identity.access import Permission, Principal, require
 from niha.onboarding import service as onboarding
 
 admin_router = APIRouter(prefix="/admin", tags=["exchange-admin"])
+client_router = APIRouter(tags=["exchange"])
 
+OrdersReader = Annotated[Principal, Depends(require(Permission.ORDERS_READ))]
 MarketReader = Annotated[Principal, Depends(require(Permission.MARKET_READ))]
 MarketManager = Annotated[Principal, Depends(require(Permission.MARKET_MANAGE))]
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -78,6 +80,27 @@ class FeeOverrideOut(BaseModel):
 class FeeOverridePage(BaseModel):
     items: list[FeeOverrideOut]
     next_cursor: str | None = None
+
+
+class MyFeesOut(BaseModel):
+    instrument: str
+    maker_fee_bps: int
+    taker_fee_bps: int
+    negotiated: bool = Field(description="true: a fee agreed for your organisation")
+
+
+@client_router.get("/fees", response_model=list[MyFeesOut])
+async def my_fees(
+    principal: OrdersReader, session: SessionDep, settings: SettingsDep
+) -> list[MyFeesOut]:
+    """The maker and taker fees your organisation pays on each instrument."""
+    if principal.entity_id is None:
+        return []
+    return [
+        MyFeesOut(instrument=f.symbol, maker_fee_bps=f.fees.maker_bps,
+                  taker_fee_bps=f.fees.taker_bps, negotiated=f.negotiated)
+        for f in await fee_schedule.entity_fees(session, settings, principal.entity_id)
+    ]  # fmt: skip
 
 
 async def _instrument(session: AsyncSession, symbol: str | None) -> Instrument | None:

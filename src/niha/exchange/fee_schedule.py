@@ -61,6 +61,7 @@ __all__ = [
     "OverrideFilter",
     "SetResult",
     "delete_override",
+    "entity_fees",
     "fee_schedule",
     "instrument_fees",
     "list_overrides",
@@ -184,6 +185,26 @@ async def fee_schedule(
         found[entity_id].append(Override(instrument_id, Fees(maker, taker)))
     resolved = {entity_id: resolve(base, rows) for entity_id, rows in found.items()}
     return FeeSchedule(instrument.id, base, resolved, scope)
+
+
+@dataclass(frozen=True)
+class EntityFees:
+    symbol: str
+    fees: Fees
+    negotiated: bool
+
+
+async def entity_fees(
+    session: AsyncSession, settings: Settings, entity_id: uuid.UUID
+) -> list[EntityFees]:
+    """What ``entity_id`` pays on each instrument (its own view of the schedule)."""
+    out = []
+    for inst in (await session.scalars(select(Instrument).order_by(Instrument.symbol))).all():
+        schedule = await fee_schedule(session, settings, inst, entities=[entity_id])
+        out.append(
+            EntityFees(inst.symbol, schedule.for_entity(entity_id), entity_id in schedule.overrides)
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- staff

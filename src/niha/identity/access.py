@@ -312,6 +312,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     # exchange: clients' orders and trades (their own entity's only)
     ("POST", "/api/v1/orders/place"): Permission.ORDERS_WRITE,
     ("GET", "/api/v1/orders/my-orders"): Permission.ORDERS_READ,
+    ("GET", "/api/v1/fees"): Permission.ORDERS_READ,
     ("POST", "/api/v1/orders/cancel-all"): Permission.ORDERS_WRITE,
     ("GET", "/api/v1/orders/{order_id}"): Permission.ORDERS_READ,
     ("POST", "/api/v1/orders/{order_id}/cancel"): Permission.ORDERS_WRITE,

@@ -1149,6 +1149,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Fees
+         * @description The maker and taker fees your organisation pays on each instrument.
+         */
+        get: operations["my_fees_api_v1_fees_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/funding/bank-accounts": {
         parameters: {
             query?: never;
@@ -3362,6 +3382,20 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "disabled" | "invited";
+        };
+        /** MyFeesOut */
+        MyFeesOut: {
+            /** Instrument */
+            instrument: string;
+            /** Maker Fee Bps */
+            maker_fee_bps: number;
+            /**
+             * Negotiated
+             * @description true: a fee agreed for your organisation
+             */
+            negotiated: boolean;
+            /** Taker Fee Bps */
+            taker_fee_bps: number;
         };
         /**
          * MyTradeOut
@@ -6690,6 +6724,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_fees_api_v1_fees_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyFeesOut"][];
                 };
             };
         };

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, useToast } from "../../../components";
@@ -140,7 +140,10 @@ export function OrderEntryPanel({
   }, [pickedPrice]);
 
   const draft: OrderDraft = { side, kind, quantity: Number(quantity) || 0, price: kind === "LIMIT" ? price : null, tif, postOnly };
-  const takerBps = instrument?.taker_fee_bps ?? 10;
+  // The fees this organisation pays (a negotiated rate where staff set one).
+  const myFees = useQuery({ queryKey: ["my-fees"], queryFn: () => unwrap(api.GET("/api/v1/fees")), staleTime: 60_000 });
+  const mine = myFees.data?.find((f) => f.instrument === symbol);
+  const takerBps = mine?.taker_fee_bps ?? instrument?.taker_fee_bps ?? 10;
   const est = estimate(draft, book, takerBps);
   const qtyError = quantity && (!/^\d+$/.test(quantity) || Number(quantity) <= 0) ? "Whole units only" : undefined;
   const priceError = kind === "LIMIT" && price && toCents(price) === null ? "Up to 2 decimals" : undefined;
@@ -238,7 +241,9 @@ export function OrderEntryPanel({
           </dd>
           <dt className="text-slate-500">Estimated total</dt>
           <dd className="text-right font-medium">{est ? `${formatDecimal(fromCents(est.notional), { scale: 2 })} EUR` : "—"}</dd>
-          <dt className="text-slate-500">Fee (max. {takerBps} bps)</dt>
+          <dt className="text-slate-500">
+            Fee (max. {takerBps} bps{mine?.negotiated ? ", your rate" : ""})
+          </dt>
           <dd className="text-right font-medium">{est ? `${formatDecimal(fromCents(est.fee), { scale: 2 })} EUR` : "—"}</dd>
         </dl>
         {!canTrade && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}

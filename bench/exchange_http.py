@@ -1,15 +1,22 @@
 """Order placement through the HTTP API on PostgreSQL, beside pgbench's tpcb-like TPS.
 
-    python bench/exchange_http.py [--seconds 10] [--clients 1,8,32] [--processes 2]
+    python bench/exchange_http.py [--seconds 10] [--clients 1,8,32] [--processes 1]
 
 Builds a scratch database (migrated) and a pgbench database on the server at
 ``NIHA_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``),
 starts ``--processes`` ``niha serve`` processes on it, and for each client count N runs
-N concurrent HTTP clients (each its own trading entity, spread over the processes) that
-place LIMIT orders around one price on EUA-EUR for ``--seconds`` (half of them cross and
-trade: each order is one sequenced command with its reservation, fills, fees, trades and
-outbox events in one transaction). Then ``pgbench -b tpcb-like -c N -j N -T seconds``.
-Prints orders/s, p50/p99 latency and the ratio to pgbench TPS. Drops both databases.
+N concurrent HTTP clients (each its own trading entity and keep-alive connection, spread
+over the processes) that place LIMIT orders around one price on EUA-EUR for
+``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
+and recorded with its fills, fees, trades and outbox events, in the instrument's next
+group transaction, and acknowledged once that has committed). Then
+``pgbench -b tpcb-like -c N -j N -T seconds``. Prints orders/s, p50/p99 latency and the
+ratio to pgbench TPS. Drops both databases.
+
+The clients speak HTTP/1.1 over raw sockets (:class:`_Conn`): on two cores, a client
+library such as httpx would cost about as much CPU per request as the server spends.
+One server process by default: with two on two cores, each process reloads the book
+whenever the other one moved the instrument's sequence (see docs/exchange.md).
 
 Also callable as ``part_http(args)`` from ``bench/exchange.py --part http``.
 """
@@ -254,7 +261,7 @@ def part_http(args: argparse.Namespace) -> None:
     run(
         getattr(args, "http_seconds", 10),
         [1, 8, 32],
-        getattr(args, "http_processes", 2),
+        getattr(args, "http_processes", 1),
     )
 
 
@@ -262,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", default="1,8,32")
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=1)
     a = parser.parse_args()
     run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes)
 

@@ -410,7 +410,7 @@ async def _history(
                 "reserved_asset": "EUR" if side == "BUY" else inst.base_asset,
                 "reserved_amount": 0, "reserved_remaining": 0, "status": "FILLED",
                 "reason": None, "reason_detail": "imported history", "sequence": 0,
-                "cancelled_by": None, "created_at": t, "updated_at": t,
+                "last_sequence": 0, "cancelled_by": None, "created_at": t, "updated_at": t,
             })  # fmt: skip
             fills.append({
                 "id": new_id(), "order_id": oid, "trade_id": trade_id, "instrument_id": inst.id,

@@ -96,6 +96,8 @@ class Order(Base):
             postgresql_where=text(f"status IN ({OPEN_STATUSES_SQL})"),
         ),
         Index("ix_exchange_order_entity", "entity_id", "id"),
+        # What changed since a cached book's sequence (another process's commands).
+        Index("ix_exchange_order_changes", "instrument_id", "last_sequence"),
         Index(
             "uq_exchange_order_client_order_id",
             "entity_id",
@@ -135,6 +137,8 @@ class Order(Base):
     cancelled_by: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
+    #: The sequence of the command that last wrote this order (placed, filled, cancelled).
+    last_sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class Trade(Base):

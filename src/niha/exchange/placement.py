@@ -178,7 +178,7 @@ def _consume(group: Sequence[_Queued]) -> None:
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_CHANGES = (
     "filled_quantity", "filled_notional", "taker_notional", "fee_total",
-    "reserved_remaining", "status", "reason", "reason_detail", "updated_at",
+    "reserved_remaining", "status", "reason", "reason_detail", "updated_at", "last_sequence",
 )  # fmt: skip
 _TRADES = cast(Table, Trade.__table__)
 _FILLS = cast(Table, OrderFill.__table__)
@@ -364,6 +364,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         cancelled_by=None,
         created_at=now,
         updated_at=now,
+        last_sequence=seq,
     )
     if reserved:
         g.transfers.append(
@@ -393,6 +394,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
             if not is_maker:
                 o.taker_notional += notional
             o.fee_total += fee_amount
+            o.last_sequence = seq
             if o.side == "BUY":
                 o.reserved_remaining -= notional + fee_amount
             else:
@@ -478,6 +480,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         o.reason = c.reason.value
         o.reason_detail = f"self-trade prevention: cancelled by order {order_id}"
         o.updated_at = now
+        o.last_sequence = seq
 
     if plan.outcome is Outcome.FILLED:
         taker.status = "FILLED"

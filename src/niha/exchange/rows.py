@@ -41,6 +41,7 @@ class OrderRow:
     cancelled_by: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    last_sequence: int
 
 
 @dataclass(slots=True)

@@ -611,6 +611,7 @@ async def _cancel_in_command(
         order.reason_detail = detail
         order.cancelled_by = actor_id
         order.updated_at = now
+        order.last_sequence = seq
     if transfers:
         await ledger.post_batch(session, transfers)
     inst.sequence = seq

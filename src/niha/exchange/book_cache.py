@@ -5,8 +5,10 @@ One command at a time per instrument, across all processes:
 1. take the instrument's asyncio lock (commands of this process queue here, so they
    do not all wait on the database row lock holding a connection each);
 2. ``SELECT ... FOR UPDATE`` the instrument row (commands of other processes);
-3. compare the cached book's ``sequence`` with the row's; reload the open orders when
-   another process (or a rolled-back transaction) moved it;
+3. compare the cached book's ``sequence`` with the row's; when another process moved
+   it, read the orders its commands wrote (``last_sequence`` after the book's) and apply
+   them (:func:`catch_up`); reload all open orders only without a book or when the cache
+   is ahead of the database (a commit that failed);
 4. plan with the pure matcher and write orders, fills, trades, ledger transfers and
    outbox events, and bump ``sequence``;
 5. **commit**, and only then let callers see the result.
@@ -100,6 +102,60 @@ async def load_book(
     return book, resting
 
 
+_CHANGED_ORDERS = select(Order.__table__).order_by(Order.sequence, Order.id)
+
+
+async def catch_up(
+    session: AsyncSession, found: Slot, instrument_id: uuid.UUID, sequence: int
+) -> None:
+    """Bring the slot's book to ``sequence`` (the locked row's).
+
+    Behind (another process ran commands): read only the orders those commands wrote
+    (``last_sequence`` after the book's) and apply them: new open orders join the back of
+    their level (they are newer than every order the book holds), partly filled ones
+    shrink in place, finished ones leave. Anything else (no book yet, a book ahead of the
+    database after a rolled-back commit, a change that does not fit): reload it all.
+    """
+    book = found.book
+    if book is not None and book.sequence == sequence:
+        return
+    if book is not None and book.sequence < sequence:
+        rows = (
+            await session.execute(
+                _CHANGED_ORDERS.where(
+                    Order.instrument_id == instrument_id, Order.last_sequence > book.sequence
+                )
+            )
+        ).mappings()
+        try:
+            _apply_changes(book, found.resting, [OrderRow(**r) for r in rows])
+            book.sequence = sequence
+            return
+        except (KeyError, ValueError):
+            pass  # does not fit the cached book: reload below
+    found.book, found.resting = await load_book(session, instrument_id, sequence)
+
+
+def _apply_changes(
+    book: OrderBook, resting: dict[uuid.UUID, OrderRow], rows: list[OrderRow]
+) -> None:
+    for row in rows:
+        remaining = row.quantity - row.filled_quantity
+        is_open = row.status in ("OPEN", "PARTIALLY_FILLED")
+        if row.id in resting:
+            if is_open:
+                book.reduce(row.id, remaining)
+                resting[row.id] = row
+            else:
+                book.cancel(row.id)
+                del resting[row.id]
+        elif is_open:
+            book.add(
+                RestingOrder(row.id, row.entity_id, Side(row.side), int(row.price or 0), remaining)
+            )
+            resting[row.id] = row
+
+
 async def lock_instrument(
     session: AsyncSession, found: Slot, instrument_id: uuid.UUID
 ) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
@@ -115,8 +171,8 @@ async def lock_instrument(
             .execution_options(populate_existing=True)
         )
     ).one()
-    if found.book is None or found.book.sequence != instrument.sequence:
-        found.book, found.resting = await load_book(session, instrument_id, instrument.sequence)
+    await catch_up(session, found, instrument_id, instrument.sequence)
+    assert found.book is not None
     return instrument, found.book, found.resting
 
 
@@ -135,8 +191,8 @@ async def lock_instrument_row(
     """
     [row] = await fetch(session, _LOCK_INSTRUMENT, (instrument_id,))
     instrument = Instrument(**dict(zip(_INSTRUMENT_COLUMNS, row, strict=True)))
-    if found.book is None or found.book.sequence != instrument.sequence:
-        found.book, found.resting = await load_book(session, instrument_id, instrument.sequence)
+    await catch_up(session, found, instrument_id, instrument.sequence)
+    assert found.book is not None
     return instrument, found.book, found.resting
 
 

@@ -51,16 +51,19 @@ list of keys whose best price is at the end, so the best level is read, created
 near the top or removed in O(1) (inserting a new price moves only the better levels).
 Each level is a FIFO deque with a live quantity and order count (L2 for free). An
 order-id index gives O(1) cancel; a cancelled order is only marked dead and skipped
-(it is dropped when it reaches the front of its level, when its level empties, or
-when dead entries outnumber the live ones). The cost of an operation does not grow
-with the number of resting orders.
+(it is dropped when a walk leaves it at the front of its level, when its level
+empties, or when dead entries outnumber the live ones). The cost of an operation does
+not grow with the number of resting orders.
 
 Hot paths avoid what is slow in CPython: enum members are read through module
-constants (``Side.BUY`` costs ~100 ns per read on 3.11, a global ~10 ns), plans and
-fills are built with ``tuple.__new__`` (NamedTuples without their Python-level
-``__new__``), and a resting order is a small list, not an object. Owners are compared
-with ``==`` on every crossing order: ints or strs are cheapest (``UUID.__eq__`` is
-Python code).
+constants (``Side.BUY`` costs ~100 ns per read on 3.11, a global ~10 ns); a resting
+order and a price level are small lists, not objects (no ``__init__`` call); plans and
+fills are ``__slots__`` objects built by calling the bare class and setting each slot
+(about half the cost of a NamedTuple built with ``tuple.__new__``, and their fields
+read faster); each fill carries its maker's record, so ``apply`` needs no lookup; a
+plan's validity is one identity test (``OrderBook._state``). Owners are compared with
+``==`` on every crossing order: ints or strs are cheapest (``UUID.__eq__`` is Python
+code).
 """
 
 from __future__ import annotations
@@ -69,7 +72,6 @@ from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from enum import StrEnum
-from itertools import count
 from typing import Any, NamedTuple, TypeAlias
 
 __all__ = [
@@ -210,7 +212,7 @@ class _NewFill(Fill):
     """How the matcher builds a Fill: ``_NewFill()`` then its slots, no ``__init__`` call."""
 
     __slots__ = ()
-    __init__ = object.__init__  # type: ignore[assignment]
+    __init__ = object.__init__
 
 
 class RestingCancel(NamedTuple):
@@ -251,8 +253,9 @@ class StalePlanError(RuntimeError):
 _Order: TypeAlias = list[Any]
 #: The resting orders at one price on one side:
 #: ``[live quantity, live orders, queue, price, key, side]``. The queue (a deque) holds
-#: live and dead orders in arrival order; its front one is always live. A list, not an
-#: object: building one costs half as much, and new levels come and go all the time.
+#: live and dead orders in arrival order; dead ones leave it from the front after a walk
+#: and all at once when they outnumber the live ones (``cancel``). A list, not an object:
+#: building one costs half as much, and new levels come and go all the time.
 _Level: TypeAlias = list[Any]
 
 
@@ -266,7 +269,7 @@ class Plan:
 
     __slots__ = (
         "_record",
-        "_version",
+        "_state",
         "cancelled_resting",
         "filled_notional",
         "filled_quantity",
@@ -295,10 +298,10 @@ class Plan:
     #: Sum of price * quantity over the fills, in cents.
     filled_notional: int
     cancelled_resting: Sequence[RestingCancel]
-    # For apply: the version of the book the plan was computed on (versions are unique
-    # across books), the new resting order (its level slot holds its level if that
+    # For apply: the state of the book the plan was computed on (see OrderBook._state;
+    # None once applied), the new resting order (its level slot holds its level if that
     # already exists: it cannot vanish before apply, any change makes the plan stale).
-    _version: int
+    _state: object | None
     _record: _Order | None
 
     @property
@@ -352,9 +355,6 @@ _NO_FILLS: tuple[Fill, ...] = ()
 _NO_CANCELS: tuple[RestingCancel, ...] = ()
 #: Below every sort key: a walk bound that never stops the walk.
 _UNBOUNDED = -(1 << 62)
-#: Book versions: a plan is valid for the one it was computed on. Drawn from one counter,
-#: so that no two books (nor two states of one book) share a version.
-_versions = count(1)
 #: A level's queue is compacted when longer than twice its live count plus this.
 _DEAD_SLACK = 32
 
@@ -386,13 +386,17 @@ class _Side:
 class OrderBook:
     """The order book of one instrument: plan, apply, cancel, load, L2."""
 
-    __slots__ = ("_asks", "_bids", "_index", "_version", "sequence")
+    __slots__ = ("_asks", "_bids", "_index", "_state", "sequence")
 
     def __init__(self) -> None:
         self._bids = _Side(_BUY)
         self._asks = _Side(_SELL)
         self._index: dict[Hashable, _Order] = {}
-        self._version = next(_versions)
+        #: Stands for the book's current state: a plan is valid while it is the same object.
+        #: Every change puts another object here that no plan can hold yet — the applied
+        #: plan, the cancelled order's record, a new object() — and a plan keeps its own
+        #: alive, so it is never reused (two books never share one either).
+        self._state: object = object()
         #: The caller's sequence number of the last command applied (ARCHITECTURE §6):
         #: set through ``apply``/``cancel``/``load`` (or directly); the book never
         #: changes it on its own.
@@ -462,44 +466,44 @@ class OrderBook:
                 own, opposite, own_key = self._bids, self._asks, price
             else:
                 own, opposite, own_key = self._asks, self._bids, -price
-        if tif is not _GTC:
-            if tif is not _IOC and tif is not _FOK:
-                tif = TimeInForce(tif)
-            if post_only and tif is not _GTC:
-                raise ValueError("a post-only order is GTC")
         # own_key: where the order would rest; the opposite keys from -own_key up cross it.
         keys = opposite.keys
-        if keys and keys[-1] >= -own_key:
+        if tif is _GTC:
+            if not keys or keys[-1] < -own_key:
+                # Nothing to match against: the order rests (the common case, built inline).
+                plan = Plan()
+                plan.order_id = order_id
+                plan.owner = owner
+                plan.side = side
+                plan.price = price
+                plan.quantity = quantity
+                plan.outcome = _RESTED
+                plan.reason = None
+                plan.remaining = quantity
+                plan.fills = _NO_FILLS
+                plan.filled_quantity = 0
+                plan.filled_notional = 0
+                plan.cancelled_resting = _NO_CANCELS
+                plan._state = self._state
+                plan._record = [quantity, order_id, owner, own.levels.get(own_key)]
+                return plan
             if post_only:
+                return self._nothing(order_id, owner, side, price, quantity, _REJECTED, _POST_ONLY)
+        else:
+            if tif is not _IOC and tif is not _FOK:
+                tif = TimeInForce(tif)  # a plain string; ValueError when unknown
+                if tif is _GTC:
+                    return self.plan_limit(order_id, owner, side, quantity, price, tif, post_only)
+            if post_only:
+                raise ValueError("a post-only order is GTC")
+            if not keys or keys[-1] < -own_key:
                 return self._nothing(
-                    order_id, owner, side, price, quantity, _REJECTED, _POST_ONLY
-                )
-            return self._walk(
-                order_id, owner, side, quantity, price, -own_key, None, tif, own, own_key,
-                opposite,
-            )  # fmt: skip
-        if tif is not _GTC:
-            return self._nothing(
-                order_id, owner, side, price, quantity, _CANCELLED,
-                _IOC_REMAINDER if tif is _IOC else _FOK_UNFILLABLE,
-            )  # fmt: skip
-        # Nothing to match against: the order rests (the common case, built inline).
-        plan = Plan()
-        plan.order_id = order_id
-        plan.owner = owner
-        plan.side = side
-        plan.price = price
-        plan.quantity = quantity
-        plan.outcome = _RESTED
-        plan.reason = None
-        plan.remaining = quantity
-        plan.fills = _NO_FILLS
-        plan.filled_quantity = 0
-        plan.filled_notional = 0
-        plan.cancelled_resting = _NO_CANCELS
-        plan._version = self._version
-        plan._record = [quantity, order_id, owner, own.levels.get(own_key)]
-        return plan
+                    order_id, owner, side, price, quantity, _CANCELLED,
+                    _IOC_REMAINDER if tif is _IOC else _FOK_UNFILLABLE,
+                )  # fmt: skip
+        return self._walk(
+            order_id, owner, side, quantity, price, -own_key, None, tif, own, own_key, opposite
+        )
 
     def plan_market(
         self,
@@ -574,7 +578,7 @@ class OrderBook:
         plan.filled_quantity = 0
         plan.filled_notional = 0
         plan.cancelled_resting = _NO_CANCELS
-        plan._version = self._version
+        plan._state = self._state
         plan._record = None
         return plan
 
@@ -611,18 +615,18 @@ class OrderBook:
                 level = levels[key]
                 level_price = level[3]
                 for resting in level[2]:
-                    open_qty = resting[0]
+                    open_qty, maker_id, maker_owner, _ = resting
                     if not open_qty:
                         continue  # dead
-                    if resting[2] == owner:
+                    if maker_owner == owner:
                         if stp is None:
                             stp = [resting]
                         else:
                             stp.append(resting)
                         continue
                     fill = _NewFill()
-                    fill.maker_order_id = resting[1]
-                    fill.maker_owner = resting[2]
+                    fill.maker_order_id = maker_id
+                    fill.maker_owner = maker_owner
                     fill.taker_order_id = order_id
                     fill.price = level_price
                     fill._maker = resting
@@ -690,7 +694,9 @@ class OrderBook:
         if not remaining:
             outcome, reason = _FILLED, None
         elif tif is _FOK:  # all or nothing: nothing
-            return self._nothing(order_id, owner, side, limit, quantity, _CANCELLED, _FOK_UNFILLABLE)
+            return self._nothing(
+                order_id, owner, side, limit, quantity, _CANCELLED, _FOK_UNFILLABLE
+            )
         elif own is None:  # MARKET
             outcome, reason = _CANCELLED, (_NO_LIQUIDITY if stop is None else stop)
         elif tif is _GTC:
@@ -717,7 +723,7 @@ class OrderBook:
             plan.cancelled_resting = [
                 RestingCancel(o[1], o[2], opposite_side, o[3][3], o[0], _STP) for o in stp
             ]
-        plan._version = self._version
+        plan._state = self._state
         plan._record = record
         return plan
 
@@ -726,15 +732,16 @@ class OrderBook:
 
         ``sequence``, when given, becomes the book's :attr:`sequence`.
         """
-        if plan._version != self._version:
+        if plan._state is not self._state:
             raise StalePlanError("the book changed since this plan was computed")
-        self._version = next(_versions)
+        self._state = plan
+        plan._state = None  # or each state would keep the one before alive, back to the first
         if sequence is not None:
             self.sequence = sequence
-        index = self._index
-        fills = plan.fills
-        if fills:
-            for fill in fills:
+        record = plan._record
+        if plan.fills:
+            index = self._index
+            for fill in plan.fills:
                 resting: _Order = fill._maker  # type: ignore[assignment]
                 level = resting[3]
                 level[0] -= fill.quantity
@@ -764,7 +771,6 @@ class OrderBook:
         elif plan.cancelled_resting:
             for cancel in plan.cancelled_resting:
                 self.cancel(cancel.order_id)
-        record = plan._record
         if record is not None:
             level = record[3]
             if level is None:
@@ -774,9 +780,9 @@ class OrderBook:
                 else:
                     level = record[3] = self._asks.add_level(price, -price)
             level[2].append(record)
-            level[0] += record[0]
+            level[0] += plan.remaining
             level[1] += 1
-            index[record[1]] = record
+            self._index[plan.order_id] = record
 
     def execute(
         self,
@@ -816,7 +822,7 @@ class OrderBook:
         resting = self._index.pop(order_id, None)
         if resting is None:
             return 0
-        self._version = next(_versions)
+        self._state = resting
         if sequence is not None:
             self.sequence = sequence
         level: _Level = resting[3]
@@ -835,14 +841,55 @@ class OrderBook:
             return removed
         level[1] = count
         level[0] -= removed
-        queue = level[2]
-        if queue[0] is resting:
-            queue.popleft()
-            while not queue[0][0]:
-                queue.popleft()
-        elif len(queue) > 2 * count + _DEAD_SLACK:
-            level[2] = deque([o for o in queue if o[0]])
+        if len(level[2]) > 2 * count + _DEAD_SLACK:  # mostly dead: compact
+            level[2] = deque([o for o in level[2] if o[0]])
         return removed
+
+    def add(self, order: RestingOrder) -> None:
+        """Rest ``order`` at the back of its level: it is newer than every order on the book.
+
+        For a cached book catching up with commands another process ran. ``ValueError``
+        for a duplicate id, a bad quantity or price, or an order that would cross.
+        """
+        order_id, owner, side, price, quantity = order
+        if order_id in self._index:
+            raise ValueError(f"duplicate order {order_id!r}")
+        if type(quantity) is not int or quantity <= 0:
+            raise ValueError("quantity must be a positive int")
+        if type(price) is not int or price <= 0:
+            raise ValueError("price must be a positive int")
+        if Side(side) is _BUY:
+            book_side, opposite = self._bids, self._asks
+            crosses = bool(opposite.keys) and price >= -opposite.keys[-1]
+        else:
+            book_side, opposite = self._asks, self._bids
+            crosses = bool(opposite.keys) and price <= opposite.keys[-1]
+        if crosses:
+            raise ValueError("the order would cross the book")
+        key = book_side.sign * price
+        level = book_side.levels.get(key)
+        if level is None:
+            level = book_side.add_level(price, key)
+        resting: _Order = [quantity, order_id, owner, level]
+        level[2].append(resting)
+        level[0] += quantity
+        level[1] += 1
+        self._index[order_id] = resting
+        self._state = resting
+
+    def reduce(self, order_id: Hashable, remaining: int) -> None:
+        """Lower a resting order's open quantity to ``remaining`` (> 0), keeping its place.
+
+        ``KeyError`` when the order is not on the book, ``ValueError`` for a quantity that
+        is not smaller or equal and positive.
+        """
+        resting = self._index[order_id]
+        if type(remaining) is not int or not 0 < remaining <= resting[0]:
+            raise ValueError("remaining must be positive and at most the open quantity")
+        level: _Level = resting[3]
+        level[0] -= resting[0] - remaining
+        resting[0] = remaining
+        self._state = object()
 
     def load(self, orders: Iterable[RestingOrder], *, sequence: int = 0) -> None:
         """Replace the whole book by ``orders`` (cache rebuild), given in time priority.
@@ -872,7 +919,7 @@ class OrderBook:
         if bids.keys and asks.keys and bids.keys[-1] >= -asks.keys[-1]:
             raise ValueError("the orders cross: best bid >= best ask")
         self._bids, self._asks, self._index = bids, asks, index
-        self._version = next(_versions)
+        self._state = object()
         self.sequence = sequence
 
     # ------------------------------------------------------------------ queries

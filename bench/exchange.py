@@ -1,7 +1,8 @@
 """Exchange benchmarks: the pure matcher beside pip-installable peers (and, later, HTTP).
 
     python bench/exchange.py [--part matcher|http|all] [--ops 200000] [--seed 7]
-                             [--repeat 5] [--depth-ops 100000] [--no-install]
+                             [--repeat 7] [--depth-ops 100000] [--min-turn 1.0]
+                             [--no-install]
 
 Part ``matcher`` (no database):
 
@@ -15,7 +16,10 @@ Part ``matcher`` (no database):
    prevention (which the peers lack) never fires and every engine must produce the
    same trades.
 2. The same stream through each engine, ``--repeat`` rounds (every engine once per
-   round, the order alternating), timed in CPU time of the process. Reported: the best
+   round, the order alternating) after one warm-up round that is not counted, timed in
+   CPU time of the process. An engine's turn in a round is as many whole passes over
+   the stream as take ``--min-turn`` seconds (the warm-up tells; "passes"), averaged:
+   every engine is timed over a window of about the same length. Reported: the best
    round as operations/second, a checksum every correct engine shares (number of fills,
    traded quantity, traded notional in cents), and the ratio ours / peer — of the best
    rounds, and the median and range over the rounds (each round pairs the engines under
@@ -59,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import platform
 import random
@@ -147,10 +152,11 @@ def deep_orders(count: int, base: int, first_id: int) -> list[RestingOrder]:
 
 @dataclass
 class Result:
-    seconds: float
+    seconds: float  # per pass over the stream
     fills: int
     quantity: int
     notional: int
+    passes: int = 1  # over which ``seconds`` is the mean
 
     @property
     def checksum(self) -> tuple[int, int, int]:
@@ -219,20 +225,26 @@ def run_niha_split(ops: list[Op]) -> tuple[float, float]:
 
 
 def split_overhead_ns() -> float:
-    """What plan/apply costs beyond one fused call: building the Plan, a 2nd call, unpacking."""
+    """What plan/apply costs beyond one fused call: building the Plan, a 2nd call, reading it."""
     book = OrderBook()
-    new = tuple.__new__
     n = 200_000
-    a, b, c, d, e, f, g, h, i, j, k, l_, (m, v, w, x, y) = book.plan(1, 1, Side.BUY, 10, 100)
+    p = book.plan(1, 1, Side.BUY, 10, 100)
+    a, b, c, d, e, f, g, h = p.order_id, p.owner, p.side, p.price, p.quantity, p.outcome, None, 10
+    i, j, k, m, v = p.fills, 0, 0, p.cancelled_resting, p._state
 
-    def noop(p: Plan) -> None:  # what apply does with the plan before its real work
-        _v, _w, _x, _y, _z = p.handle
+    def noop(p: Plan) -> None:  # what apply reads of the plan before its real work
+        _ = p._state, p.fills, p.cancelled_resting, p._record
 
     best = float("inf")
     for _ in range(5):
         t0 = clock()
-        for _ in range(n):
-            noop(new(Plan, (a, b, c, d, e, f, g, h, i, j, k, l_, (m, v, w, x, y))))
+        for _ in range(n):  # a Plan built as plan_limit() builds one
+            plan = Plan()
+            plan.order_id, plan.owner, plan.side, plan.price, plan.quantity = a, b, c, d, e
+            plan.outcome, plan.reason, plan.remaining, plan.fills = f, g, h, i
+            plan.filled_quantity, plan.filled_notional, plan.cancelled_resting = j, k, m
+            plan._state, plan._record = v, None
+            noop(plan)
         best = min(best, clock() - t0)
     t0 = clock()
     for _ in range(n):
@@ -355,24 +367,47 @@ def run_liquibook(
     return Result(seconds, listener.fills, listener.quantity, listener.notional)
 
 
-def rounds(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, list[Result]]:
+def rounds(
+    repeat: int, runs: dict[str, Callable[[], Result]], min_turn: float
+) -> dict[str, list[Result]]:
     """Every run once per round, ``repeat`` rounds, in alternating order: a change of the
-    machine's load hits all engines alike, and each round pairs the engines' times."""
+    machine's load hits all engines alike, and each round pairs the engines' times.
+
+    A first round, not counted, warms every engine up alike (imports, the interpreter's
+    specialised bytecode, the allocator's memory, the CPU caches) and sizes each engine's
+    turn: as many whole passes over the stream as last ``min_turn`` seconds (at least
+    one), averaged, so that a fast engine is not timed over a shorter window than a slow
+    one (a burst of load on this shared machine weighs more on a short window).
+    """
     results: dict[str, list[Result]] = {label: [] for label in runs}
     order = list(runs)
+    passes: dict[str, int] = {}
+    for label in order:  # the warm-up round
+        gc.collect()
+        warm = runs[label]()
+        passes[label] = max(1, math.ceil(min_turn / max(warm.seconds, 1e-6)))
     for i in range(repeat):
         for label in order if i % 2 == 0 else reversed(order):
-            gc.collect()
-            results[label].append(runs[label]())
+            turn = []
+            for _ in range(passes[label]):
+                gc.collect()
+                turn.append(runs[label]())
+            seconds = sum(r.seconds for r in turn) / len(turn)
+            results[label].append(Result(seconds, *turn[0].checksum, passes=len(turn)))
+            if len({r.checksum for r in turn}) != 1:
+                raise SystemExit(f"{label} is not deterministic: {[r.checksum for r in turn]}")
     for label, found in results.items():
         if len({r.checksum for r in found}) != 1:
             raise SystemExit(f"{label} is not deterministic: {[r.checksum for r in found]}")
     return results
 
 
-def best_of(repeat: int, runs: dict[str, Callable[[], Result]]) -> dict[str, Result]:
+def best_of(
+    repeat: int, runs: dict[str, Callable[[], Result]], min_turn: float
+) -> dict[str, Result]:
     return {
-        label: min(found, key=lambda r: r.seconds) for label, found in rounds(repeat, runs).items()
+        label: min(found, key=lambda r: r.seconds)
+        for label, found in rounds(repeat, runs, min_turn).items()
     }
 
 
@@ -435,11 +470,11 @@ def part_matcher(args: argparse.Namespace) -> None:
             runs[f"pyorderbook {variant}"] = lambda g=generous: run_pyorderbook(ops, g)
         if "liquibook" in peers:
             runs[f"liquibook {variant}"] = lambda g=generous: run_liquibook(ops, g)
-    all_rounds = rounds(args.repeat, runs)
+    all_rounds = rounds(args.repeat, runs, args.min_turn)
     mine = all_rounds["niha (plan + apply)"]
     ours = min(mine, key=lambda r: r.seconds)
     print(
-        f"\n   {'engine':24} {'ops/s (best)':>12} {'fills':>7} {'traded qty':>10} "
+        f"\n   {'engine':24} {'passes':>6} {'ops/s (best)':>12} {'fills':>7} {'traded qty':>10} "
         f"{'notional (cents)':>16}  checksum  ours/peer: best  per round (median, range)"
     )
     for label, found in all_rounds.items():
@@ -453,7 +488,7 @@ def part_matcher(args: argparse.Namespace) -> None:
                 f"({paired[0]:.2f}-{paired[-1]:.2f})"
             )
         print(
-            f"   {label:24} {len(ops) / result.seconds:12,.0f} {result.fills:7,} "
+            f"   {label:24} {result.passes:6} {len(ops) / result.seconds:12,.0f} {result.fills:7,} "
             f"{result.quantity:10,} {result.notional:16,}  {same:8}  {ratio}"
         )
         if result.checksum != ours.checksum:
@@ -489,7 +524,7 @@ def part_matcher(args: argparse.Namespace) -> None:
             depth_runs[f"liquibook {resting:>7,}"] = lambda e=extra: run_liquibook(
                 depth_ops, False, e
             )
-    measured = best_of(args.repeat, depth_runs)
+    measured = best_of(args.repeat, depth_runs, args.min_turn)
     print(f"   {'engine, resting orders loaded':32} {'ops/s':>11}  fills, traded qty")
     for label, result in measured.items():
         print(
@@ -531,8 +566,11 @@ def main() -> None:
     parser.add_argument("--part", choices=[*PARTS, "all"], default="all")
     parser.add_argument("--ops", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--depth-ops", type=int, default=100_000)
+    parser.add_argument(
+        "--min-turn", type=float, default=1.0, help="CPU seconds per engine per round (at least)"
+    )
     parser.add_argument("--no-install", action="store_true", help="do not install the peers")
     args = parser.parse_args()
     for name, part in PARTS.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from niha.exchange.matching import (
@@ -102,6 +104,17 @@ def test_price_time_priority_and_maker_price() -> None:
     assert plan.filled_notional == 100 * 4 + 101
     assert book.depth(SELL) == [L2Level(101, 1, 1), L2Level(103, 2, 1)]
     assert book.get("s1") == RestingOrder("s1", "m1", SELL, 101, 1)
+
+
+def test_fills_compare_as_their_fields() -> None:
+    book = book_with(("s1", "m", SELL, 100, 3))
+    fill = book.plan("t", "x", BUY, 2, 100).fills[0]
+    same = Fill("s1", "m", "t", 100, 2, 1)
+    assert fill == same and hash(fill) == hash(same) and fill != Fill("s1", "m", "t", 100, 2, 0)
+    assert tuple(fill) == ("s1", "m", "t", 100, 2, 1)
+    assert (fill.maker_order_id, fill.maker_owner, fill.taker_order_id) == ("s1", "m", "t")
+    assert repr(fill) == repr(same) and repr(fill).startswith("Fill(maker_order_id='s1'")
+    assert fill != ("s1", "m", "t", 100, 2, 1)  # a Fill, not a tuple
 
 
 def test_sell_walks_bids_from_the_highest() -> None:
@@ -406,6 +419,37 @@ def test_stale_plans_are_refused() -> None:
     with pytest.raises(StalePlanError):
         OrderBook().apply(book.plan("t4", "z", BUY, 1, 100))  # another book
     assert book.get("s1") is None and len(book) == 0
+
+
+def test_a_plan_is_refused_by_any_other_book() -> None:
+    first, second = OrderBook(), OrderBook()  # same history: only the book differs
+    plan = first.plan("t", "x", BUY, 1, 100)
+    with pytest.raises(StalePlanError):
+        second.apply(plan)
+    first.apply(plan)
+    assert "t" in first and "t" not in second
+
+
+def test_a_stale_plan_never_becomes_valid_again() -> None:
+    book = OrderBook()
+    book.execute("a", "m", SELL, 1, 101)
+    early = book.plan("t", "x", BUY, 1, 100)  # on the book right after "a" rested
+    book.add(RestingOrder("b", "n", SELL, 1, 102))
+    late = book.plan("u", "x", BUY, 1, 100)  # right after "b" was added
+    book.execute("c", "o", SELL, 1, 103)
+    for order_id in ("a", "b", "c"):  # each change brings in a state never seen before
+        book.cancel(order_id)
+        for plan in (early, late):
+            with pytest.raises(StalePlanError):
+                book.apply(plan)
+
+
+def test_applied_plans_do_not_keep_earlier_ones_alive() -> None:
+    book = OrderBook()
+    for i in range(2000):  # rest, fill, rest, fill, ...: every plan applied, none kept
+        book.execute(i, i, BUY if i % 2 else SELL, 1, 100)
+    gc.collect()
+    assert sum(isinstance(o, Plan) for o in gc.get_objects()) < 10
 
 
 def test_a_failed_cancel_does_not_make_plans_stale() -> None:

@@ -165,6 +165,7 @@ def run_stream(cmds: list[Limit | Market | Cancel]) -> None:
                     max_quote=cmd.max_quote,
                     tif=TimeInForce.FOK if cmd.fok else TimeInForce.IOC,
                 )
+            resting_before = {o.order_id: o for side in Side for o in book.orders(side)}
             plan = book.plan(n, cmd.owner, cmd.side, cmd.quantity, **kwargs)
             assert snapshot(book) == before  # planning changes nothing
             expected_result = ref.submit(n, cmd.owner, cmd.side, cmd.quantity, **kwargs)
@@ -193,6 +194,12 @@ def run_stream(cmds: list[Limit | Market | Cancel]) -> None:
             if len({f.price for f in plan.fills}) > 1:
                 event("walked several levels")
             book.apply(plan)
+            for f in plan.fills:  # each fill names its maker as it was, and what is left of it
+                maker = resting_before[f.maker_order_id]
+                assert (f.maker_owner, f.price) == (maker.owner, maker.price)
+                after = book.get(f.maker_order_id)
+                assert f.maker_remaining == (after.quantity if after else 0)
+                assert f.maker_remaining == maker.quantity - f.quantity
             submitted.append(n)
             ledger.original[n] = cmd.quantity
             for f in plan.fills:

@@ -393,9 +393,10 @@ class OrderBook:
         self._asks = _Side(_SELL)
         self._index: dict[Hashable, _Order] = {}
         #: Stands for the book's current state: a plan is valid while it is the same object.
-        #: Every change puts another object here that no plan can hold yet — the applied
-        #: plan, the cancelled order's record, a new object() — and a plan keeps its own
-        #: alive, so it is never reused (two books never share one either).
+        #: Every change puts another object here that no plan can hold yet and that never
+        #: comes back — the applied plan (apply clears its own ``_state``), the cancelled
+        #: order's record (cancelled once), a new object() — and a plan keeps its state
+        #: alive, so its identity is never reused (two books never share one either).
         self._state: object = object()
         #: The caller's sequence number of the last command applied (ARCHITECTURE §6):
         #: set through ``apply``/``cancel``/``load`` (or directly); the book never
@@ -875,7 +876,7 @@ class OrderBook:
         level[0] += quantity
         level[1] += 1
         self._index[order_id] = resting
-        self._state = resting
+        self._state = object()  # not the record: a cancel makes that the state later
 
     def reduce(self, order_id: Hashable, remaining: int) -> None:
         """Lower a resting order's open quantity to ``remaining`` (> 0), keeping its place.

@@ -77,16 +77,30 @@ class PlacedOrder:
     fills: list[FillRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NewOrder:
+    """An order as a client asked for it (amounts in minor units)."""
+
+    symbol: str
+    side: str  # BUY | SELL
+    kind: str  # LIMIT | MARKET
+    quantity: int
+    price: int | None = None  # cents (LIMIT)
+    time_in_force: str = "GTC"
+    post_only: bool = False
+    client_order_id: str | None = None
+
+
 @dataclass
 class _Queued:
-    new: Any  # service.NewOrder
+    new: NewOrder
     entity_id: uuid.UUID
     user_id: uuid.UUID | None
     future: asyncio.Future[PlacedOrder]
 
 
 # The rules that need the locked instrument row live in service.py; it hands them in.
-Checks = Callable[[Any, Instrument], None]
+Checks = Callable[[NewOrder, Instrument], None]
 
 
 @dataclass
@@ -103,7 +117,7 @@ async def submit(
     instrument_id: uuid.UUID,
     entity_id: uuid.UUID,
     user_id: uuid.UUID | None,
-    new: Any,
+    new: NewOrder,
     checks: Checks,
     publish: Callable[..., Any],
 ) -> PlacedOrder:
@@ -325,7 +339,8 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         raise PostOnlyWouldCross("the order would trade immediately", field="post_only")
     if side is Side.BUY:
         # A LIMIT BUY reserves its limit; a MARKET BUY exactly what its fills cost.
-        notional = new.price * new.quantity if new.kind == "LIMIT" else plan.filled_notional
+        limit = new.price if new.kind == "LIMIT" else None
+        notional = limit * new.quantity if limit is not None else plan.filled_notional
         reserved = notional + feecalc.fee(notional, taker_fees.taker_bps)
     else:
         reserved = new.quantity

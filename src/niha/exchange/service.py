@@ -51,6 +51,7 @@ from niha.exchange.book_cache import Command, sequenced
 from niha.exchange.fees import Fees
 from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
+from niha.exchange.placement import NewOrder as NewOrder
 from niha.exchange.placement import PlacedOrder
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
 from niha.ledger import service as ledger
@@ -256,18 +257,6 @@ def _instrument_audit(inst: Instrument) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- placing
-
-
-@dataclass(frozen=True)
-class NewOrder:
-    symbol: str
-    side: str  # BUY | SELL
-    kind: str  # LIMIT | MARKET
-    quantity: int
-    price: int | None = None  # cents (LIMIT)
-    time_in_force: str = "GTC"
-    post_only: bool = False
-    client_order_id: str | None = None
 
 
 def _check_static(order: NewOrder, inst: Instrument | _Terms) -> None:

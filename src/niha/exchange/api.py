@@ -13,7 +13,7 @@ from niha.core.clock import as_utc
 from niha.core.deps import SessionDep, SettingsDep
 from niha.core.money import InvalidAmount, parse_amount
 from niha.core.pagination import PageParams, page_params
-from niha.exchange import service, staff_queries
+from niha.exchange import fee_schedule, service, staff_queries
 from niha.exchange.models import Instrument
 from niha.exchange.schemas import (
     CancelAllOut,
@@ -71,7 +71,7 @@ async def _instrument_filter(
 
 
 def _instrument_out(i: Instrument, settings: SettingsDep) -> InstrumentOut:
-    fees = service.fees_of(i, settings)
+    fees = fee_schedule.instrument_fees(i, settings)
     return InstrumentOut.of(i, fees.maker_bps, fees.taker_bps, service.band_of(i))
 
 
@@ -324,8 +324,9 @@ async def admin_trades(
         status=status,
         date_from=as_utc(date_from),
         date_to=as_utc(date_to),
+        entity_id=entity_id,
     )
-    items, cursor, names = await staff_queries.staff_trades(session, f, entity_id, paging)
+    items, cursor, names = await staff_queries.staff_trades(session, f, paging)
     symbols = await service.instrument_symbols(session)
     return StaffTradePage(
         items=[StaffTradeOut.of(t, symbols[t.instrument_id], names) for t in items],

@@ -12,8 +12,8 @@ from niha.core.deps import SessionDep, SettingsDep
 from niha.core.errors import NotFound
 from niha.core.money import format_amount
 from niha.core.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from niha.exchange import fee_schedule, service
 from niha.exchange import marketdata as md
-from niha.exchange import service
 from niha.exchange.schemas import (
     BookOut,
     CandleOut,
@@ -99,7 +99,7 @@ def _point(c: md.Candle) -> PricePointOut:
 async def instruments(session: SessionDep, settings: SettingsDep) -> list[PublicInstrumentOut]:
     out = []
     for i in await service.list_instruments(session):
-        fees = service.fees_of(i, settings)
+        fees = fee_schedule.instrument_fees(i, settings)
         band = service.band_of(i)
         out.append(
             PublicInstrumentOut(

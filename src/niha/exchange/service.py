@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.audit import service as audit
@@ -48,7 +48,6 @@ from niha.core.money import format_amount
 from niha.core.pagination import PageParams, build_page, keyset_page
 from niha.exchange import placement
 from niha.exchange.book_cache import Command, sequenced
-from niha.exchange.fees import Fees
 from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.placement import NewOrder as NewOrder
@@ -130,15 +129,6 @@ class NoEntity(DomainError):
 
 
 # --------------------------------------------------------------------------- instruments
-
-
-def fees_of(instrument: Instrument, settings: Settings) -> Fees:
-    maker = instrument.maker_fee_bps
-    taker = instrument.taker_fee_bps
-    return Fees(
-        settings.exchange_maker_fee_bps if maker is None else maker,
-        settings.exchange_taker_fee_bps if taker is None else taker,
-    )
 
 
 def band_of(instrument: Instrument) -> tuple[int, int] | None:
@@ -725,6 +715,8 @@ class TradeFilter:
     date_from: datetime | None = None
     date_to: datetime | None = None
     status: str | None = None
+    #: Staff: the trades where this entity bought or sold.
+    entity_id: uuid.UUID | None = None
 
 
 async def list_my_trades(
@@ -763,6 +755,10 @@ async def list_trades(
         stmt = stmt.where(Trade.created_at >= f.date_from)
     if f.date_to is not None:
         stmt = stmt.where(Trade.created_at < f.date_to)
+    if f.entity_id is not None:
+        stmt = stmt.where(
+            or_(Trade.buyer_entity_id == f.entity_id, Trade.seller_entity_id == f.entity_id)
+        )
     stmt = keyset_page(stmt, [Trade.__table__.c.id], page, parse=[uuid.UUID])
     rows = (await session.scalars(stmt)).all()
     return build_page(rows, page, lambda r: [r.id])

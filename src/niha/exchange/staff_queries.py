@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.core.pagination import PageParams, build_page, keyset_page
+from niha.core.pagination import PageParams
 from niha.exchange import service
 from niha.exchange.models import Order, Trade
 from niha.onboarding import service as onboarding
@@ -37,28 +36,9 @@ async def staff_orders(
 
 
 async def staff_trades(
-    session: AsyncSession,
-    f: service.TradeFilter,
-    entity_id: uuid.UUID | None,
-    page: PageParams,
+    session: AsyncSession, f: service.TradeFilter, page: PageParams
 ) -> tuple[list[Trade], str | None, Names]:
-    """Every trade, both sides visible, newest first; ``entity_id`` keeps the trades where
-    that entity bought or sold. Returns the buyers' and sellers' names too."""
-    stmt = select(Trade)
-    if f.instrument_id is not None:
-        stmt = stmt.where(Trade.instrument_id == f.instrument_id)
-    if f.status is not None:
-        stmt = stmt.where(Trade.status == f.status)
-    if f.date_from is not None:
-        stmt = stmt.where(Trade.created_at >= f.date_from)
-    if f.date_to is not None:
-        stmt = stmt.where(Trade.created_at < f.date_to)
-    if entity_id is not None:
-        stmt = stmt.where(
-            or_(Trade.buyer_entity_id == entity_id, Trade.seller_entity_id == entity_id)
-        )
-    stmt = keyset_page(stmt, [Trade.__table__.c.id], page, parse=[uuid.UUID])
-    rows = (await session.scalars(stmt)).all()
-    items, cursor = build_page(rows, page, lambda r: [r.id])
+    """Every trade, both sides visible, newest first, with the buyers' and sellers' names."""
+    items, cursor = await service.list_trades(session, f, page)
     ids = {t.buyer_entity_id for t in items} | {t.seller_entity_id for t in items}
     return items, cursor, await entity_names(session, ids)

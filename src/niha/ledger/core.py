@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from niha.core.money import BIGINT_MAX, BIGINT_MIN, MAX_AMOUNT, format_amount
 
@@ -360,7 +360,18 @@ class _Overlay(Mapping[AccountKey, int]):
         return sum(1 for _ in self)
 
 
-def net_changes(transfers: Iterable[TransferRequest]) -> dict[AccountKey, int]:
+class Movement(Protocol):
+    """Anything that moves ``amount`` from ``debit`` to ``credit`` (requested or posted)."""
+
+    @property
+    def debit(self) -> AccountKey: ...
+    @property
+    def credit(self) -> AccountKey: ...
+    @property
+    def amount(self) -> int: ...
+
+
+def net_changes(transfers: Iterable[Movement]) -> dict[AccountKey, int]:
     """Net balance change per account (credits - debits)."""
     changes: dict[AccountKey, int] = defaultdict(int)
     for t in transfers:

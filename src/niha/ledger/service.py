@@ -489,9 +489,24 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
             raise IdempotencyConflictError("an idempotency key of this batch is already used")
         return original
 
-    posted = tuple(
+    posted = posted_transfers(transfers, ids, batch_id, locked, now)
+    await _emit_balance_events(session, batch_id, after, changed, scales)
+    return PostedBatch(
+        id=batch_id, created_at=now, transfers=posted, replayed=False, balances=after
+    )
+
+
+def posted_transfers(
+    transfers: Sequence[TransferRequest],
+    ids: Sequence[uuid.UUID],
+    batch_id: uuid.UUID,
+    locked: Mapping[AccountKey, Any],
+    now: datetime,
+) -> tuple[PostedTransfer, ...]:
+    """The posted form of a batch's transfers (``locked``: the accounts, with their ids)."""
+    return tuple(
         PostedTransfer(
-            id=ids[i],
+            id=transfer_id,
             batch_id=batch_id,
             debit=t.debit,
             credit=t.credit,
@@ -505,11 +520,7 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
             reference_id=t.reference_id,
             created_at=now,
         )
-        for i, t in enumerate(transfers)
-    )
-    await _emit_balance_events(session, batch_id, after, changed, scales)
-    return PostedBatch(
-        id=batch_id, created_at=now, transfers=posted, replayed=False, balances=after
+        for transfer_id, t in zip(ids, transfers, strict=True)
     )
 
 

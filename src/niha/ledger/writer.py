@@ -66,7 +66,7 @@ from niha.core.ids import new_id
 from niha.core.retry import is_retryable
 from niha.ledger import core, service
 from niha.ledger.core import AccountKey, TransferRequest
-from niha.ledger.service import PostedBatch, PostedTransfer
+from niha.ledger.service import PostedBatch
 
 log = structlog.get_logger("niha.ledger.writer")
 
@@ -402,11 +402,7 @@ class LedgerWriter:
 
 def _changed(batch: PostedBatch) -> list[AccountKey]:
     """The accounts whose balance the batch changed."""
-    changes: dict[AccountKey, int] = {}
-    for t in batch.transfers:
-        changes[t.debit] = changes.get(t.debit, 0) - t.amount
-        changes[t.credit] = changes.get(t.credit, 0) + t.amount
-    return [k for k, v in changes.items() if v != 0]
+    return [k for k, v in core.net_changes(batch.transfers).items() if v != 0]
 
 
 def _result(
@@ -415,23 +411,8 @@ def _result(
     return PostedBatch(
         id=p.batch_id,
         created_at=now,
-        transfers=tuple(
-            PostedTransfer(
-                id=new_id(),
-                batch_id=p.batch_id,
-                debit=t.debit,
-                credit=t.credit,
-                debit_account_id=locked[t.debit].id,
-                credit_account_id=locked[t.credit].id,
-                asset=t.debit.asset,
-                amount=t.amount,
-                kind=t.kind,
-                key=t.key,
-                reference_type=t.reference_type,
-                reference_id=t.reference_id,
-                created_at=now,
-            )
-            for t in p.transfers
+        transfers=service.posted_transfers(
+            p.transfers, [new_id() for _ in p.transfers], p.batch_id, locked, now
         ),
         replayed=False,
         balances=balances,

@@ -7,6 +7,7 @@ export { FileDrop, type FileDropProps } from "./FileDrop";
 export { Form, FormAlert, useFieldErrors, type FormAlertProps, type FormProps } from "./Form";
 export { Card, DetailList, EmptyState, Logo, PageHeader, type CardProps, type EmptyStateProps, type PageHeaderProps } from "./Layout";
 export { Modal, type ModalProps } from "./Modal";
+export { ReasonModal } from "./ReasonModal";
 export { Money, Quantity, type MoneyProps, type QuantityProps } from "./Numbers";
 export { Skeleton, type SkeletonProps } from "./Skeleton";
 export { Spinner, type SpinnerProps } from "./Spinner";

@@ -14,6 +14,7 @@ import {
   Input,
   Modal,
   Money,
+  ReasonModal,
   Select,
   Table,
   Textarea,
@@ -24,7 +25,6 @@ import {
 import { useUser } from "../../../lib/auth";
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
-import { RejectModal } from "./RejectModal";
 import { ADMIN_FUNDING_KEY, localInputToIso, useBackofficeRefresh } from "./shared";
 
 const KEY = [...ADMIN_FUNDING_KEY, "holds"] as const;
@@ -298,13 +298,13 @@ export function AMLHoldsTab() {
         )}
       </ConfirmDialog>
       <ExtendModal hold={extending} onClose={() => setExtending(null)} />
-      <RejectModal
+      <ReasonModal
         open={!!rejecting}
         title="Reject and return funds"
         confirmLabel="Reject and return"
         description={rejecting ? <>The funds of {rejecting.deposit_reference_code} go back to the sender.</> : null}
         onClose={() => setRejecting(null)}
-        onReject={async (reason) => {
+        onConfirm={async (reason) => {
           if (!rejecting) return;
           await unwrap(api.POST("/api/v1/admin/aml/holds/{hold_id}/reject", { params: { path: { hold_id: rejecting.id } }, body: { reason } }));
           toast({ title: "Hold rejected", description: "A return of the funds was recorded." });

@@ -11,6 +11,7 @@ import {
   FileDrop,
   FormAlert,
   Modal,
+  ReasonModal,
   RelativeTime,
   Select,
   Spinner,
@@ -22,7 +23,6 @@ import {
 import { downloadFile } from "../../../lib/download";
 import { errorMessage, toApiError } from "../../../lib/errors";
 import { authFetchPath } from "../../../lib/http";
-import { RejectModal } from "./RejectModal";
 import { ADMIN_FUNDING_KEY, useBackofficeRefresh } from "./shared";
 
 const KEY = [...ADMIN_FUNDING_KEY, "bank-accounts"] as const;
@@ -272,12 +272,13 @@ export function BankAccountsAdminTab({ canVerify }: { canVerify: boolean }) {
       />
       <VerifyModal account={verifying} onClose={() => setVerifying(null)} />
       <ProofViewer account={proof} onClose={() => setProof(null)} />
-      <RejectModal
+      <ReasonModal
+        confirmLabel="Reject"
         open={!!rejecting}
         title="Reject bank account"
         description={rejecting ? <>The client sees the reason and can correct <span className="font-mono">{rejecting.iban_formatted}</span>.</> : null}
         onClose={() => setRejecting(null)}
-        onReject={async (reason) => {
+        onConfirm={async (reason) => {
           if (!rejecting) return;
           await unwrap(api.POST("/api/v1/admin/bank-accounts/{account_id}/reject", { params: { path: { account_id: rejecting.id } }, body: { reason } }));
           toast({ title: "Bank account rejected" });

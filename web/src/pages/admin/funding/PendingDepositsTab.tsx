@@ -12,6 +12,7 @@ import {
   Input,
   Modal,
   Money,
+  ReasonModal,
   RelativeTime,
   Select,
   Table,
@@ -23,7 +24,6 @@ import {
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { amountError, canonicalAmount } from "../../client/funding/amount";
-import { RejectModal } from "./RejectModal";
 import { ADMIN_FUNDING_KEY, localInputToIso, nowInput, useBackofficeRefresh } from "./shared";
 
 const KEY = [...ADMIN_FUNDING_KEY, "deposits"] as const;
@@ -246,12 +246,13 @@ export function PendingDepositsTab() {
         pagination={{ hasMore: !!list.hasNextPage, onLoadMore: () => void list.fetchNextPage(), loadingMore: list.isFetchingNextPage }}
       />
       <ConfirmReceiptModal deposit={confirming} onClose={() => setConfirming(null)} />
-      <RejectModal
+      <ReasonModal
+        confirmLabel="Reject"
         open={!!rejecting}
         title="Reject deposit"
         description={rejecting ? <>No money moves: <span className="font-mono">{rejecting.reference_code}</span> is closed.</> : null}
         onClose={() => setRejecting(null)}
-        onReject={async (reason) => {
+        onConfirm={async (reason) => {
           if (!rejecting) return;
           await unwrap(api.POST("/api/v1/admin/deposits/{deposit_id}/reject", { params: { path: { deposit_id: rejecting.id } }, body: { reason } }));
           toast({ title: "Deposit rejected", description: rejecting.reference_code });

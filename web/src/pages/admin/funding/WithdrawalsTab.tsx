@@ -13,6 +13,7 @@ import {
   Input,
   Modal,
   Money,
+  ReasonModal,
   RelativeTime,
   Select,
   Table,
@@ -27,7 +28,6 @@ import { humanize } from "../../../lib/format";
 import { statusTone } from "../../../lib/status";
 import { useDebounced } from "../../../lib/useDebounced";
 import { amountError, canonicalAmount } from "../../client/funding/amount";
-import { RejectModal } from "./RejectModal";
 import { ADMIN_FUNDING_KEY, localInputToIso, nowInput, useBackofficeRefresh } from "./shared";
 
 const KEY = [...ADMIN_FUNDING_KEY, "withdrawals"] as const;
@@ -255,12 +255,13 @@ export function WithdrawalsTab() {
         )}
       </ConfirmDialog>
       <CompleteModal withdrawal={completing} onClose={() => setCompleting(null)} />
-      <RejectModal
+      <ReasonModal
+        confirmLabel="Reject"
         open={!!rejecting}
         title="Reject withdrawal"
         description="The reserved funds become available to the client again."
         onClose={() => setRejecting(null)}
-        onReject={async (reason) => {
+        onConfirm={async (reason) => {
           if (!rejecting) return;
           await unwrap(api.POST("/api/v1/admin/withdrawals/{withdrawal_id}/reject", { params: { path: { withdrawal_id: rejecting.id } }, body: { reason } }));
           toast({ title: "Withdrawal rejected" });

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Badge, Button, Skeleton, RelativeTime, useToast } from "../../../components";
+import { Badge, Button, ReasonModal, RelativeTime, Skeleton, useToast } from "../../../components";
 import { cx } from "../../../lib/cx";
 import { formatDecimal } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
@@ -8,8 +8,7 @@ import { OrderBookLadder } from "../../client/trading/OrderBookLadder";
 import { useLiveBook, useTicker } from "../../client/trading/useMarket";
 import { InstrumentRules } from "./InstrumentRules";
 import { OpenOrdersTable } from "./OpenOrdersTable";
-import { ReasonModal } from "./ReasonModal";
-import { OVERVIEW_KEY, ordersKey, patchInstrument, tradesKey, useThrottledInvalidate, type AdminInstrument, type OverviewItem } from "./shared";
+import { OVERVIEW_KEY, ordersKey, patchInstrument, tradesKey, useThrottledInvalidate, type AdminInstrument, type OverviewItem, MIN_REASON } from "./shared";
 import { TradesTable } from "./TradesTable";
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -123,6 +122,8 @@ export function InstrumentPanel({
       <TradesTable symbol={symbol} base={i.base_asset} canConfirm={canConfirm} entities={entities} />
       <InstrumentRules key={`${symbol}:${i.updated_at}`} instrument={i} canManage={canManage} />
       <ReasonModal
+        minLength={MIN_REASON}
+        maxLength={500}
         open={toggling}
         title={halted ? `Resume trading on ${symbol}?` : `Halt trading on ${symbol}?`}
         description={

@@ -11,6 +11,7 @@ import {
   Modal,
   Money,
   Quantity,
+  ReasonModal,
   RelativeTime,
   Select,
   Table,
@@ -19,8 +20,7 @@ import {
 } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
-import { ReasonModal } from "./ReasonModal";
-import { MARKET_KEY, OVERVIEW_KEY, ordersKey, type StaffOrder } from "./shared";
+import { MARKET_KEY, OVERVIEW_KEY, ordersKey, type StaffOrder, MIN_REASON } from "./shared";
 
 export function SideBadge({ side }: { side: "BUY" | "SELL" }) {
   return <Badge tone={side === "BUY" ? "emerald" : "red"}>{side === "BUY" ? "Buy" : "Sell"}</Badge>;
@@ -210,6 +210,8 @@ export function OpenOrdersTable({
         {shown && <OrderDetails order={shown} base={base} />}
       </Modal>
       <ReasonModal
+        minLength={MIN_REASON}
+        maxLength={500}
         open={!!cancelling}
         title="Cancel order on behalf of the client"
         description="The rest of the order leaves the book and its reservation is released. The client sees it cancelled by staff."

@@ -1,10 +1,13 @@
 import { useEffect, useId, useState, type ReactNode } from "react";
-import { Button, FormAlert, Modal, Textarea, useFieldErrors } from "../../../components";
-import { MIN_REASON } from "./shared";
+import { Button } from "./Button";
+import { Textarea } from "./Field";
+import { FormAlert, useFieldErrors } from "./Form";
+import { Modal } from "./Modal";
 
 /**
  * A confirmation that needs a reason (it goes to the audit log): halt, resume, cancel an
- * order on a client's behalf. The reason's own API error shows under the field.
+ * order on a client's behalf, reject a deposit or a withdrawal. The reason's own API
+ * error shows under the field.
  */
 export function ReasonModal({
   open,
@@ -15,6 +18,8 @@ export function ReasonModal({
   tone = "danger",
   reasonLabel = "Reason",
   reasonHint = "Recorded in the audit log.",
+  minLength = 1,
+  maxLength = 2000,
   onClose,
   onConfirm,
 }: {
@@ -26,6 +31,9 @@ export function ReasonModal({
   tone?: "primary" | "danger";
   reasonLabel?: string;
   reasonHint?: string;
+  /** the shortest reason accepted (trimmed) */
+  minLength?: number;
+  maxLength?: number;
   onClose: () => void;
   /** resolves when done (the modal closes), rejects with the API error (shown) */
   onConfirm: (reason: string) => Promise<unknown>;
@@ -46,8 +54,8 @@ export function ReasonModal({
   }, [open]);
 
   const trimmed = reason.trim();
-  const tooShort = trimmed.length < MIN_REASON;
-  const localError = touched && tooShort ? `Give a reason of at least ${MIN_REASON} characters.` : null;
+  const tooShort = trimmed.length < minLength;
+  const localError = touched && tooShort ? minLength > 1 ? `Give a reason of at least ${minLength} characters.` : "Give a reason." : null;
 
   async function submit() {
     setTouched(true);
@@ -102,7 +110,7 @@ export function ReasonModal({
           onChange={(e) => setReason(e.target.value)}
           onBlur={() => trimmed && setTouched(true)}
           error={localError ?? fe.reason ?? null}
-          maxLength={500}
+          maxLength={maxLength}
           required
         />
         <FormAlert error={fe.reason ? null : error} />

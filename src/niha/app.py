@@ -20,6 +20,7 @@ from niha.core.input_guard import InputGuardMiddleware
 from niha.core.logging import configure_logging
 from niha.core.ratelimit import RateLimiter
 from niha.core.spa import mount_spa
+from niha.exchange.lane import OrderLane
 from niha.routes import api_routers
 from niha.runtime import start_runtime, stop_runtime
 
@@ -74,6 +75,8 @@ def create_app(
         sessionmaker=lambda: app.state.db.maker,
         secret=lambda: settings.secret_key,
     )
+    # Outside the idempotency middleware: requests with an Idempotency-Key pass through.
+    app.add_middleware(OrderLane, path=f"{API_PREFIX}/orders/place")
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app

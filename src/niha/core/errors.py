@@ -175,50 +175,48 @@ def database_problem(exc: BaseException) -> JSONResponse | None:
     return None
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+def problem_for(exc: Exception, path: str) -> JSONResponse:
+    """The problem reply for an exception a handler raised (what the app's handlers send).
+
+    For code that answers outside FastAPI's exception handling (the order lane).
+    """
+    if isinstance(exc, DomainError):
         return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    if isinstance(exc, RequestValidationError):
         return validation_problem(list(exc.errors()))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else None
         title = detail or code.replace("_", " ").capitalize()
         return problem(exc.status_code, code, title, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+    if isinstance(exc, DBAPIError | psycopg.Error):
         reply = database_problem(exc)
-        if reply is None:
-            return await _unexpected(request, exc)
-        return reply
-
-    @app.exception_handler(psycopg.Error)
-    async def _driver(request: Request, exc: psycopg.Error) -> JSONResponse:
-        reply = database_problem(exc)
-        if reply is None:
-            return await _unexpected(request, exc)
-        return reply
-
-    @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        if reply is not None:
+            return reply
+    elif isinstance(exc, OverflowError):
         # Date arithmetic past year 1 / 9999 (``received_at - window`` with a date of year 1)
         # or a number too large for a float: the request's values are out of range.
         structlog.get_logger("niha.errors").warning(
-            "value_out_of_range", path=request.url.path, error=str(exc)[:200]
+            "value_out_of_range", path=path, error=str(exc)[:200]
         )
         return problem(
             422, "invalid_value", "Invalid value", "A value is outside the supported range"
         )
+    structlog.get_logger("niha.errors").exception("unhandled_error", path=path, exc_info=exc)
+    return problem(500, "internal_error", "Internal server error", "An unexpected error occurred")
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        structlog.get_logger("niha.errors").exception("unhandled_error", path=request.url.path)
-        return problem(
-            500, "internal_error", "Internal server error", "An unexpected error occurred"
-        )
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def _handle(request: Request, exc: Exception) -> JSONResponse:
+        return problem_for(exc, request.url.path)
+
+    for kind in (
+        DomainError,
+        RequestValidationError,
+        StarletteHTTPException,
+        DBAPIError,
+        psycopg.Error,
+        OverflowError,
+        Exception,
+    ):
+        app.add_exception_handler(kind, _handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 
@@ -80,20 +81,26 @@ class RequestContextMiddleware:
     def _security_headers(self, path: str) -> list[tuple[bytes, bytes]]:
         # The API reference pages start Swagger UI / ReDoc with an inline script.
         docs = path in {"/docs", "/redoc"} or path.startswith("/docs/")
-        script_src = "'self' 'unsafe-inline'" if docs else "'self'"
-        style_src = "'self' 'unsafe-inline'"
-        csp = (
-            f"default-src 'self'; script-src {script_src}; style-src {style_src}; "
-            "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss:; "
-            "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            "frame-ancestors 'none'"
-        )
-        headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"strict-origin-when-cross-origin"),
-            (b"x-frame-options", b"DENY"),
-        ]
-        if self.production:
-            headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-        return headers
+        return _security_headers(docs, self.production)
+
+
+@functools.cache
+def _security_headers(docs: bool, production: bool) -> list[tuple[bytes, bytes]]:
+    """The security headers of every reply (two variants: API reference pages or not)."""
+    script_src = "'self' 'unsafe-inline'" if docs else "'self'"
+    style_src = "'self' 'unsafe-inline'"
+    csp = (
+        f"default-src 'self'; script-src {script_src}; style-src {style_src}; "
+        "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self' ws: wss:; "
+        "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    headers = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    if production:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    return headers

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from niha.config import Settings
 from niha.core.clock import as_utc
 from niha.core.deps import SessionDep, SettingsDep
 from niha.core.money import InvalidAmount, parse_amount
@@ -82,6 +84,15 @@ def _instrument_out(i: Instrument, settings: SettingsDep) -> InstrumentOut:
 async def place_order(
     body: PlaceOrderIn, principal: OrdersWriter, session: SessionDep, settings: SettingsDep
 ) -> OrderOut:
+    # Most requests never get here: the order lane (exchange/lane.py) serves them with
+    # this same function, outside FastAPI's routing and dependency solving.
+    return await place(session, settings, principal, body)
+
+
+async def place(
+    session: AsyncSession, settings: Settings, principal: Principal, body: PlaceOrderIn
+) -> OrderOut:
+    """``POST /orders/place`` once the caller may trade and the body is valid."""
     symbol = service.symbol_for(body.certificate_type, body.instrument)
     placed = await service.place_order(
         session,

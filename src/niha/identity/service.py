@@ -9,6 +9,7 @@ without rolling the transaction back (see ``api.py``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
-from niha.core.db import Database
+from niha.core.db import Database, fetch
 from niha.core.errors import (
     Conflict,
     DomainError,
@@ -35,6 +36,7 @@ from niha.core.errors import (
 from niha.core.ids import new_id
 from niha.core.pagination import PageParams, build_page, keyset_page
 from niha.core.security import (
+    AccessClaims,
     decode_access_token,
     hash_password,
     hash_token,
@@ -305,11 +307,26 @@ async def open_session(
 
 # Every authenticated request runs this: plain SQL, columns only (no ORM object).
 _PRINCIPAL_SQL = f"""
-    SELECT u.id, u.email, u.name, u.role, u.entity_id, u.entity_role
+    SELECT u.id, u.email, u.name, u.role, u.entity_id, u.entity_role, s.id
     FROM identity_session AS s JOIN identity_user AS u ON u.id = s.user_id
-    WHERE s.id = %s AND s.user_id = %s AND s.revoked_at IS NULL AND s.expires_at > %s
+    WHERE {{sessions}} AND s.revoked_at IS NULL AND s.expires_at > %s
       AND u.status = '{UserStatus.ACTIVE.value}'
 """
+_PRINCIPAL_OF_SESSION = _PRINCIPAL_SQL.format(sessions="s.id = %s AND s.user_id = %s")
+_PRINCIPALS_OF_SESSIONS = _PRINCIPAL_SQL.format(sessions="s.id = ANY(%s)")
+
+
+def _principal(row: tuple[Any, ...]) -> Principal:
+    user_id, email, name, role, entity_id, entity_role, session_id = row
+    return Principal(
+        user_id=user_id,
+        email=email,
+        name=name,
+        role=role,
+        entity_id=entity_id,
+        entity_role=entity_role,
+        session_id=session_id,
+    )
 
 
 async def principal_from_token(db: Database, settings: Settings, token: str) -> Principal | None:
@@ -324,20 +341,49 @@ async def principal_from_token(db: Database, settings: Settings, token: str) -> 
     claims = decode_access_token(settings.secret_key, token)
     if claims is None:
         return None
-    rows = await db.read(_PRINCIPAL_SQL, (claims.session_id, claims.user_id, utcnow()))
-    row = rows[0] if rows else None
-    if row is None:
-        return None
-    user_id, email, name, role, entity_id, entity_role = row
-    return Principal(
-        user_id=user_id,
-        email=email,
-        name=name,
-        role=role,
-        entity_id=entity_id,
-        entity_role=entity_role,
-        session_id=claims.session_id,
-    )
+    rows = await db.read(_PRINCIPAL_OF_SESSION, (claims.session_id, claims.user_id, utcnow()))
+    return _principal(rows[0]) if rows else None
+
+
+async def stale_principals(
+    session: AsyncSession, principals: Collection[Principal]
+) -> set[uuid.UUID]:
+    """The sessions among ``principals`` that no longer stand as seen: revoked, expired,
+    the user disabled, or the user's role or organisation changed since.
+
+    One query for many callers, inside the caller's transaction: a command that checks its
+    callers here, in the transaction that writes it, acts only for sessions that are valid
+    when it commits (the order lane's callers, exchange/lane.py).
+    """
+    if not principals:
+        return set()
+    ids = list({p.session_id for p in principals})
+    live = {
+        p.session_id: p
+        for p in map(_principal, await fetch(session, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
+    }
+    return {p.session_id for p in principals if live.get(p.session_id) != p}
+
+
+class PrincipalSnapshots:
+    """The principal last seen per session (bounded), for callers whose command re-checks
+    it with :func:`stale_principals` in its own transaction -- never as proof alone."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: dict[uuid.UUID, Principal] = {}
+
+    def get(self, claims: AccessClaims) -> Principal | None:
+        found = self._seen.get(claims.session_id)
+        return found if found is not None and found.user_id == claims.user_id else None
+
+    def remember(self, principal: Principal) -> None:
+        if len(self._seen) >= self.size:
+            self._seen.pop(next(iter(self._seen)))
+        self._seen[principal.session_id] = principal
+
+    def forget(self, session_id: uuid.UUID) -> None:
+        self._seen.pop(session_id, None)
 
 
 async def _login_failed(

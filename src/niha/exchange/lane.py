@@ -1,0 +1,128 @@
+"""The order lane: ``POST /api/v1/orders/place`` served as plain ASGI.
+
+Placing orders is the venue's hottest request. Through FastAPI it cost more CPU than
+deciding the order: routing over every route, solving the dependency tree, building a
+``Request``, the exception middleware, validating the reply model a second time. The lane
+is a middleware that answers the common case directly with the route's own parts:
+
+- the same caller check (:func:`identity.service.principal_from_token`, then the
+  ``orders:write`` permission of :mod:`niha.identity.access`);
+- the same body model (:class:`PlaceOrderIn`) and the same function
+  (:func:`niha.exchange.api.place`) in the same unit of work;
+- the same reply model (:class:`OrderOut`, 201) and the same problem+json for every
+  error the order itself raises (:func:`niha.core.errors.problem_for`).
+
+Whatever is not the common case goes on, unchanged and with its body, to the FastAPI
+route, which stays the one documented in the OpenAPI schema: a request with an
+``Idempotency-Key`` (the idempotency middleware stores and replays its reply), a body
+that is not JSON or not valid, a missing or unknown token, a caller without the
+permission. So every such reply is the route's own, byte for byte.
+
+The lane sits inside the request-context and input-guard middlewares (request id, access
+log, metrics, security headers, NUL and size checks apply as to every request) and
+outside the idempotency middleware.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from niha.config import Settings
+from niha.core.db import Database, unit_of_work
+from niha.core.errors import problem_for
+from niha.exchange.api import place
+from niha.exchange.schemas import PlaceOrderIn
+from niha.identity.access import Permission, Principal, has_permission
+from niha.identity.service import principal_from_token
+
+_JSON = b"application/json"
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class OrderLane:
+    def __init__(self, app: ASGIApp, *, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != self.path
+            or scope["method"] != "POST"
+            or _header(scope, b"idempotency-key") is not None
+            or (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower() != _JSON
+        ):
+            await self.app(scope, receive, send)
+            return
+        body = await _read(receive)
+        if body is None:
+            return  # the client went away
+        app = scope["app"]
+        reply = await self._serve(scope, app.state.db, app.state.settings, body)
+        if reply is None:
+            await self.app(scope, _replay(body, receive), send)
+        else:
+            await reply(scope, receive, send)
+
+    async def _serve(
+        self, scope: Scope, db: Database, settings: Settings, body: bytes
+    ) -> Response | None:
+        principal = await _caller(scope, db, settings)
+        if principal is None or not has_permission(principal, Permission.ORDERS_WRITE):
+            return None
+        try:
+            order = PlaceOrderIn.model_validate_json(body)
+        except ValidationError:
+            return None
+        try:
+            async with unit_of_work(db.maker) as session:
+                out = await place(session, settings, principal, order)
+        except Exception as exc:
+            return problem_for(exc, self.path)
+        return Response(out.model_dump_json(), 201, media_type="application/json")
+
+
+async def _caller(scope: Scope, db: Database, settings: Settings) -> Principal | None:
+    """The bearer token's principal, as the route's ``require(ORDERS_WRITE)`` finds it."""
+    value = _header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token or len(token) > 4096:
+        return None
+    return await principal_from_token(db, settings, token)
+
+
+async def _read(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            message: dict[str, Any] = {"type": "http.request", "body": body, "more_body": False}
+            return message
+        return await receive()
+
+    return replay

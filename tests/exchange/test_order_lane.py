@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.config import Settings
@@ -101,3 +102,55 @@ async def test_a_viewer_is_forbidden_by_the_route(
     )
     problem(r, 403, "forbidden")
     assert lane_calls == []
+
+
+_BUY = {"certificate_type": "EUA", "order_type": "BUY", "quantity": 1, "price": "50.00"}
+
+
+async def _orders(session: AsyncSession, t: Any) -> int:
+    return int(
+        (
+            await session.execute(
+                text("SELECT count(*) FROM exchange_order WHERE entity_id = :e"),
+                {"e": t.entity_id},
+            )
+        ).scalar_one()
+    )
+
+
+async def test_a_session_revoked_after_its_first_order_stops_at_once(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_calls: list[str]
+) -> None:
+    t = await trader(session, settings, eur=1_000_000)
+    ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
+    # The lane remembers the session now; revoke it behind the lane's back.
+    await session.execute(
+        text("UPDATE identity_session SET revoked_at = now() WHERE user_id = :u"),
+        {"u": t.user_id},
+    )
+    r = await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers)
+    problem(r, 401, "not_authenticated")
+    assert await _orders(session, t) == 1
+    assert lane_calls == ["lane", "lane"]  # the second was refused in its group, then routed
+
+
+async def test_a_changed_user_is_decided_afresh_by_the_route(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_calls: list[str]
+) -> None:
+    t = await trader(session, settings, eur=1_000_000)
+    url = "/api/v1/orders/place"
+
+    async def user(change: str) -> None:
+        await session.execute(
+            text(f"UPDATE identity_user SET {change} WHERE id = :u"), {"u": t.user_id}
+        )
+
+    ok(await client.post(url, json=_BUY, headers=t.headers), 201)  # remembered
+    await user("entity_role = 'viewer'")
+    problem(await client.post(url, json=_BUY, headers=t.headers), 403, "forbidden")
+    await user("entity_role = 'trader'")
+    ok(await client.post(url, json=_BUY, headers=t.headers), 201)  # looked up, remembered
+    await user("name = 'Renamed'")  # changes nothing that matters: the route places it
+    ok(await client.post(url, json=_BUY, headers=t.headers), 201)
+    assert await _orders(session, t) == 3
+    assert lane_calls == ["lane"] * 4

@@ -9,8 +9,9 @@ connections), through the HTTP API of one in-process app.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -100,6 +101,42 @@ async def test_orders_arriving_together_share_one_transaction(
     book = (await http.get("/api/v1/market/EUA-EUR/book")).json()
     assert book["sequence"] == 10
     assert sum(level["quantity"] for level in book["bids"]) == 10
+
+
+@pytest.mark.parametrize("gather", [5.0, 0.0])
+async def test_callers_answered_together_are_gathered_into_the_next_group(
+    monkeypatch: pytest.MonkeyPatch, gather: float
+) -> None:
+    """Three callers answered together come back a moment apart: the runner waits for as
+    many orders as were in play (at most GATHER_SECONDS), so they share the next group."""
+    from niha.exchange import placement
+    from niha.exchange.book_cache import Slot
+
+    groups: list[int] = []
+
+    async def run_group(runner: Any, slot: Slot, instrument_id: Any, group: list[Any]) -> None:
+        groups.append(len(group))
+        await asyncio.sleep(0.001)  # the transaction
+        for q in group:
+            q.future.set_result(None)
+
+    monkeypatch.setattr(placement, "_run_group", run_group)
+    monkeypatch.setattr(placement, "GATHER_SECONDS", gather)
+    slot, loop = Slot(), asyncio.get_running_loop()
+    new = placement.NewOrder("EUA-EUR", "BUY", "LIMIT", 1, 100)
+
+    async def caller(i: int) -> None:
+        for _ in range(4):
+            q = placement._Queued(new, uuid.uuid4(), None, loop.create_future())
+            placement._enqueue(slot, q, lambda: cast(Any, None), uuid.uuid4())
+            await q.future
+            await asyncio.sleep(0.01 * (i + 1))  # each caller's own pace
+
+    await asyncio.wait_for(asyncio.gather(*(caller(i) for i in range(3))), 10)
+    if gather:
+        assert groups == [3, 3, 3, 3]
+    else:  # taken as they come: more, smaller groups
+        assert groups[0] == 3 and len(groups) > 4
 
 
 def test_rows_mirror_the_tables() -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import (
@@ -103,6 +104,13 @@ async def fetch(session: AsyncSession, query: str, params: Any = None) -> list[t
     driver = await driver_connection(session)
     async with driver.cursor() as cursor:
         await cursor.execute(query, params)
+        if cursor.description is None and driver.pgconn.pipeline_status:
+            # Pipeline mode (see :func:`send`): the result is not read yet.
+            try:
+                pipelined: list[tuple[Any, ...]] = await cursor.fetchall()
+            except psycopg.ProgrammingError:  # a statement without rows
+                return []
+            return pipelined
         rows: list[tuple[Any, ...]] = await cursor.fetchall() if cursor.description else []
         return rows
 
@@ -209,3 +217,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class Sent:
+    """A statement sent on a psycopg connection, its rows read later (:func:`send`)."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    async def rows(self) -> list[tuple[Any, ...]]:
+        """Its rows (a statement that returns rows); in pipeline mode, this reads
+        everything sent so far (one round trip for all of it)."""
+        try:
+            rows: list[tuple[Any, ...]] = await self._cursor.fetchall()
+            return rows
+        finally:
+            await self._cursor.close()
+
+
+async def send(driver: Any, query: str, params: Any = None) -> Sent:
+    """Execute ``query`` on ``driver`` (a psycopg connection) without reading its rows.
+
+    In pipeline mode (``async with driver.pipeline()``) the statement is only queued:
+    statements sent one after the other travel in one round trip, at the first read.
+    """
+    cursor = driver.cursor()
+    await cursor.execute(query, params)
+    return Sent(cursor)

@@ -109,6 +109,7 @@ async def place(
             post_only=body.post_only,
             client_order_id=body.client_order_id,
         ),
+        principal,
     )
     return OrderOut.of(placed.order, symbol, placed.fills)
 

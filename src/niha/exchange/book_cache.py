@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.core.db import fetch
+from niha.core.db import Sent, fetch, send
 from niha.exchange.matching import OrderBook, RestingOrder, Side
 from niha.exchange.models import Instrument, Order
 from niha.exchange.rows import OrderRow
@@ -55,6 +55,16 @@ class Slot:
     #: Orders waiting for the next group, and the task that runs the groups.
     queue: list[Any] = field(default_factory=list)
     runner: asyncio.Task[None] | None = None
+    #: While the runner gathers the next group: how many queued orders it waits for, and
+    #: the event set when they are there (placement's ``_gather``).
+    wanted: int = 0
+    gathered: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The instrument's (base, quote) assets as last locked (they never change): the
+    #: next group sends its balance lock with the instrument's before reading the row.
+    assets: tuple[str, str] | None = None
+    #: Outbox events published but not yet marked: the next group's write marks them.
+    unmarked: list[uuid.UUID] = field(default_factory=list)
+    marker: asyncio.Task[None] | None = None
 
     def drop(self) -> None:
         self.book = None
@@ -75,10 +85,11 @@ def slot(session: AsyncSession, instrument_id: uuid.UUID) -> Slot:
     return found
 
 
+_ORDER_COLUMNS = [c.key for c in Order.__table__.columns]
+# Plain SQL (also inside a group's pipeline): the rows as OrderRow fields, in order.
 _OPEN_ORDERS = (
-    select(Order.__table__)
-    .where(Order.status.in_(("OPEN", "PARTIALLY_FILLED")))
-    .order_by(Order.sequence, Order.id)
+    f"SELECT {', '.join(_ORDER_COLUMNS)} FROM exchange_order "
+    "WHERE instrument_id = %s AND status IN ('OPEN', 'PARTIALLY_FILLED') ORDER BY sequence, id"
 )
 
 
@@ -86,10 +97,8 @@ async def load_book(
     session: AsyncSession, instrument_id: uuid.UUID, sequence: int
 ) -> tuple[OrderBook, dict[uuid.UUID, OrderRow]]:
     """The book of ``instrument_id`` as the database holds it (open orders, time priority)."""
-    rows = (
-        await session.execute(_OPEN_ORDERS.where(Order.instrument_id == instrument_id))
-    ).mappings()
-    resting = {r["id"]: OrderRow(**r) for r in rows}
+    rows = await fetch(session, _OPEN_ORDERS, (instrument_id,))
+    resting = {r[0]: OrderRow(*r) for r in rows}
     book = OrderBook()
     book.load(
         (
@@ -102,7 +111,10 @@ async def load_book(
     return book, resting
 
 
-_CHANGED_ORDERS = select(Order.__table__).order_by(Order.sequence, Order.id)
+_CHANGED_ORDERS = (
+    f"SELECT {', '.join(_ORDER_COLUMNS)} FROM exchange_order "
+    "WHERE instrument_id = %s AND last_sequence > %s ORDER BY sequence, id"
+)
 
 
 async def catch_up(
@@ -120,15 +132,9 @@ async def catch_up(
     if book is not None and book.sequence == sequence:
         return
     if book is not None and book.sequence < sequence:
-        rows = (
-            await session.execute(
-                _CHANGED_ORDERS.where(
-                    Order.instrument_id == instrument_id, Order.last_sequence > book.sequence
-                )
-            )
-        ).mappings()
+        rows = await fetch(session, _CHANGED_ORDERS, (instrument_id, book.sequence))
         try:
-            _apply_changes(book, found.resting, [OrderRow(**r) for r in rows])
+            _apply_changes(book, found.resting, [OrderRow(*r) for r in rows])
             book.sequence = sequence
             return
         except (KeyError, ValueError):
@@ -190,7 +196,21 @@ async def lock_instrument_row(
     The caller writes the row back itself (placement's hot path).
     """
     [row] = await fetch(session, _LOCK_INSTRUMENT, (instrument_id,))
+    return await locked_instrument(session, found, instrument_id, row)
+
+
+async def send_lock_instrument_row(driver: Any, instrument_id: uuid.UUID) -> Sent:
+    """:func:`lock_instrument_row`'s lock, sent on a psycopg connection in pipeline mode
+    (it travels with the statements sent after it); :func:`locked_instrument` takes its row."""
+    return await send(driver, _LOCK_INSTRUMENT, (instrument_id,))
+
+
+async def locked_instrument(
+    session: AsyncSession, found: Slot, instrument_id: uuid.UUID, row: tuple[Any, ...]
+) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
+    """The locked row as a detached object; the slot's book caught up with it."""
     instrument = Instrument(**dict(zip(_INSTRUMENT_COLUMNS, row, strict=True)))
+    found.assets = (instrument.base_asset, instrument.quote_asset)
     await catch_up(session, found, instrument_id, instrument.sequence)
     assert found.book is not None
     return instrument, found.book, found.resting

@@ -41,7 +41,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import utcnow
-from niha.core.db import fetch
+from niha.core.db import Sent, driver_connection, fetch, send
 from niha.core.errors import NotFound, Unprocessable
 from niha.core.events import emit
 from niha.core.ids import new_id
@@ -66,6 +66,7 @@ __all__ = [
     "instrument_fees",
     "list_overrides",
     "resolve",
+    "send_fee_schedule",
     "set_override",
 ]
 
@@ -180,11 +181,43 @@ async def fee_schedule(
     # would be most of its cost).
     query = _OVERRIDES_SQL if scope is None else _OVERRIDES_SQL + " AND entity_id = ANY(%s)"
     params: tuple[Any, ...] = (instrument.id,) if scope is None else (instrument.id, list(scope))
+    return _schedule(instrument.id, base, await fetch(session, query, params), scope)
+
+
+def _schedule(
+    instrument_id: uuid.UUID,
+    base: Fees,
+    rows: Iterable[tuple[Any, ...]],
+    scope: frozenset[uuid.UUID] | None,
+) -> FeeSchedule:
     found: dict[uuid.UUID, list[Override]] = defaultdict(list)
-    for entity_id, instrument_id, maker, taker in await fetch(session, query, params):
-        found[entity_id].append(Override(instrument_id, Fees(maker, taker)))
+    for entity_id, override_instrument, maker, taker in rows:
+        found[entity_id].append(Override(override_instrument, Fees(maker, taker)))
     resolved = {entity_id: resolve(base, rows) for entity_id, rows in found.items()}
-    return FeeSchedule(instrument.id, base, resolved, scope)
+    return FeeSchedule(instrument_id, base, resolved, scope)
+
+
+class PendingSchedule:
+    """The query of :func:`send_fee_schedule`, sent; :meth:`result` reads it."""
+
+    def __init__(self, instrument_id: uuid.UUID, sent: Sent) -> None:
+        self.instrument_id = instrument_id
+        self._sent = sent
+
+    async def result(self, settings: Settings, instrument: Instrument) -> FeeSchedule:
+        """:func:`fee_schedule` (all entities) of ``instrument`` (the row read meanwhile)."""
+        if instrument.id != self.instrument_id:
+            raise ValueError("the schedule was sent for another instrument")
+        rows = await self._sent.rows()
+        return _schedule(instrument.id, instrument_fees(instrument, settings), rows, None)
+
+
+async def send_fee_schedule(session: AsyncSession, instrument_id: uuid.UUID) -> PendingSchedule:
+    """:func:`fee_schedule`'s query, sent but not read: in pipeline mode it travels with
+    the statements sent around it (the group of orders reads it with the instrument row,
+    which it needs for the instrument's own fees)."""
+    driver = await driver_connection(session)
+    return PendingSchedule(instrument_id, await send(driver, _OVERRIDES_SQL, (instrument_id,)))
 
 
 @dataclass(frozen=True)

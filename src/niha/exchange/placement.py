@@ -22,8 +22,16 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
    at once, so the next order of the group sees it;
 4. one ledger batch for the whole group (reservations, fills, fees, releases; the
    ledger's rules check every transfer again), multi-row writes of orders, fills and
-   trades, the instrument's ``sequence``, the outbox events; **commit**; then every
-   caller gets its result (durable before acknowledgement).
+   trades, the instrument's ``sequence``, the outbox events; **commit**; then the events
+   are published and every caller gets its result (durable before acknowledgement).
+
+Round trips: the transaction runs in psycopg's pipeline mode on the session's
+connection. BEGIN, the instrument's lock and the group's reads (``client_order_id``, fee
+overrides, the reserve accounts' balances -- on the assets the slot saw last, checked
+against the locked row -- and KYC) travel together; the ledger's lock
+(:func:`ledger.stage_batch`) is the second; the group's rows and events, the ledger's
+write and COMMIT the third. The events of a group are marked published by the next
+group's write (or by a statement apart when no group follows within ``MARK_DELAY``).
 
 Any failure of the transaction drops the cached book (the next group reloads it from
 the database, the truth) and retries the group on a serialization failure or deadlock;
@@ -44,26 +52,33 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import psycopg
+import structlog
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from niha.config import Settings
+from niha.core import events
 from niha.core.clock import utcnow
-from niha.core.db import fetch, insert_records, json_rows, update_records
+from niha.core.db import driver_connection, insert_records, json_rows, send, update_records
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
 from niha.core.retry import retrying
 from niha.exchange import book_cache
 from niha.exchange import fees as feecalc
 from niha.exchange.book_cache import Slot
-from niha.exchange.fee_schedule import FeeSchedule, fee_schedule
+from niha.exchange.fee_schedule import FeeSchedule, send_fee_schedule
 from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
+from niha.identity import service as identity
+from niha.identity.principal import Principal
 from niha.kyc import service as kyc
 from niha.ledger import core as ledger_core
 from niha.ledger import service as ledger
 from niha.ledger.core import AccountKey, TransferRequest
+
+log = structlog.get_logger("niha.exchange.placement")
 
 #: At most this many orders per transaction (bounds the transaction's locks and size).
 MAX_GROUP = 64
@@ -97,6 +112,8 @@ class _Queued:
     entity_id: uuid.UUID
     user_id: uuid.UUID | None
     future: asyncio.Future[PlacedOrder]
+    # The caller as the request saw it, checked again in the group's transaction.
+    principal: Principal | None = None
 
 
 # The rules that need the locked instrument row live in service.py; it hands them in.
@@ -120,6 +137,7 @@ async def submit(
     new: NewOrder,
     checks: Checks,
     publish: Callable[..., Any],
+    principal: Principal | None = None,
 ) -> PlacedOrder:
     """Queue ``new`` on its instrument and wait until its group has committed."""
     maker: async_sessionmaker[AsyncSession] | None = session.info.get("maker")
@@ -130,34 +148,81 @@ async def submit(
     await session.commit()
     slot = book_cache.slot(session, instrument_id)
     future: asyncio.Future[PlacedOrder] = asyncio.get_running_loop().create_future()
-    slot.queue.append(_Queued(new, entity_id, user_id, future))
-    if slot.runner is None or slot.runner.done():
-        runner = _Runner(maker, settings, checks, publish)
-        slot.runner = asyncio.create_task(_drain(runner, slot, instrument_id))
+    queued = _Queued(new, entity_id, user_id, future, principal)
+    _enqueue(slot, queued, lambda: _Runner(maker, settings, checks, publish), instrument_id)
     # Shielded: a request that goes away does not cancel the group its order is in.
     return await asyncio.shield(future)
 
 
+def _enqueue(
+    slot: Slot, queued: _Queued, runner: Callable[[], _Runner], instrument_id: uuid.UUID
+) -> None:
+    """Queue an order on its slot; start the slot's runner unless it runs."""
+    slot.queue.append(queued)
+    if slot.wanted and len(slot.queue) >= slot.wanted:
+        slot.gathered.set()
+    if slot.runner is None or slot.runner.done():
+        slot.runner = asyncio.create_task(_drain(runner(), slot, instrument_id))
+
+
+#: After a group, how long the runner waits at most for as many orders as that group had
+#: before it starts the next one (seconds). See :func:`_drain`.
+GATHER_SECONDS = 0.005
+
+
 async def _drain(runner: _Runner, slot: Slot, instrument_id: uuid.UUID) -> None:
-    while slot.queue:
+    """Run groups while orders come.
+
+    Callers answered together tend to send their next orders together, a moment later
+    (the time for the reply to reach them and their next request to come in). Taking the
+    queue at once would split the active callers into two cohorts -- those answered by
+    the last group and those who queued while it ran -- whose groups then alternate, each
+    paying a transaction's fixed costs for half the orders. So after a group the runner
+    waits, at most :data:`GATHER_SECONDS`, until the queue holds as many orders as there
+    were callers in play (those just answered plus those already queued). A lone client
+    is not slowed down: its next order is the one awaited.
+    """
+    expected = 0
+    while True:
+        if len(slot.queue) < expected:
+            await _gather(slot, expected)
+        if not slot.queue:
+            return
         group: list[_Queued] = slot.queue[:MAX_GROUP]
         del slot.queue[:MAX_GROUP]
         async with slot.lock:
             await _run_group(runner, slot, instrument_id, group)
+        expected = min(len(group) + len(slot.queue), MAX_GROUP)
+
+
+async def _gather(slot: Slot, wanted: int) -> None:
+    slot.wanted = wanted
+    slot.gathered.clear()
+    try:
+        await asyncio.wait_for(slot.gathered.wait(), GATHER_SECONDS)
+    except TimeoutError:
+        pass
+    finally:
+        slot.wanted = 0
 
 
 async def _run_group(
     runner: _Runner, slot: Slot, instrument_id: uuid.UUID, group: list[_Queued]
 ) -> None:
     results: list[PlacedOrder | DomainError] = []
+    records: list[events.EmittedEvent] = []
 
     async def attempt(session: AsyncSession) -> None:
         results.clear()
+        marks, slot.unmarked = slot.unmarked, []
         try:
-            results.extend(await _place_group(session, runner, slot, instrument_id, group))
+            placed, written = await _place_group(session, runner, slot, instrument_id, group, marks)
         except BaseException:
             slot.drop()
+            slot.unmarked = marks + slot.unmarked  # not marked: the next write carries them
             raise
+        results.extend(placed)
+        records[:] = written
 
     try:
         await retrying(runner.maker, attempt)
@@ -170,6 +235,12 @@ async def _run_group(
         if not isinstance(exc, Exception):
             raise
         return
+    # Committed: publish, in commit order (the slot's lock is held), before answering.
+    await events.publish(records)
+    slot.unmarked.extend(r.id for r in records)
+    if not isinstance(runner.maker.kw.get("bind"), AsyncEngine):
+        # Sessions that share one connection (tests): mark now, before anyone else uses it.
+        await _mark(runner, slot)
     for q, result in zip(group, results, strict=True):
         if q.future.done():  # pragma: no cover - only this runner resolves them
             continue
@@ -178,6 +249,30 @@ async def _run_group(
         else:
             q.future.set_result(result)
     _consume(group)
+    if slot.unmarked and (slot.marker is None or slot.marker.done()):
+        # The next group's write marks them; when none comes soon, a statement apart.
+        slot.marker = asyncio.create_task(_mark_later(runner, slot))
+
+
+#: How long published events wait for a group to mark them before a statement of their own.
+MARK_DELAY = 0.02
+
+
+async def _mark_later(runner: _Runner, slot: Slot) -> None:
+    await asyncio.sleep(MARK_DELAY)
+    await _mark(runner, slot)
+
+
+async def _mark(runner: _Runner, slot: Slot) -> None:
+    """Mark the slot's published events apart (a mark lost only means the relay
+    publishes them again: subscribers de-duplicate by id)."""
+    ids, slot.unmarked = slot.unmarked, []
+    if not ids:
+        return
+    try:
+        await events.mark_published(runner.maker, ids)
+    except Exception as exc:
+        log.warning("outbox_mark_failed", error=repr(exc))
 
 
 def _consume(group: Sequence[_Queued]) -> None:
@@ -205,7 +300,9 @@ _WRITE_GROUP = f"""
          changed_orders AS ({update_records(_ORDERS, "id", _ORDER_CHANGES, "changed")}
                             RETURNING 1),
          trades AS ({insert_records(_TRADES, "trades")} RETURNING 1),
-         fills AS ({insert_records(_FILLS, "fills")} RETURNING 1)
+         fills AS ({insert_records(_FILLS, "fills")} RETURNING 1),
+         outbox AS ({events.outbox_insert_sql("events")} RETURNING 1),
+         marks AS ({events.mark_published_sql("marks")} RETURNING 1)
     UPDATE exchange_instrument
     SET sequence = %(sequence)s, last_price = %(last_price)s,
         reference_price = %(reference_price)s, updated_at = %(updated_at)s
@@ -231,6 +328,7 @@ class _Group:
     changed: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
     trades: list[TradeRow] = field(default_factory=list)
     fills: list[FillRow] = field(default_factory=list)
+    records: list[events.EmittedEvent] = field(default_factory=list)
 
 
 async def _place_group(
@@ -239,44 +337,115 @@ async def _place_group(
     slot: Slot,
     instrument_id: uuid.UUID,
     group: Sequence[_Queued],
-) -> list[PlacedOrder | DomainError]:
-    inst, book, resting = await book_cache.lock_instrument_row(session, slot, instrument_id)
+    marks: list[uuid.UUID],
+) -> tuple[list[PlacedOrder | DomainError], list[events.EmittedEvent]]:
+    """Decide and write one group; committed when this returns (see the module).
+
+    The transaction runs in psycopg's pipeline mode: BEGIN, the instrument's lock, the
+    group's reads (``client_order_id``, fee overrides, the takers' balances, KYC) in one
+    round trip; the ledger's lock in a second; the ledger's write, the group's rows and
+    events and COMMIT in a third. The events are returned, for publication.
+    """
+    scales = dict(await ledger.asset_scales(session))
+    driver = await driver_connection(session)
+    # A session bound to an engine owns its transaction: COMMIT rides the last round trip.
+    # (One joined to an outer connection -- tests -- ends its savepoint through SQLAlchemy.)
+    owns = isinstance(session.bind, AsyncEngine)
     entities = {q.entity_id for q in group}
-    refused = await kyc.approval_errors(session, entities)
-    taken = await _client_order_ids(session, [q for q in group if q.new.client_order_id])
-    keys = {_reserve_key(q, inst) for q in group if q.entity_id not in refused}
-    g = _Group(
-        session=session,
-        runner=runner,
-        inst=inst,
-        book=book,
-        resting=resting,
-        schedule=await fee_schedule(session, runner.settings, inst),
-        available=await ledger.lock_balances(session, keys),
-        scales=dict(await ledger.asset_scales(session)),
-        now=utcnow(),
+    try:
+        async with driver.pipeline():
+            row_sent = await book_cache.send_lock_instrument_row(driver, instrument_id)
+            with_cid = [q for q in group if q.new.client_order_id]
+            cids_sent = (
+                await send(driver, _CLIENT_ORDER_IDS, _cid_params(with_cid)) if with_cid else None
+            )
+            fees_sent = await send_fee_schedule(session, instrument_id)
+            # Every entity's reserve accounts, KYC not known yet (a lock leaves no trace).
+            guessed = slot.assets
+            balances_sent = (
+                await ledger.send_lock_balances(session, {_reserve_key(q, *guessed) for q in group})
+                if guessed is not None
+                else None
+            )
+            callers = await identity.send_principal_check(
+                driver, [q.principal for q in group if q.principal is not None]
+            )
+            refused = await kyc.approval_errors(session, entities)  # reads all of the above
+            stale = await callers.stale()
+            [row] = await row_sent.rows()
+            taken = {(r[0], str(r[1])): r[2] for r in await cids_sent.rows()} if cids_sent else {}
+            inst, book, resting = await book_cache.locked_instrument(
+                session, slot, instrument_id, row
+            )
+            schedule = await fees_sent.result(runner.settings, inst)
+            keys = {_reserve_key(q, inst.base_asset, inst.quote_asset)
+                    for q in group if q.entity_id not in refused}  # fmt: skip
+            available: dict[AccountKey, int] = {}
+            if balances_sent is not None:
+                available, _ = await balances_sent.result()
+            if any(k not in available for k in keys):
+                # First group, a wrong guess, or an account to create: lock them now.
+                available.update(await ledger.lock_balances(session, keys))
+            g = _Group(
+                session=session,
+                runner=runner,
+                inst=inst,
+                book=book,
+                resting=resting,
+                schedule=schedule,
+                available=available,
+                scales=scales,
+                now=utcnow(),
+            )
+            results: list[PlacedOrder | DomainError] = []
+            for q in group:
+                try:
+                    if q.principal is not None and q.principal.session_id in stale:
+                        raise identity.SessionChanged()
+                    if q.entity_id in refused:
+                        raise refused[q.entity_id]
+                    cid = q.new.client_order_id
+                    if cid is not None:
+                        existing = taken.get((q.entity_id, cid))
+                        if existing is not None:
+                            raise _duplicate(existing)
+                    runner.checks(q.new, inst)
+                    placed = await _place_one(g, q)
+                    if cid is not None:
+                        taken[(q.entity_id, cid)] = placed.order.id
+                    results.append(placed)
+                except DomainError as exc:
+                    results.append(exc)
+            # The group's rows and events first (their outbox rows come before the
+            # ledger's, as they were emitted), then the ledger's lock and write.
+            await _write(g, driver, marks)
+            records = g.records
+            if g.transfers:
+                staged = await ledger.stage_batch(session, g.transfers)
+                records = records + staged.events
+            if owns:
+                # Sent, not awaited: the pipeline's closing sync carries it with the writes.
+                await send(driver, "COMMIT")
+    except psycopg.errors.IntegrityError as exc:
+        # The ledger's write failed with the others (a key that exists, a CHECK).
+        error = ledger.integrity_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+    return results, records
+
+
+_CLIENT_ORDER_IDS = (
+    "SELECT entity_id, client_order_id, id FROM exchange_order "
+    "WHERE entity_id = ANY(%s) AND client_order_id = ANY(%s)"
+)
+
+
+def _cid_params(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:
+    return (
+        list({q.entity_id for q in group}),
+        list({cast(str, q.new.client_order_id) for q in group}),
     )
-    results: list[PlacedOrder | DomainError] = []
-    for q in group:
-        try:
-            if q.entity_id in refused:
-                raise refused[q.entity_id]
-            cid = q.new.client_order_id
-            if cid is not None:
-                existing = taken.get((q.entity_id, cid))
-                if existing is not None:
-                    raise _duplicate(existing)
-            runner.checks(q.new, inst)
-            placed = await _place_one(g, q)
-            if cid is not None:
-                taken[(q.entity_id, cid)] = placed.order.id
-            results.append(placed)
-        except DomainError as exc:
-            results.append(exc)
-    if g.transfers:
-        await ledger.post_batch(session, g.transfers)
-    await _write(g)
-    return results
 
 
 def _duplicate(order_id: uuid.UUID) -> DomainError:
@@ -289,22 +458,8 @@ def _duplicate(order_id: uuid.UUID) -> DomainError:
     )
 
 
-async def _client_order_ids(
-    session: AsyncSession, group: Sequence[_Queued]
-) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
-    if not group:
-        return {}
-    rows = await session.execute(
-        select(Order.entity_id, Order.client_order_id, Order.id).where(
-            Order.entity_id.in_({q.entity_id for q in group}),
-            Order.client_order_id.in_({q.new.client_order_id for q in group}),
-        )
-    )
-    return {(r[0], str(r[1])): r[2] for r in rows}
-
-
-def _reserve_key(q: _Queued, inst: Instrument) -> AccountKey:
-    asset = inst.quote_asset if q.new.side == "BUY" else inst.base_asset
+def _reserve_key(q: _Queued, base_asset: str, quote_asset: str) -> AccountKey:
+    asset = quote_asset if q.new.side == "BUY" else base_asset
     return AccountKey.entity(q.entity_id, asset, "available")
 
 
@@ -316,7 +471,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     entity_id = q.entity_id
     side = Side(new.side)
     taker_fees = g.schedule.for_entity(entity_id)
-    key = _reserve_key(q, inst)
+    key = _reserve_key(q, inst.base_asset, inst.quote_asset)
     have = g.available.get(key, 0)
     protection = protection_price(new.side, inst) if new.kind == "MARKET" else None
     max_quote = None
@@ -522,7 +677,10 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         inst.last_price = inst.reference_price = plan.fills[-1].price
     inst.updated_at = now
     others = list(makers.values()) + stp
-    await g.runner.publish(g.session, inst, book, plan, seq, taker, others, trades, fills, now)
+    for channel, event, data, owner in g.runner.publish(
+        inst, book, plan, seq, taker, others, trades, fills, now
+    ):
+        g.records.append(events.new_event(channel, event, data, entity_id=owner))
     # The book and the resting orders move now, so the next order of the group sees them.
     _apply(book, g.resting, plan, seq, taker, done)
     g.inserted[taker.id] = taker
@@ -589,18 +747,21 @@ def _fill_fee(
     return amount
 
 
-async def _write(g: _Group) -> None:
-    """The group's rows in one statement (the ledger wrote its own)."""
+async def _write(g: _Group, driver: Any, marks: Sequence[uuid.UUID]) -> None:
+    """Send the group's rows and events in one statement (the ledger sent its own); it
+    also marks the events of earlier groups published (``marks``)."""
     inst = g.inst
     params = {
         "orders": json_rows(g.inserted.values(), _ORDER_COLUMNS),
         "changed": json_rows(g.changed.values(), ("id", *_ORDER_CHANGES)),
         "trades": json_rows(g.trades, _TRADE_COLUMNS),
         "fills": json_rows(g.fills, _FILL_COLUMNS),
+        "events": events.outbox_rows(g.records),
+        "marks": list(marks),
         "instrument_id": inst.id,
         "sequence": inst.sequence,
         "last_price": inst.last_price,
         "reference_price": inst.reference_price,
         "updated_at": inst.updated_at,
     }
-    await fetch(g.session, _WRITE_GROUP, params)
+    await send(driver, _WRITE_GROUP, params)

@@ -53,6 +53,7 @@ from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.placement import NewOrder as NewOrder
 from niha.exchange.placement import PlacedOrder
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
+from niha.identity.principal import Principal
 from niha.ledger import service as ledger
 
 OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
@@ -353,18 +354,29 @@ async def place_order(
     entity_id: uuid.UUID | None,
     user_id: uuid.UUID | None,
     new: NewOrder,
+    principal: Principal | None = None,
 ) -> PlacedOrder:
     """Validate, reserve, match and record one order; committed when this returns.
 
     What needs no lock is checked here; the rest is decided in the instrument's next
     group (:mod:`niha.exchange.placement`): KYC, ``client_order_id``, halted market,
-    band, funds, post-only, then matching.
+    band, funds, post-only, then matching. With ``principal`` (a request's caller), the
+    group's transaction also checks that the caller's session still stands as it was
+    (``SessionChanged``, 401, otherwise).
     """
     if entity_id is None:
         raise NoEntity("only members of a client organisation can trade")
     terms = await _checked_terms(session, new)
     return await placement.submit(
-        session, settings, terms.id, entity_id, user_id, new, _check_locked, _publish_command
+        session,
+        settings,
+        terms.id,
+        entity_id,
+        user_id,
+        new,
+        _check_locked,
+        command_events,
+        principal,
     )
 
 
@@ -379,8 +391,8 @@ def _check_locked(new: NewOrder, inst: Instrument) -> None:
 # --------------------------------------------------------------------------- events
 
 
-def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
-    """The L2 levels the plan changes, as they will be after it is applied."""
+def _level_state(book: OrderBook, plan: Plan) -> dict[tuple[Side, int], list[int]]:
+    """``[quantity, orders]`` of each level the plan changes, as they will be after it."""
     state: dict[tuple[Side, int], list[int]] = {}
     for side, price in plan.touched_levels():
         level = book.level(side, price)
@@ -399,10 +411,19 @@ def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
         s = state[(plan.side, plan.price)]
         s[0] += plan.remaining
         s[1] += 1
+    return state
+
+
+def _levels_out(state: dict[tuple[Side, int], list[int]]) -> list[dict[str, Any]]:
     return [
         {"side": side.value, "price": format_amount(price, 2), "quantity": q, "orders": n}
         for (side, price), (q, n) in state.items()
     ]
+
+
+def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
+    """The L2 levels the plan changes, as they will be after it is applied."""
+    return _levels_out(_level_state(book, plan))
 
 
 def order_event(o: Order | OrderRow, symbol: str) -> dict[str, Any]:
@@ -422,6 +443,104 @@ def order_event(o: Order | OrderRow, symbol: str) -> dict[str, Any]:
     }
 
 
+#: One outbox event of a command: channel, event, data, entity (private channels).
+CommandEvent = tuple[str, str, dict[str, Any], uuid.UUID | None]
+
+
+def command_events(
+    inst: Instrument,
+    book: OrderBook,
+    plan: Plan | None,
+    seq: int,
+    taker: Order | OrderRow | None,
+    others: Sequence[Order | OrderRow],
+    trades: Sequence[Trade | TradeRow],
+    fills: Sequence[OrderFill | FillRow],
+    now: datetime,
+    changes: list[dict[str, Any]] | None = None,
+) -> list[CommandEvent]:
+    """The events of one command, in order (book delta, orders, fills, trades, ticker).
+
+    ``book`` as it is before the plan is applied.
+    """
+    symbol = inst.symbol
+    ts = isoformat_z(now)
+    state = None
+    if changes is None:
+        if plan is not None:
+            state = _level_state(book, plan)
+            changes = _levels_out(state)
+        else:
+            changes = []
+    out: list[CommandEvent] = [
+        (
+            f"book.{symbol}",
+            "book.delta",
+            {"instrument": symbol, "sequence": seq, "changes": changes},
+            None,
+        )
+    ]
+    for o in ([taker] if taker is not None else []) + list(others):
+        out.append(("orders", "order.updated", order_event(o, symbol), o.entity_id))
+    for fill in fills:
+        out.append(
+            (
+                "fills",
+                "fill.created",
+                {
+                    "id": str(fill.id),
+                    "order_id": str(fill.order_id),
+                    "trade_id": str(fill.trade_id),
+                    "instrument": symbol,
+                    "side": fill.side,
+                    "liquidity": fill.liquidity,
+                    "price": format_amount(fill.price, 2),
+                    "quantity": fill.quantity,
+                    "fee": format_amount(fill.fee, 2),
+                    "created_at": ts,
+                },
+                fill.entity_id,
+            )
+        )
+    if trades:
+        taker_side = plan.side.value if plan is not None else None
+        for t in trades:
+            out.append(
+                (
+                    f"trades.{symbol}",
+                    "trade",
+                    {
+                        "id": str(t.id),
+                        "instrument": symbol,
+                        "price": format_amount(t.price, 2),
+                        "quantity": t.quantity,
+                        "taker_side": taker_side,
+                        "sequence": seq,
+                        "created_at": ts,
+                    },
+                    None,
+                )
+            )
+    if trades or changes:
+        after_bid, after_ask = _best_after(book, plan, state)
+        out.append(
+            (
+                "ticker",
+                "ticker",
+                {
+                    "instrument": symbol,
+                    "last": format_amount(inst.last_price, 2) if inst.last_price else None,
+                    "bid": format_amount(after_bid, 2) if after_bid else None,
+                    "ask": format_amount(after_ask, 2) if after_ask else None,
+                    "sequence": seq,
+                    "traded": sum(t.quantity for t in trades),
+                },
+                None,
+            )
+        )
+    return out
+
+
 async def _publish_command(
     session: AsyncSession,
     inst: Instrument,
@@ -435,92 +554,36 @@ async def _publish_command(
     now: datetime,
     changes: list[dict[str, Any]] | None = None,
 ) -> None:
-    symbol = inst.symbol
-    ts = isoformat_z(now)
-    if changes is None:
-        changes = _levels_after(book, plan) if plan is not None else []
-    await emit(
-        session,
-        f"book.{symbol}",
-        "book.delta",
-        {"instrument": symbol, "sequence": seq, "changes": changes},
-    )
-    for o in ([taker] if taker is not None else []) + list(others):
-        await emit(
-            session, "orders", "order.updated", order_event(o, symbol), entity_id=o.entity_id
-        )
-    for fill in fills:
-        await emit(
-            session,
-            "fills",
-            "fill.created",
-            {
-                "id": str(fill.id),
-                "order_id": str(fill.order_id),
-                "trade_id": str(fill.trade_id),
-                "instrument": symbol,
-                "side": fill.side,
-                "liquidity": fill.liquidity,
-                "price": format_amount(fill.price, 2),
-                "quantity": fill.quantity,
-                "fee": format_amount(fill.fee, 2),
-                "created_at": ts,
-            },
-            entity_id=fill.entity_id,
-        )
-    if trades:
-        taker_side = plan.side.value if plan is not None else None
-        for t in trades:
-            await emit(
-                session,
-                f"trades.{symbol}",
-                "trade",
-                {
-                    "id": str(t.id),
-                    "instrument": symbol,
-                    "price": format_amount(t.price, 2),
-                    "quantity": t.quantity,
-                    "taker_side": taker_side,
-                    "sequence": seq,
-                    "created_at": ts,
-                },
-            )
-    if trades or changes:
-        after_bid, after_ask = _best_after(book, plan)
-        await emit(
-            session,
-            "ticker",
-            "ticker",
-            {
-                "instrument": symbol,
-                "last": format_amount(inst.last_price, 2) if inst.last_price else None,
-                "bid": format_amount(after_bid, 2) if after_bid else None,
-                "ask": format_amount(after_ask, 2) if after_ask else None,
-                "sequence": seq,
-                "traded": sum(t.quantity for t in trades),
-            },
-        )
+    found = command_events(inst, book, plan, seq, taker, others, trades, fills, now, changes)
+    for channel, event, data, entity_id in found:
+        await emit(session, channel, event, data, entity_id=entity_id)
 
 
-def _best_after(book: OrderBook, plan: Plan | None) -> tuple[int | None, int | None]:
+def _best_after(
+    book: OrderBook,
+    plan: Plan | None,
+    state: dict[tuple[Side, int], list[int]] | None = None,
+) -> tuple[int | None, int | None]:
     """Best bid and ask once ``plan`` is applied (computed without applying it)."""
     if plan is None:
         return book.best_bid(), book.best_ask()
-    bids = book.depth(Side.BUY, 50)
-    asks = book.depth(Side.SELL, 50)
-    levels = {(Side.BUY, lv.price): lv.quantity for lv in bids}
-    levels.update({(Side.SELL, lv.price): lv.quantity for lv in asks})
-    for ch in _levels_after(book, plan):
-        levels[(Side(ch["side"]), _cents(ch["price"]))] = ch["quantity"]
-    live_bids = [p for (s, p), q in levels.items() if s is Side.BUY and q > 0]
-    live_asks = [p for (s, p), q in levels.items() if s is Side.SELL and q > 0]
-    return (max(live_bids) if live_bids else None, min(live_asks) if live_asks else None)
-
-
-def _cents(value: str) -> int:
-    whole, _, frac = value.partition(".")
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * 100 + int((frac or "0").ljust(2, "0")[:2]))
+    if state is None:
+        state = _level_state(book, plan)
+    best: list[int | None] = []
+    for side in (Side.BUY, Side.SELL):
+        changed = {p: q for (s, p), (q, _) in state.items() if s is side}
+        # Only a changed level can empty: the best untouched level is within the first
+        # ``len(changed) + 1`` levels of the book.
+        live = [p for p, q in changed.items() if q > 0]
+        for lv in book.depth(side, len(changed) + 1):
+            if changed.get(lv.price, lv.quantity) > 0:
+                live.append(lv.price)
+                break
+        if not live:
+            best.append(None)
+        else:
+            best.append(max(live) if side is Side.BUY else min(live))
+    return best[0], best[1]
 
 
 # --------------------------------------------------------------------------- cancelling

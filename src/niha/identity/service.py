@@ -22,7 +22,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
-from niha.core.db import Database, fetch
+from niha.core.db import Database, Sent, send
 from niha.core.errors import (
     Conflict,
     DomainError,
@@ -345,24 +345,40 @@ async def principal_from_token(db: Database, settings: Settings, token: str) -> 
     return _principal(rows[0]) if rows else None
 
 
-async def stale_principals(
-    session: AsyncSession, principals: Collection[Principal]
-) -> set[uuid.UUID]:
-    """The sessions among ``principals`` that no longer stand as seen: revoked, expired,
-    the user disabled, or the user's role or organisation changed since.
+class PrincipalCheck:
+    """Which sessions among some principals no longer stand as seen (revoked, expired, the
+    user disabled, or the user's role or organisation changed since).
 
-    One query for many callers, inside the caller's transaction: a command that checks its
-    callers here, in the transaction that writes it, acts only for sessions that are valid
-    when it commits (the order lane's callers, exchange/lane.py).
+    One query for many callers, sent in the caller's transaction (and pipeline, if any): a
+    command that checks its callers this way, in the transaction that writes it, acts only
+    for sessions that are valid when it commits -- the order lane's callers, whose
+    principal may be a snapshot (:class:`PrincipalSnapshots`).
     """
+
+    def __init__(self, principals: Collection[Principal], sent: Sent | None) -> None:
+        self._principals = principals
+        self._sent = sent
+
+    async def stale(self) -> set[uuid.UUID]:
+        if self._sent is None:
+            return set()
+        live = {p.session_id: p for p in map(_principal, await self._sent.rows())}
+        return {p.session_id for p in self._principals if live.get(p.session_id) != p}
+
+
+async def send_principal_check(driver: Any, principals: Collection[Principal]) -> PrincipalCheck:
+    """Send the query of a :class:`PrincipalCheck` on ``driver`` (a psycopg connection)."""
     if not principals:
-        return set()
+        return PrincipalCheck(principals, None)
     ids = list({p.session_id for p in principals})
-    live = {
-        p.session_id: p
-        for p in map(_principal, await fetch(session, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
-    }
-    return {p.session_id for p in principals if live.get(p.session_id) != p}
+    return PrincipalCheck(principals, await send(driver, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
+
+
+class SessionChanged(Unauthorized):
+    """The caller's session no longer stands as it was when the request was accepted."""
+
+    def __init__(self) -> None:
+        super().__init__("A valid access token is required", headers={"WWW-Authenticate": "Bearer"})
 
 
 class PrincipalSnapshots:

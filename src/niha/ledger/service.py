@@ -32,10 +32,11 @@ import psycopg
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from niha.core import events
 from niha.core.clock import utcnow
 from niha.core.db import Database
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
-from niha.core.events import emit
+from niha.core.events import EmittedEvent, emit
 from niha.core.ids import new_id
 from niha.core.money import format_amount
 from niha.core.pagination import PageParams, build_page, keyset_page
@@ -69,6 +70,7 @@ __all__ = [
     "account_balance",
     "asset_scales",
     "balances",
+    "integrity_error",
     "list_accounts",
     "list_transfers",
     "lock_balances",
@@ -77,6 +79,8 @@ __all__ = [
     "post_batch",
     "reverse",
     "scale_of",
+    "send_lock_balances",
+    "stage_batch",
     "submit",
     "transfer",
 ]
@@ -749,6 +753,159 @@ async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> di
     """
     locked = await _lock_accounts(await _driver(session), sorted(set(keys)))
     return {k: a.balance for k, a in locked.items()}
+
+
+# --------------------------------------------------------------------------- pipelining
+#
+# For a caller that runs its transaction in psycopg's pipeline mode (the exchange's group
+# of orders): it sends its own reads together with the balance lock, and sends the batch's
+# write together with its own writes and COMMIT -- one round trip each instead of one per
+# statement. The ledger still writes its own tables and applies its own rules.
+
+
+class PendingBalances:
+    """The lock of :func:`send_lock_balances`, sent; :meth:`result` reads it."""
+
+    def __init__(self, cursor: Any, keys: Sequence[AccountKey]) -> None:
+        self._cursor = cursor
+        self.keys = keys
+
+    async def result(self) -> tuple[dict[AccountKey, int], list[AccountKey]]:
+        """The balances of the accounts that exist (locked), and the keys that do not."""
+        try:
+            rows = await self._cursor.fetchall()
+        finally:
+            await self._cursor.close()
+        found = {AccountKey(r[1], r[2], r[3], r[4]): r[5] for r in rows}
+        return found, [k for k in self.keys if k not in found]
+
+
+async def send_lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> PendingBalances:
+    """:func:`lock_balances`'s statement (``FOR NO KEY UPDATE``, id order), sent but not read.
+
+    In pipeline mode it travels with the caller's other statements. It creates no
+    account: :meth:`PendingBalances.result` names the missing ones, for
+    :func:`lock_balances` (which creates them) when the caller needs them.
+    """
+    ordered = sorted(set(keys))
+    cursor = (await _driver(session)).cursor()
+    await cursor.execute(_LOCK_SQL, _key_columns(ordered))
+    return PendingBalances(cursor, ordered)
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """A batch whose write :func:`stage_batch` sent; durable once the caller commits."""
+
+    id: uuid.UUID
+    #: The balances after the batch of every account it touched (empty for a replay).
+    balances: Mapping[AccountKey, int]
+    #: Its ``balances`` events, written by the same statement: the caller publishes
+    #: them after its commit (:func:`niha.core.events.publish`) and marks them published.
+    events: list[EmittedEvent]
+
+
+# The write of a staged batch: no duplicate check (every key must be new: an existing one
+# fails the statement, and with it the caller's transaction), the balance deltas and the
+# batch's ``balances`` outbox events in the same statement.
+_STAGE_SQL = """
+    WITH b AS (
+        INSERT INTO ledger_batch (id, transfer_count, created_at)
+        VALUES (%(batch_id)s::uuid, %(n)s::integer, %(now)s::timestamptz)
+    ), t AS (
+        INSERT INTO ledger_transfer
+            (id, batch_id, debit_account_id, credit_account_id, asset, amount, kind,
+             reference_type, reference_id, idempotency_key, created_at)
+        SELECT v.id, %(batch_id)s::uuid, v.debit, v.credit, v.asset, v.amount, v.kind,
+               v.reference_type, v.reference_id, v.key, %(now)s::timestamptz
+        FROM unnest(%(t_ids)b::uuid[], %(t_debits)b::uuid[], %(t_credits)b::uuid[],
+                    %(t_assets)b::text[], %(t_amounts)b::bigint[], %(t_kinds)b::text[],
+                    %(t_reference_types)b::text[], %(t_reference_ids)b::text[],
+                    %(keys)b::text[])
+             AS v(id, debit, credit, asset, amount, kind, reference_type, reference_id, key)
+    ), u AS (
+        UPDATE ledger_account AS a
+        SET balance = a.balance + v.delta, updated_at = %(now)s::timestamptz
+        FROM unnest(%(a_ids)b::uuid[], %(a_deltas)b::bigint[]) AS v(id, delta)
+        WHERE a.id = v.id
+    )
+    """ + events.outbox_insert_sql("events")
+
+
+async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest]) -> StagedBatch:
+    """:func:`post_batch` for a caller that commits right after, in pipeline mode.
+
+    The same validation, lock (accounts in id order, missing ones created) and rules,
+    with the same errors; then the write -- batch, transfers, balances and the
+    ``balances`` outbox events -- is *sent*, not read: it travels with the caller's own
+    writes and COMMIT. Its keys must be new (the caller derives them from ids it has
+    just made): a key that exists fails the caller's transaction at its commit, where
+    :func:`integrity_error` names it; nothing is written then. An exact resubmission
+    found while refusing a batch is a replay, as with :func:`post_batch` (no events).
+    The events are not published here: the caller publishes ``events`` once committed.
+    """
+    transfers = list(transfers)
+    scales = await asset_scales(session, {t.debit.asset for t in transfers})
+    try:
+        core.validate_batch(transfers, scales)
+    except core.LedgerError as exc:
+        raise domain_error(exc) from None
+    keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
+    driver = await _driver(session)
+    locked = await _lock_accounts(driver, keys)
+    try:
+        after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
+    except core.LedgerError as exc:
+        original = await _replay(session, transfers)
+        if original is not None:
+            return StagedBatch(original.id, {}, [])
+        raise domain_error(exc) from None
+    batch_id = new_id()
+    now = utcnow()
+    ids = [new_id() for _ in transfers]
+    deltas = core.net_changes(transfers)
+    changed = [k for k in keys if deltas.get(k, 0) != 0]
+    records = [
+        events.new_event(BALANCES_CHANNEL, BALANCES_EVENT, data, entity_id=owner)
+        for owner, data in balance_events([(batch_id, changed)], after, scales)
+    ]
+    params = {
+        "keys": [t.key for t in transfers],
+        "batch_id": batch_id,
+        "n": len(transfers),
+        "now": now,
+        "t_ids": ids,
+        "t_debits": [locked[t.debit].id for t in transfers],
+        "t_credits": [locked[t.credit].id for t in transfers],
+        "t_assets": [t.debit.asset for t in transfers],
+        "t_amounts": [t.amount for t in transfers],
+        "t_kinds": [t.kind for t in transfers],
+        "t_reference_types": [t.reference_type for t in transfers],
+        "t_reference_ids": [t.reference_id for t in transfers],
+        "a_ids": [locked[k].id for k in changed],
+        "a_deltas": [deltas[k] for k in changed],
+        "events": events.outbox_rows(records),
+    }
+    await _raw(driver, _STAGE_SQL, params, fetch=False)
+    return StagedBatch(batch_id, after, records)
+
+
+_LEDGER_CONSTRAINTS = frozenset(
+    {"uq_ledger_transfer_idempotency_key", "ck_ledger_account_client_nonnegative"}
+)
+
+
+def integrity_error(exc: BaseException) -> DomainError | None:
+    """The domain error of a ledger constraint that ``exc`` (a failed commit) reports, if any."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, psycopg.errors.IntegrityError):
+            constraint = current.diag.constraint_name or ""
+            if constraint in _LEDGER_CONSTRAINTS:
+                return _integrity_error(current)
+            return None
+        current = current.__cause__ or current.__context__
+    return None
 
 
 # --------------------------------------------------------------------------- reading

@@ -3,7 +3,8 @@
 Eight characters from an alphabet without look-alikes (no 0/O, 1/I/L, U), the last one a
 check character (Luhn mod N over the alphabet), so a mistyped reference — one character
 changed, or two neighbours swapped — is recognised as invalid instead of matching another
-deposit. The random part comes in as an argument (the service draws it with ``secrets``).
+deposit. (Like every Luhn code, it misses one swap: of the alphabet's first and last
+characters, ``2`` and ``Z``, next to each other.) The random part comes in as an argument (the service draws it with ``secrets``).
 """
 
 from __future__ import annotations

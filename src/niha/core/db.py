@@ -7,7 +7,6 @@ outbox events of that transaction published.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 import psycopg
 from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.dialects.postgresql import UUID
@@ -115,25 +115,15 @@ async def fetch(session: AsyncSession, query: str, params: Any = None) -> list[t
         return rows
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot send {type(value).__name__} as JSON")
-
-
 def json_rows(rows: Iterable[Any], columns: Sequence[str]) -> str:
     """Objects as a JSON array of records, for :func:`insert_records`/:func:`update_records`.
 
     One parameter per table however many rows and columns: a statement with few
     parameters is parsed once per process (psycopg caches it), one array per column is not.
     """
-    return json.dumps(
-        [{name: getattr(row, name) for name in columns} for row in rows],
-        default=_json_value,
-        separators=(",", ":"),
-    )
+    # orjson writes UUIDs and aware datetimes itself (ISO 8601 with offset), several
+    # times faster than json with a default hook: this is on every order's path.
+    return orjson.dumps([{name: getattr(row, name) for name in columns} for row in rows]).decode()
 
 
 def insert_records(table: Table, param: str) -> str:

@@ -103,6 +103,29 @@ async def test_orders_arriving_together_share_one_transaction(
     assert sum(level["quantity"] for level in book["bids"]) == 10
 
 
+async def test_one_ticker_per_group_with_what_the_group_traded(
+    live: tuple[Any, Database], settings: Settings, fresh_database_url: str
+) -> None:
+    http, db = live
+    seller = {"Authorization": f"Bearer {await _trader(db, settings, eua=100)}"}
+    buyers = [{"Authorization": f"Bearer {await _trader(db, settings, eur=10**8)}"}
+              for _ in range(4)]  # fmt: skip
+    sell = {**_buy("60.00", 10), "order_type": "SELL"}
+    assert (await http.post("/api/v1/orders/place", json=sell, headers=seller)).status_code == 201
+    responses = await asyncio.gather(
+        *(http.post("/api/v1/orders/place", json=_buy("61.00", 2), headers=h) for h in buyers)
+    )
+    assert all(r.status_code == 201 for r in responses)
+    with psycopg.connect(fresh_database_url) as conn:
+        groups = conn.execute("SELECT count(DISTINCT created_at) FROM exchange_order").fetchone()
+        tickers = [r[0] for r in conn.execute(
+            "SELECT data FROM core_outbox_event WHERE channel = 'ticker' ORDER BY seq")]  # fmt: skip
+    assert groups is not None and len(tickers) == groups[0]
+    assert tickers[0]["traded"] == 0 and sum(t["traded"] for t in tickers) == 8
+    assert tickers[-1]["sequence"] == 5 and tickers[-1]["ask"] == "60.00"
+    assert tickers[-1]["last"] == "60.00"
+
+
 @pytest.mark.parametrize("gather", [5.0, 0.0])
 async def test_callers_answered_together_are_gathered_into_the_next_group(
     monkeypatch: pytest.MonkeyPatch, gather: float

@@ -329,6 +329,8 @@ class _Group:
     trades: list[TradeRow] = field(default_factory=list)
     fills: list[FillRow] = field(default_factory=list)
     records: list[events.EmittedEvent] = field(default_factory=list)
+    #: Certificates traded by the group's orders (its one ticker event).
+    traded: int = 0
 
 
 async def _place_group(
@@ -416,6 +418,10 @@ async def _place_group(
                     results.append(placed)
                 except DomainError as exc:
                     results.append(exc)
+            if g.inserted:
+                # One ticker for the group (subscribers take it as "the market moved"):
+                # the state after its last order, what its orders traded.
+                g.records.append(events.new_event(*_ticker(g)))
             # The group's rows and events first (their outbox rows come before the
             # ledger's, as they were emitted), then the ledger's lock and write.
             await _write(g, driver, marks)
@@ -677,8 +683,9 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
         inst.last_price = inst.reference_price = plan.fills[-1].price
     inst.updated_at = now
     others = list(makers.values()) + stp
+    g.traded += sum(t.quantity for t in trades)
     for channel, event, data, owner in g.runner.publish(
-        inst, book, plan, seq, taker, others, trades, fills, now
+        inst, book, plan, seq, taker, others, trades, fills, now, ticker=False
     ):
         g.records.append(events.new_event(channel, event, data, entity_id=owner))
     # The book and the resting orders move now, so the next order of the group sees them.
@@ -690,6 +697,15 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     g.trades += trades
     g.fills += fills
     return PlacedOrder(taker, taker_fills)
+
+
+def _ticker(g: _Group) -> tuple[str, str, dict[str, Any]]:
+    from niha.exchange.service import ticker_event
+
+    channel, event, data, _ = ticker_event(
+        g.inst, g.book.best_bid(), g.book.best_ask(), g.inst.sequence, g.traded
+    )
+    return channel, event, data
 
 
 def _apply(

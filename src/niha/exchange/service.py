@@ -458,10 +458,13 @@ def command_events(
     fills: Sequence[OrderFill | FillRow],
     now: datetime,
     changes: list[dict[str, Any]] | None = None,
+    *,
+    ticker: bool = True,
 ) -> list[CommandEvent]:
     """The events of one command, in order (book delta, orders, fills, trades, ticker).
 
-    ``book`` as it is before the plan is applied.
+    ``book`` as it is before the plan is applied. Without ``ticker`` (a group of orders
+    sends one :func:`ticker_event` for the whole group, see placement).
     """
     symbol = inst.symbol
     ts = isoformat_z(now)
@@ -521,24 +524,29 @@ def command_events(
                     None,
                 )
             )
-    if trades or changes:
-        after_bid, after_ask = _best_after(book, plan, state)
-        out.append(
-            (
-                "ticker",
-                "ticker",
-                {
-                    "instrument": symbol,
-                    "last": format_amount(inst.last_price, 2) if inst.last_price else None,
-                    "bid": format_amount(after_bid, 2) if after_bid else None,
-                    "ask": format_amount(after_ask, 2) if after_ask else None,
-                    "sequence": seq,
-                    "traded": sum(t.quantity for t in trades),
-                },
-                None,
-            )
-        )
+    if ticker and (trades or changes):
+        bid, ask = _best_after(book, plan, state)
+        out.append(ticker_event(inst, bid, ask, seq, sum(t.quantity for t in trades)))
     return out
+
+
+def ticker_event(
+    inst: Instrument, bid: int | None, ask: int | None, seq: int, traded: int
+) -> CommandEvent:
+    """The ``ticker`` event: last price, best bid and ask, what was traded since the last."""
+    return (
+        "ticker",
+        "ticker",
+        {
+            "instrument": inst.symbol,
+            "last": format_amount(inst.last_price, 2) if inst.last_price else None,
+            "bid": format_amount(bid, 2) if bid else None,
+            "ask": format_amount(ask, 2) if ask else None,
+            "sequence": seq,
+            "traded": traded,
+        },
+        None,
+    )
 
 
 async def _publish_command(

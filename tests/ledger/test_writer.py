@@ -416,3 +416,252 @@ async def test_a_caller_holding_a_lock_cannot_stall_the_writer(db: Database) -> 
             await asyncio.wait_for(w.submit([pay(avail(a), avail(b), 1, "stuck")]), 10)
     assert (await w.submit([pay(avail(a), avail(b), 2, "free")])).balances[avail(b)] == 2
     await w.drain()
+
+
+# --------------------------------------------------------------------------- one round trip
+# A group whose accounts the writer has seen is planned on the balances it last saw and
+# posted in one round trip; the write statement checks, under the locks, that those are
+# still the balances (else nothing is written and the group goes the locked way).
+
+
+async def move_directly(db: Database, debit: AccountKey, credit: AccountKey, amount: int) -> None:
+    """A transaction of its own, beside the writer (as another process would post)."""
+    async with unit_of_work(db.maker) as session:
+        await service.post_batch(session, [pay(debit, credit, amount, f"direct:{uuid.uuid4()}")])
+
+
+async def test_known_accounts_go_in_one_round_trip(db: Database, received: list[Event]) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 1000)
+    await fund(db, b, 1)
+    w = writer.writer_for(db)
+    planned, stale = w.planned, w.stale
+    first = await service.submit(db, [pay(avail(a), avail(b), 300, "rt:1")])
+    assert w.planned == planned + 1 and w.stale == stale  # planned on the balances seen
+    assert first.balances == {avail(a): 700, avail(b): 301}
+    assert [t.key for t in first.transfers] == ["rt:1"]
+    assert await balance(db, avail(a)) == 700
+    got = await asyncio.gather(
+        outcome(db, [pay(avail(a), avail(b), 600, "rt:2")]),
+        outcome(db, [pay(avail(a), avail(b), 600, "rt:3")]),  # no longer fits
+        outcome(db, [pay(avail(a), avail(b), 100, "rt:4")]),
+    )
+    assert got == ["ok", "insufficient_funds", "ok"]
+    assert w.planned == planned + 2 and w.stale == stale
+    assert (await balance(db, avail(a)), await balance(db, avail(b))) == (0, 1001)
+    # a replay of an earlier group on the same accounts: found by the write statement
+    again = await service.submit(db, [pay(avail(a), avail(b), 300, "rt:1")])
+    assert again.replayed and again.id == first.id
+    await w.drain()
+    events_of_b = [e for e in received if e.channel == "balances" and e.entity_id == str(b)]
+    assert events_of_b[-1].data["changes"][0]["balance"] == "10.01"
+    assert await run_reconcile(db) == 0
+
+
+async def test_a_balance_moved_by_another_transaction_is_seen(db: Database) -> None:
+    """The writer saw 100 in ``a``; another transaction spends it; the next group must
+    be refused for the real balance (not posted on the old one, nor fail on the check
+    constraint) -- and accepted again once the funds are back."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 100)
+    await fund(db, b, 1)
+    w = writer.writer_for(db)
+    await move_directly(db, avail(a), reserved(a), 100)
+    stale = w.stale
+    with pytest.raises(service.InsufficientFundsError) as refused:
+        await service.submit(db, [pay(avail(a), avail(b), 50, "seen:1")])
+    assert refused.value.extra["shortfall"] == "0.50"
+    assert refused.value.extra["asset"] == "EUR"
+    assert w.stale == stale + 1
+    # the other way round: the writer saw 0, the funds came back meanwhile
+    await move_directly(db, reserved(a), avail(a), 100)
+    posted = await service.submit(db, [pay(avail(a), avail(b), 60, "seen:2")])
+    assert posted.balances == {avail(a): 40, avail(b): 61}
+    assert w.stale == stale + 2
+    assert (await balance(db, avail(a)), await balance(db, avail(b))) == (40, 61)
+    assert await run_reconcile(db) == 0
+
+
+async def test_stale_balances_cannot_pass_a_batch_that_the_group_would_refund(
+    db: Database,
+) -> None:
+    """The check constraint alone would not do: the writer saw 100 in ``a`` (really 0
+    now); a group that first spends 50 of ``a`` and then credits 50 to it ends at 0 --
+    allowed by the constraint -- but the first batch does not fit the real balance."""
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 100)
+    await fund(db, b, 1)
+    await fund(db, c, 100)
+    await move_directly(db, avail(a), reserved(a), 100)
+    got = await asyncio.gather(
+        outcome(db, [pay(avail(a), avail(b), 50, "refund:1")]),
+        outcome(db, [pay(avail(c), avail(a), 50, "refund:2")]),
+    )
+    assert got == ["insufficient_funds", "ok"]
+    assert (await balance(db, avail(a)), await balance(db, avail(b))) == (50, 1)
+    assert await run_reconcile(db) == 0
+
+
+async def test_two_writers_on_the_same_accounts_stay_exact(fresh_database_url: str) -> None:
+    """Two processes' writers (two writers here) see each other's balances only through
+    the database: every plan on an outdated balance is caught and redone."""
+    dbs = [Database(fresh_database_url, pool_size=2, max_overflow=0) for _ in range(2)]
+    writers = [LedgerWriter(d) for d in dbs]
+    try:
+        a, b = uuid.uuid4(), uuid.uuid4()
+        await writers[0].submit([pay(BANK, avail(a), 1000, "fa")])
+        await writers[1].submit([pay(BANK, avail(b), 10, "fb")])
+        for w in writers:  # both have seen both accounts
+            await w.submit([pay(avail(a), avail(b), 1, f"warm:{id(w)}")])
+
+        async def one(i: int) -> str:
+            src, dst = (a, b) if i % 3 else (b, a)
+            try:
+                await writers[i % 2].submit([pay(avail(src), avail(dst), 7, f"p:{i}")])
+            except DomainError as exc:
+                return exc.code
+            return "ok"
+
+        got = Counter(await asyncio.gather(*(one(i) for i in range(120))))
+        assert set(got) <= {"ok", "insufficient_funds"}
+        assert sum(w.stale for w in writers) > 0  # they did get in each other's way
+        total = await balance(dbs[0], avail(a)) + await balance(dbs[0], avail(b))
+        assert total == 1010
+        negative = await scalar(
+            dbs[0],
+            "SELECT count(*) FROM ledger_account WHERE owner_type = 'entity' AND balance < 0",
+        )
+        assert negative == 0
+        assert await run_reconcile(dbs[0]) == 0
+    finally:
+        for w in writers:
+            await w.drain()
+        for d in dbs:
+            await d.dispose()
+
+
+async def test_failures_in_the_single_round_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 1000)
+    await fund(db, b, 1)
+    w = writer.writer_for(db)
+    await w.drain()
+    planned = w.planned
+    await inject_failures(db, monkeypatch, "40001", 2)
+    got = await asyncio.gather(
+        *(outcome(db, [pay(avail(a), avail(b), 100, f"one:{i}")]) for i in range(3))
+    )
+    assert got == ["ok", "ok", "ok"]
+    assert w.planned == planned + 3 and w.retries == 2
+    assert await balance(db, avail(b)) == 301
+    assert await run_reconcile(db) == 0
+
+
+async def test_statements_deallocated_behind_the_writers_back(fresh_database_url: str) -> None:
+    db = Database(fresh_database_url, pool_size=1, max_overflow=0)  # one connection: ours
+    try:
+        a, b = uuid.uuid4(), uuid.uuid4()
+        await fund(db, a, 1000)
+        await fund(db, b, 1)
+        w = writer.writer_for(db)
+        await service.submit(db, [pay(avail(a), avail(b), 1, "dealloc:1")])
+        await w.drain()
+        async with db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            prepared = await (
+                await driver.execute("SELECT count(*) FROM pg_prepared_statements")
+            ).fetchone()
+            assert prepared[0] >= 2
+            await driver.execute("DEALLOCATE ALL")
+            await conn.commit()
+        planned, retries = w.planned, w.retries
+        got = await service.submit(db, [pay(avail(a), avail(b), 1, "dealloc:2")])
+        assert got.replayed is False and got.balances[avail(b)] == 3
+        assert w.planned == planned + 2 and w.retries == retries + 1  # prepared again
+        assert await balance(db, avail(b)) == 3
+    finally:
+        await writer.writer_for(db).drain()
+        await db.dispose()
+
+
+async def test_a_failed_single_round_trip_writes_nothing_and_leaves_the_connection_clean(
+    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(fresh_database_url, pool_size=1, max_overflow=0)  # one connection: ours
+    try:
+        a, b = uuid.uuid4(), uuid.uuid4()
+        await fund(db, a, 1000)
+        await fund(db, b, 1)
+        w = writer.writer_for(db)
+        await w.drain()
+        await inject_failures(db, monkeypatch, "XX000", 1)
+        planned = w.planned
+        assert await outcome(db, [pay(avail(a), avail(b), 5, "x:1")]) == "ledger_unavailable"
+        assert w.planned == planned + 1
+        assert await balance(db, avail(b)) == 1
+        assert await outcome(db, [pay(avail(a), avail(b), 5, "x:1")]) == "ok"
+        await w.drain()
+        async with db.engine.connect() as conn:  # back in the pool as it was lent
+            raw = await conn.get_raw_connection()
+            assert raw.driver_connection.autocommit is False
+        assert await balance(db, avail(b)) == 6
+    finally:
+        await writer.writer_for(db).drain()
+        await db.dispose()
+
+
+async def test_a_replay_is_a_replay_even_when_the_balances_moved_on(db: Database) -> None:
+    """Resubmitting a posted batch that would no longer fit is still a replay (as with
+    ``post_batch``), by a writer that knows the accounts and by one that does not."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 300)
+    first = await service.submit(db, [pay(avail(a), avail(b), 300, "moved:1")])
+    assert await balance(db, avail(a)) == 0
+    again = await service.submit(db, [pay(avail(a), avail(b), 300, "moved:1")])
+    assert again.replayed and again.id == first.id
+    fresh = LedgerWriter(db)  # knows no account: the locked way
+    try:
+        got = await asyncio.gather(
+            fresh.submit([pay(avail(a), avail(b), 300, "moved:1")]),
+            fresh.submit([pay(avail(a), avail(b), 1, "moved:2")]),  # does not fit
+            return_exceptions=True,
+        )
+    finally:
+        await fresh.drain()
+    assert isinstance(got[0], service.PostedBatch) and got[0].replayed
+    assert got[0].id == first.id
+    assert isinstance(got[1], service.InsufficientFundsError)
+    assert await balance(db, avail(b)) == 300
+
+
+async def test_text_travels_intact_in_the_single_round_trip(db: Database) -> None:
+    """The group's data goes as literals of one simple query: quotes, backslashes and
+    non-ASCII text must arrive as sent (and never end the literal)."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 100)
+    await fund(db, b, 1)
+    w = writer.writer_for(db)
+    planned = w.planned
+    odd = "l'été \\ \"x\" ''); DROP TABLE ledger_transfer; --"
+    posted = await service.submit(
+        db, [TransferRequest(avail(a), avail(b), 5, "pay'o", f"k'{odd}", "t'ype", odd)]
+    )
+    assert w.planned == planned + 1
+    async with db.maker() as session:
+        got = (
+            await session.execute(
+                text(
+                    "SELECT kind, idempotency_key, reference_type, reference_id "
+                    "FROM ledger_transfer WHERE id = :id"
+                ),
+                {"id": posted.transfers[0].id},
+            )
+        ).one()
+    assert tuple(got) == ("pay'o", f"k'{odd}", "t'ype", odd)
+    again = await service.submit(
+        db, [TransferRequest(avail(a), avail(b), 5, "pay'o", f"k'{odd}", "t'ype", odd)]
+    )
+    assert again.replayed and again.id == posted.id

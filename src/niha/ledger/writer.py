@@ -15,20 +15,32 @@ transaction:
    same group -- is a replay of the original;
 4. one statement writes every posted batch, its transfers, the net balance deltas and
    one ``balances`` outbox event per client entity touched (coalesced over the group),
-   unless one of the keys exists already (a resubmission of an earlier batch, or a key
-   another transaction posted meanwhile): then nothing is written and the group is
-   planned again knowing those keys;
+   unless one of the group's keys -- the refused batches' too -- exists already (a
+   resubmission of an earlier batch, or a key another transaction posted meanwhile):
+   then nothing is written and the group is planned again knowing those keys;
 5. commit -- and only then is each caller's future resolved (durable before
    acknowledged). The events are published after that, in commit order, and marked
    published by the next group's statement (or by a statement apart when no group
    follows; a mark lost in a crash only means the relay publishes the event again).
 
-The transaction runs on one pooled connection held while groups keep coming, in
-psycopg's pipeline mode: BEGIN and the lock go in one round trip, the write and COMMIT in
-a second. A failure of the transaction fails every caller of that group with
-:class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
-serialization failure or deadlock (SQLSTATE 40001/40P01), or another transaction
-committing one of the group's idempotency keys first, runs the group again.
+The transaction runs on one pooled connection held while groups keep coming. The writer
+remembers the id (it never changes) and the last balance it saw of every account of its
+groups. A group whose accounts it has all seen is planned on those balances (steps 3-4
+before anything is sent) and posted in ONE round trip: a simple query of ``BEGIN``, the
+lock of the accounts by id (id order), the write statement and ``COMMIT``, the two
+statements prepared once per connection. The write statement first checks, under the
+locks, that every account still holds the balance the plan was made on; if one does not
+(another transaction or process moved it meanwhile) it writes nothing, the transaction
+commits empty, and the group goes the locked way: BEGIN and the lock by natural key in
+one round trip (psycopg pipeline mode), steps 3-4 on the locked balances, the write and
+COMMIT in a second. A plan is only ever applied to exactly the balances it was made on,
+so each batch's outcome (``insufficient_funds`` and its shortfall included) is the one
+posting it alone in arrival order would give; the ``CHECK`` that client buckets are not
+negative stays a backstop. A failure of the transaction fails every caller of that group
+with :class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
+serialization failure or deadlock (SQLSTATE 40001/40P01), another transaction committing
+one of the group's idempotency keys first, or a prepared statement gone from the
+connection, runs the group again.
 
 Concurrency comes from batching, not from parallel transactions: while one group is in
 the database, the submissions of all other callers queue up and go together into the
@@ -45,6 +57,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
+import json
 import random
 import uuid
 import weakref
@@ -55,6 +69,7 @@ from typing import Any
 
 import psycopg
 import structlog
+from psycopg.pq import TransactionStatus
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from niha.core import events
@@ -66,7 +81,7 @@ from niha.core.ids import new_id
 from niha.core.retry import is_retryable
 from niha.ledger import core, service
 from niha.ledger.core import AccountKey, TransferRequest
-from niha.ledger.service import PostedBatch
+from niha.ledger.service import PostedBatch, PostedTransfer
 
 log = structlog.get_logger("niha.ledger.writer")
 
@@ -81,21 +96,38 @@ class LedgerUnavailable(DomainError):
     title = "Ledger unavailable"
 
 
-# One statement for a whole group: unless a key exists already, insert the batches and
-# their transfers, apply the net balance deltas and write the outbox events; report
-# whether a key existed (then none of that was written). It also marks the events of
-# earlier groups published (their publication happened after those groups committed).
+# One statement for a whole group: unless a key exists already, or the group was planned
+# on other balances than the locked ones (``expected``, :meth:`LedgerWriter._post_planned`),
+# insert the batches and their transfers, apply the net balance deltas and write the
+# outbox events; report whether a key existed and whether the plan was stale (then none
+# of that was written). The transfers travel as one JSON document (cheaper to send than
+# one array per column). It also marks the events of earlier groups published (their
+# publication happened after those groups committed), whatever else happens.
 _WRITE_GROUP_SQL = (
     """
-    WITH dup AS (
+    WITH v AS MATERIALIZED (
+        SELECT * FROM json_to_recordset(%(transfers)s::json)
+             AS v(id uuid, batch_id uuid, debit uuid, credit uuid, asset text,
+                  amount bigint, kind text, reference_type text, reference_id text,
+                  key text)
+    ), dup AS (
         SELECT 1 FROM ledger_transfer
-        WHERE idempotency_key = ANY(%(keys)b::text[])
+        WHERE idempotency_key = ANY(ARRAY(SELECT json_array_elements_text(%(keys)s::json)))
         LIMIT 1
+    ), stale AS (
+        SELECT 1
+        FROM unnest(%(ids)s::uuid[], %(expected)s::bigint[]) AS e(id, balance)
+        LEFT JOIN ledger_account AS a ON a.id = e.id AND a.balance = e.balance
+        WHERE a.id IS NULL
+        LIMIT 1
+    ), go AS (
+        SELECT NOT EXISTS (SELECT 1 FROM dup) AND NOT EXISTS (SELECT 1 FROM stale) AS ok
     ), b AS (
         INSERT INTO ledger_batch (id, transfer_count, created_at)
-        SELECT v.id, v.n, %(now)s::timestamptz
-        FROM unnest(%(b_ids)b::uuid[], %(b_counts)b::integer[]) AS v(id, n)
-        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        SELECT v.batch_id, count(*), %(now)s::timestamptz
+        FROM v
+        WHERE (SELECT ok FROM go)
+        GROUP BY v.batch_id
         RETURNING id
     ), t AS (
         INSERT INTO ledger_transfer
@@ -103,33 +135,109 @@ _WRITE_GROUP_SQL = (
              reference_type, reference_id, idempotency_key, created_at)
         SELECT v.id, v.batch_id, v.debit, v.credit, v.asset, v.amount, v.kind,
                v.reference_type, v.reference_id, v.key, %(now)s::timestamptz
-        FROM unnest(%(t_ids)b::uuid[], %(t_batches)b::uuid[], %(t_debits)b::uuid[],
-                    %(t_credits)b::uuid[], %(t_assets)b::text[], %(t_amounts)b::bigint[],
-                    %(t_kinds)b::text[], %(t_reference_types)b::text[],
-                    %(t_reference_ids)b::text[], %(keys)b::text[])
-             AS v(id, batch_id, debit, credit, asset, amount, kind, reference_type,
-                  reference_id, key)
+        FROM v
         JOIN b ON b.id = v.batch_id
         RETURNING 1
     ), u AS (
         UPDATE ledger_account AS a
-        SET balance = a.balance + v.delta, updated_at = %(now)s::timestamptz
-        FROM unnest(%(a_ids)b::uuid[], %(a_deltas)b::bigint[]) AS v(id, delta)
-        WHERE a.id = v.id AND NOT EXISTS (SELECT 1 FROM dup)
+        SET balance = a.balance + d.delta, updated_at = %(now)s::timestamptz
+        FROM unnest(%(a_ids)b::uuid[], %(a_deltas)b::bigint[]) AS d(id, delta)
+        WHERE a.id = d.id AND (SELECT ok FROM go)
         RETURNING 1
     ), o AS ("""
     + events.outbox_insert_sql("events")
     + """
-        WHERE NOT EXISTS (SELECT 1 FROM dup)
+        WHERE (SELECT ok FROM go)
         RETURNING 1
     ), m AS ("""
     + events.mark_published_sql("marks")
     + """
         RETURNING 1
     )
-    SELECT EXISTS (SELECT 1 FROM dup) AS duplicate
+    SELECT EXISTS (SELECT 1 FROM dup) AS duplicate, EXISTS (SELECT 1 FROM stale) AS stale
 """
 )
+
+# The optimistic round trip locks the group's accounts by id (known from earlier groups;
+# an account's id never changes), in id order like every other ledger writer.
+_LOCK_IDS_SQL = """
+    SELECT a.id, a.balance
+    FROM ledger_account AS a
+    WHERE a.id = ANY(%(ids)s::uuid[])
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+"""
+
+
+class _Prepared:
+    """A statement of psycopg-style named parameters (``%(name)s``, ``%(name)b``)
+    prepared server-side as ``$n``, executed with literal arguments in a simple query."""
+
+    def __init__(self, sql: str, types: Mapping[str, str]) -> None:
+        self.params = list(types)
+        text = sql
+        for n, name in enumerate(self.params, 1):
+            text = text.replace(f"%({name})s", f"${n}").replace(f"%({name})b", f"${n}")
+        self.name = f"niha_ledger_{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        signature = ", ".join(types.values())
+        self.prepare = f"PREPARE {self.name}({signature}) AS {text}"
+        self.text = sql
+
+    def execute(self, params: Mapping[str, Any]) -> str:
+        return f"EXECUTE {self.name}({', '.join(_literal(params[p]) for p in self.params)}); "
+
+
+def _literal(value: Any) -> str:
+    """A SQL literal of ``value`` (with standard conforming strings, PostgreSQL's
+    default; see :func:`_literals_ok`)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return f"'{value.hex}'"
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, list):  # of UUIDs or ints: '{...}'
+        return (
+            "'{"
+            + ",".join(v.hex if isinstance(v, uuid.UUID) else str(int(v)) for v in value)
+            + "}'"
+        )
+    raise TypeError(f"no literal for {type(value).__name__}")  # pragma: no cover
+
+
+def _literals_ok(driver: Any) -> bool:
+    """Whether :func:`_literal` quotes right on this connection."""
+    return bool(driver.info.parameter_status("standard_conforming_strings") == "on")
+
+
+_PARAM_TYPES = {
+    "transfers": "json",
+    "keys": "json",
+    "ids": "uuid[]",
+    "expected": "bigint[]",
+    "now": "timestamptz",
+    "a_ids": "uuid[]",
+    "a_deltas": "bigint[]",
+    "events": "jsonb",
+    "marks": "uuid[]",
+}
+_prepared_by_text: dict[str, _Prepared] = {}
+# The statements prepared on each connection (by name).
+_statements: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepared(sql: str) -> _Prepared:
+    prepared = _prepared_by_text.get(sql)
+    if prepared is None:
+        types = {k: v for k, v in _PARAM_TYPES.items() if f"%({k})" in sql}
+        prepared = _prepared_by_text[sql] = _Prepared(sql, types)
+    return prepared
 
 
 @dataclass(eq=False)
@@ -140,6 +248,16 @@ class _Pending:
 
 
 Outcome = PostedBatch | BaseException
+# A group's outcome: the result of every valid batch, the batches posted (by id), the
+# originals of replayed earlier batches (by id) and the events written.
+_Done = tuple[
+    list[core.BatchResult],
+    dict[uuid.UUID, PostedBatch],
+    dict[uuid.UUID, PostedBatch],
+    list[EmittedEvent],
+]
+# Accounts whose id and last seen balance a writer keeps (then it forgets them all).
+_MAX_REMEMBERED = 100_000
 
 
 class LedgerWriter:
@@ -171,10 +289,17 @@ class LedgerWriter:
         self._to_publish: list[list[EmittedEvent]] = []
         self._publishing: asyncio.Task[None] | None = None
         self._unmarked: list[uuid.UUID] = []
+        # The id (never changes) and the balance last seen (a guess: other transactions
+        # move it too) of the accounts of earlier groups; see :meth:`_post_planned`.
+        self._ids: dict[AccountKey, uuid.UUID] = {}
+        self._balances: dict[AccountKey, int] = {}
         #: Groups committed, batches they carried, flushes run again (tests, benchmark).
         self.flushes = 0
         self.batches = 0
         self.retries = 0
+        #: Optimistic round trips tried, and those that found other balances locked.
+        self.planned = 0
+        self.stale = 0
 
     # ------------------------------------------------------------------ callers
 
@@ -243,7 +368,11 @@ class LedgerWriter:
             except Exception as exc:
                 self._unmarked = marks + self._unmarked
                 await self._reset()
-                if attempt < self.attempts and (is_retryable(exc) or _key_race(exc)):
+                if attempt < self.attempts and (
+                    is_retryable(exc)
+                    or _key_race(exc)
+                    or isinstance(exc, psycopg.errors.InvalidSqlStatementName)
+                ):
                     self.retries += 1
                     await asyncio.sleep(self.base_delay * (2**attempt) * (0.5 + random.random()))
                     continue
@@ -284,6 +413,8 @@ class LedgerWriter:
             return
         try:
             await driver.rollback()
+            if driver.autocommit:  # left so by a failed single round trip
+                await driver.set_autocommit(False)
         except Exception:
             self._conn = self._driver = None
             with contextlib.suppress(Exception):
@@ -294,7 +425,8 @@ class LedgerWriter:
     async def _post(
         self, group: list[_Pending], marks: list[uuid.UUID]
     ) -> tuple[list[Outcome], list[EmittedEvent]]:
-        """One transaction for the whole group (two round trips when all goes well)."""
+        """One transaction for the whole group: one round trip when the group's accounts
+        and their balances are known from earlier groups, else two (or more, see below)."""
         driver = await self._connection()
         outcomes: list[Outcome | None] = [None] * len(group)
         scales = await service._asset_scales_raw(
@@ -313,63 +445,197 @@ class LedgerWriter:
         keys = sorted({k for i in valid for t in group[i].transfers for k in (t.debit, t.credit)})
         batches = [(group[i].batch_id, group[i].transfers) for i in valid]
         existing: list[core.ExistingTransfer] = []
-        records: list[EmittedEvent] = []
-        for _ in range(3):
-            async with driver.pipeline():
-                # round trip 1: BEGIN + lock (+ creating missing accounts, once per account)
-                await driver.execute(self._lock_timeout)
-                locked = await service._lock_accounts(driver, keys)
-                results, after = core.apply_batches(
-                    {k: a.balance for k, a in locked.items()}, batches, existing, scales
-                )
-                now = utcnow()
-                posted: dict[uuid.UUID, PostedBatch] = {}
-                for i, r in zip(valid, results, strict=True):
-                    if r.posted:
-                        posted[group[i].batch_id] = outcomes[i] = _result(
-                            group[i], r.balances, locked, now
-                        )
-                originals = {
-                    r.replay_of: await service._original(driver, r.replay_of)
-                    for r in results
-                    if r.replay_of is not None and r.replay_of not in posted
-                }
-                records = [
-                    events.new_event(
-                        service.BALANCES_CHANNEL, service.BALANCES_EVENT, data, entity_id=owner
-                    )
-                    for owner, data in service.balance_events(
-                        [(b.id, _changed(b)) for b in posted.values()], after, scales
-                    )
-                ]
-                # round trip 2: the write + COMMIT
-                duplicate = False
-                if posted or marks:
-                    async with driver.cursor() as cursor:
-                        await cursor.execute(
-                            _WRITE_GROUP_SQL, _params(list(posted.values()), records, marks, now)
-                        )
-                        await driver.commit()
-                        row = await cursor.fetchone()
-                        duplicate = bool(row and row[0])
-                else:
-                    await driver.commit()
-            if not duplicate:
-                break
-            # Another transaction posted one of the keys meanwhile: plan again knowing it.
-            marks = []
-            existing = await service._existing(driver, [t.key for _, ts in batches for t in ts])
-        else:  # pragma: no cover - the keys cannot keep appearing
-            raise RuntimeError("idempotency keys keep appearing")
-
+        done: _Done | None = None
+        if all(k in self._balances for k in keys) and _literals_ok(driver):
+            planned = await self._post_planned(driver, group, valid, keys, batches, scales, marks)
+            marks = []  # that transaction carried them (and committed, whatever else)
+            if isinstance(planned, tuple):
+                done = planned
+            elif planned is not None:  # one of the keys exists: plan again knowing it
+                existing = planned
+        if done is None:
+            done = await self._post_locked(
+                driver, group, valid, keys, batches, scales, marks, existing
+            )
+        results, posted, originals, records = done
         for i, r in zip(valid, results, strict=True):
-            if r.error is not None:
+            if r.posted:
+                outcomes[i] = posted[group[i].batch_id]
+            elif r.error is not None:
                 outcomes[i] = service.domain_error(r.error)
             elif r.replay_of is not None:
                 original = posted.get(r.replay_of) or originals[r.replay_of]
                 outcomes[i] = dataclasses.replace(original, replayed=True, balances={})
         assert all(o is not None for o in outcomes)
         return [o for o in outcomes if o is not None], records
+
+    def _plan(
+        self,
+        group: list[_Pending],
+        valid: list[int],
+        batches: list[tuple[uuid.UUID, list[TransferRequest]]],
+        before: Mapping[AccountKey, int],
+        existing: Sequence[core.ExistingTransfer],
+        scales: Mapping[str, int],
+    ) -> tuple[
+        list[core.BatchResult], dict[AccountKey, int], dict[uuid.UUID, PostedBatch], datetime
+    ]:
+        """The pure part: every batch's outcome on ``before``, and the posted batches."""
+        results, after = core.apply_batches(before, batches, existing, scales)
+        now = utcnow()
+        ids = self._ids
+        posted: dict[uuid.UUID, PostedBatch] = {}
+        for i, r in zip(valid, results, strict=True):
+            if r.posted:
+                p = group[i]
+                posted[p.batch_id] = _result(p, r.balances, ids, now)
+        return results, after, posted, now
+
+    def _events(
+        self,
+        posted: dict[uuid.UUID, PostedBatch],
+        after: Mapping[AccountKey, int],
+        scales: Mapping[str, int],
+        now: datetime,
+    ) -> list[EmittedEvent]:
+        """One ``balances`` event per client entity the group changed."""
+        return [
+            EmittedEvent(
+                id=new_id(),
+                channel=service.BALANCES_CHANNEL,
+                event=service.BALANCES_EVENT,
+                data=data,
+                entity_id=owner,
+                user_id=None,
+                created_at=now,
+            )
+            for owner, data in service.balance_events(
+                [(b.id, _changed(b)) for b in posted.values()], after, scales
+            )
+        ]
+
+    async def _post_planned(
+        self,
+        driver: Any,
+        group: list[_Pending],
+        valid: list[int],
+        keys: list[AccountKey],
+        batches: list[tuple[uuid.UUID, list[TransferRequest]]],
+        scales: Mapping[str, int],
+        marks: list[uuid.UUID],
+    ) -> _Done | list[core.ExistingTransfer] | None:
+        """The optimistic round trip: plan on the balances this writer last saw, then
+        BEGIN, lock the accounts by id, write unless the locked balances differ from
+        those planned on (or a key exists), COMMIT -- all in one simple query.
+
+        The plan is the one :meth:`_post_locked` would make exactly when every locked
+        balance equals the planned-on one, which the write statement checks under the
+        locks: otherwise (another transaction or process moved a balance meanwhile)
+        nothing is written, ``None`` is returned and the group goes the locked way.
+        A known key returns the transfers already posted under the group's keys."""
+        balances = self._balances
+        before = {k: balances[k] for k in keys}
+        results, after, posted, now = self._plan(group, valid, batches, before, [], scales)
+        records = self._events(posted, after, scales, now)
+        ids = self._ids
+        self.planned += 1
+        params = _params(batches, [], list(posted.values()), records, marks, now)
+        params["ids"] = [ids[k] for k in keys]
+        params["expected"] = [before[k] for k in keys]
+        write, lock = _prepared(_WRITE_GROUP_SQL), _prepared(_LOCK_IDS_SQL)
+        have = _statements.setdefault(driver, set())
+        # One simple query, one round trip: the statements are prepared once per
+        # connection (named after their text), their arguments are literals.
+        query = f"BEGIN; {self._lock_timeout}; {lock.execute(params)}{write.execute(params)}COMMIT"
+        await driver.set_autocommit(True)
+        try:
+            for statement in (write, lock):
+                if statement.name not in have:
+                    with contextlib.suppress(psycopg.errors.DuplicatePreparedStatement):
+                        await driver.execute(statement.prepare)
+                    have.add(statement.name)
+            cursor = await driver.execute(query)
+            returned = []
+            while True:
+                if cursor.description is not None:
+                    returned.append(await cursor.fetchall())
+                if not cursor.nextset():
+                    break
+        except psycopg.errors.InvalidSqlStatementName:  # deallocated behind our back:
+            have.clear()  # prepared again when the flush runs again
+            raise
+        finally:
+            if driver.info.transaction_status != TransactionStatus.IDLE:
+                await driver.execute("ROLLBACK")  # a failed statement left it open
+            await driver.set_autocommit(False)
+        locked, [row] = returned
+        duplicate, stale = bool(row and row[0]), bool(row and row[1])
+        if not duplicate and not stale:
+            balances.update(after)
+            return results, posted, {}, records
+        self.stale += stale
+        if stale:  # what the accounts held under the lock (a better guess for next time)
+            keys_of = {ids[k]: k for k in keys}
+            for account_id, balance in locked:
+                balances[keys_of[account_id]] = balance
+        if duplicate:
+            return await service._existing(driver, [t.key for _, ts in batches for t in ts])
+        return None
+
+    async def _post_locked(
+        self,
+        driver: Any,
+        group: list[_Pending],
+        valid: list[int],
+        keys: list[AccountKey],
+        batches: list[tuple[uuid.UUID, list[TransferRequest]]],
+        scales: Mapping[str, int],
+        marks: list[uuid.UUID],
+        existing: list[core.ExistingTransfer],
+    ) -> _Done:
+        """Two round trips: BEGIN + lock (creating missing accounts), then plan on the
+        locked balances and write + COMMIT."""
+        for _ in range(3):
+            async with driver.pipeline():
+                # round trip 1: BEGIN + lock (+ creating missing accounts, once per account)
+                await driver.execute(self._lock_timeout)
+                locked = await service._lock_accounts(driver, keys)
+                self._remember(locked)
+                before = {k: a.balance for k, a in locked.items()}
+                results, after, posted, now = self._plan(
+                    group, valid, batches, before, existing, scales
+                )
+                originals = {
+                    r.replay_of: await service._original(driver, r.replay_of)
+                    for r in results
+                    if r.replay_of is not None and r.replay_of not in posted
+                }
+                records = self._events(posted, after, scales, now)
+                # round trip 2: the write + COMMIT
+                async with driver.cursor() as cursor:
+                    await cursor.execute(
+                        _WRITE_GROUP_SQL,
+                        _params(batches, existing, list(posted.values()), records, marks, now),
+                    )
+                    await driver.commit()
+                    row = await cursor.fetchone()
+                    duplicate = bool(row and row[0])
+            if not duplicate:
+                self._balances.update(after)
+                return results, posted, originals, records
+            # Another transaction posted one of the keys meanwhile: plan again knowing it.
+            marks = []
+            existing = await service._existing(driver, [t.key for _, ts in batches for t in ts])
+        raise RuntimeError("idempotency keys keep appearing")  # pragma: no cover
+
+    def _remember(self, locked: Mapping[AccountKey, Any]) -> None:
+        """Note the ids and balances of locked accounts for the next groups' plans."""
+        if len(self._ids) > _MAX_REMEMBERED:
+            self._ids.clear()
+            self._balances.clear()
+        for k, a in locked.items():
+            self._ids[k] = a.id
+            self._balances[k] = a.balance
 
     # ------------------------------------------------------------------ after commit
 
@@ -406,13 +672,32 @@ def _changed(batch: PostedBatch) -> list[AccountKey]:
 
 
 def _result(
-    p: _Pending, balances: Mapping[AccountKey, int], locked: Mapping[AccountKey, Any], now: datetime
+    p: _Pending,
+    balances: Mapping[AccountKey, int],
+    ids: Mapping[AccountKey, uuid.UUID],
+    now: datetime,
 ) -> PostedBatch:
+    batch_id = p.batch_id
     return PostedBatch(
-        id=p.batch_id,
+        id=batch_id,
         created_at=now,
-        transfers=service.posted_transfers(
-            p.transfers, [new_id() for _ in p.transfers], p.batch_id, locked, now
+        transfers=tuple(
+            PostedTransfer(
+                id=new_id(),
+                batch_id=batch_id,
+                debit=t.debit,
+                credit=t.credit,
+                debit_account_id=ids[t.debit],
+                credit_account_id=ids[t.credit],
+                asset=t.debit.asset,
+                amount=t.amount,
+                kind=t.kind,
+                key=t.key,
+                reference_type=t.reference_type,
+                reference_id=t.reference_id,
+                created_at=now,
+            )
+            for t in p.transfers
         ),
         replayed=False,
         balances=balances,
@@ -420,31 +705,47 @@ def _result(
 
 
 def _params(
+    batches: Sequence[tuple[uuid.UUID, Sequence[TransferRequest]]],
+    existing: Sequence[core.ExistingTransfer],
     posted: list[PostedBatch],
     records: list[EmittedEvent],
     marks: list[uuid.UUID],
     now: datetime,
 ) -> dict[str, Any]:
-    transfers = [t for b in posted for t in b.transfers]
+    """The write statement's arguments. ``keys``: those of every batch of the group not
+    known to exist, the refused batches' too -- a refused batch may repeat one posted
+    earlier (a replay, even when the balances have moved on since)."""
+    known = {e.request.key for e in existing}
+    transfers = json.dumps(
+        [
+            {
+                "id": t.id.hex,
+                "batch_id": b.id.hex,
+                "debit": t.debit_account_id.hex,
+                "credit": t.credit_account_id.hex,
+                "asset": t.asset,
+                "amount": t.amount,
+                "kind": t.kind,
+                "reference_type": t.reference_type,
+                "reference_id": t.reference_id,
+                "key": t.key,
+            }
+            for b in posted
+            for t in b.transfers
+        ]
+    )
     deltas: dict[uuid.UUID, int] = {}
-    for t in transfers:
-        deltas[t.debit_account_id] = deltas.get(t.debit_account_id, 0) - t.amount
-        deltas[t.credit_account_id] = deltas.get(t.credit_account_id, 0) + t.amount
-    changed = sorted(a for a, d in deltas.items() if d != 0)
+    for b in posted:
+        for t in b.transfers:
+            deltas[t.debit_account_id] = deltas.get(t.debit_account_id, 0) - t.amount
+            deltas[t.credit_account_id] = deltas.get(t.credit_account_id, 0) + t.amount
+    changed = [a for a, d in deltas.items() if d != 0]
     return {
-        "keys": [t.key for t in transfers],
+        "transfers": transfers,
+        "keys": json.dumps([t.key for _, ts in batches for t in ts if t.key not in known]),
+        "ids": [],  # the optimistic round trip: the accounts and the balances planned on
+        "expected": [],
         "now": now,
-        "b_ids": [b.id for b in posted],
-        "b_counts": [len(b.transfers) for b in posted],
-        "t_ids": [t.id for t in transfers],
-        "t_batches": [t.batch_id for t in transfers],
-        "t_debits": [t.debit_account_id for t in transfers],
-        "t_credits": [t.credit_account_id for t in transfers],
-        "t_assets": [t.asset for t in transfers],
-        "t_amounts": [t.amount for t in transfers],
-        "t_kinds": [t.kind for t in transfers],
-        "t_reference_types": [t.reference_type for t in transfers],
-        "t_reference_ids": [t.reference_id for t in transfers],
         "a_ids": changed,
         "a_deltas": [deltas[a] for a in changed],
         "events": events.outbox_rows(records),

@@ -12,7 +12,6 @@ builds its own statements (the ledger's group commit) uses :func:`new_event`,
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import structlog
 from psycopg.pq import TransactionStatus
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, select, text, update
@@ -189,7 +189,10 @@ def mark_published_sql(param: str) -> str:
 
 
 def outbox_rows(records: Sequence[EmittedEvent]) -> str:
-    return json.dumps([_row(r) for r in records])
+    # orjson: UUIDs and aware datetimes natively, several times faster than json (every
+    # order writes half a dozen events); keys that are not strings become strings, as
+    # with json.
+    return orjson.dumps([_row(r) for r in records], option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 async def publish(records: Sequence[EmittedEvent]) -> None:
@@ -201,14 +204,14 @@ async def publish(records: Sequence[EmittedEvent]) -> None:
 
 
 def _row(r: EmittedEvent) -> dict[str, Any]:
-    return {  # UUIDs as bare hex: PostgreSQL reads them alike, Python writes them faster
-        "id": r.id.hex,
+    return {
+        "id": r.id,
         "channel": r.channel,
         "event": r.event,
         "data": r.data,
-        "entity_id": r.entity_id.hex if r.entity_id else None,
-        "user_id": r.user_id.hex if r.user_id else None,
-        "created_at": r.created_at.isoformat(),
+        "entity_id": r.entity_id,
+        "user_id": r.user_id,
+        "created_at": r.created_at,
     }
 
 

@@ -457,26 +457,46 @@ async def _replay(
 # --------------------------------------------------------------------------- posting
 
 
-async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]) -> PostedBatch:
-    """Post ``transfers`` atomically (all or none), in order. See the module docstring."""
+_Plan = tuple[
+    list[TransferRequest],
+    Mapping[str, int],
+    list[AccountKey],
+    Any,
+    dict[AccountKey, _Locked],
+    dict[AccountKey, int],
+]
+
+
+async def _plan(session: AsyncSession, transfers: Sequence[TransferRequest]) -> _Plan | PostedBatch:
+    """Validate a batch, lock its accounts in id order (creating missing ones) and apply
+    the rules: (transfers, scales, keys, driver, locked, balances after), or -- for an
+    exact resubmission -- the original batch (a no-op even when the balances have moved
+    on since)."""
     transfers = list(transfers)
     scales = await asset_scales(session, {t.debit.asset for t in transfers})
     try:
         core.validate_batch(transfers, scales)
     except core.LedgerError as exc:
         raise domain_error(exc) from None
-
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
     driver = await _driver(session)
     locked = await _lock_accounts(driver, keys)
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
     except core.LedgerError as exc:
-        # A resubmission is a no-op even when the balances have moved on since.
         original = await _replay(session, transfers)
         if original is not None:
             return original
         raise domain_error(exc) from None
+    return transfers, scales, keys, driver, locked, after
+
+
+async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]) -> PostedBatch:
+    """Post ``transfers`` atomically (all or none), in order. See the module docstring."""
+    planned = await _plan(session, transfers)
+    if isinstance(planned, PostedBatch):
+        return planned
+    transfers, scales, keys, driver, locked, after = planned
 
     batch_id = new_id()
     now = utcnow()
@@ -493,7 +513,8 @@ async def post_batch(session: AsyncSession, transfers: Sequence[TransferRequest]
             raise IdempotencyConflictError("an idempotency key of this batch is already used")
         return original
 
-    posted = posted_transfers(transfers, ids, batch_id, locked, now)
+    account_ids = {k: a.id for k, a in locked.items()}
+    posted = posted_transfers(transfers, ids, batch_id, account_ids, now)
     await _emit_balance_events(session, batch_id, after, changed, scales)
     return PostedBatch(
         id=batch_id, created_at=now, transfers=posted, replayed=False, balances=after
@@ -504,18 +525,19 @@ def posted_transfers(
     transfers: Sequence[TransferRequest],
     ids: Sequence[uuid.UUID],
     batch_id: uuid.UUID,
-    locked: Mapping[AccountKey, Any],
+    account_ids: Mapping[AccountKey, uuid.UUID],
     now: datetime,
 ) -> tuple[PostedTransfer, ...]:
-    """The posted form of a batch's transfers (``locked``: the accounts, with their ids)."""
+    """The posted form of a batch's transfers (``ids``: theirs; ``account_ids``: the
+    accounts')."""
     return tuple(
         PostedTransfer(
             id=transfer_id,
             batch_id=batch_id,
             debit=t.debit,
             credit=t.credit,
-            debit_account_id=locked[t.debit].id,
-            credit_account_id=locked[t.credit].id,
+            debit_account_id=account_ids[t.debit],
+            credit_account_id=account_ids[t.credit],
             asset=t.debit.asset,
             amount=t.amount,
             kind=t.kind,
@@ -844,22 +866,10 @@ async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest
     found while refusing a batch is a replay, as with :func:`post_batch` (no events).
     The events are not published here: the caller publishes ``events`` once committed.
     """
-    transfers = list(transfers)
-    scales = await asset_scales(session, {t.debit.asset for t in transfers})
-    try:
-        core.validate_batch(transfers, scales)
-    except core.LedgerError as exc:
-        raise domain_error(exc) from None
-    keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
-    driver = await _driver(session)
-    locked = await _lock_accounts(driver, keys)
-    try:
-        after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
-    except core.LedgerError as exc:
-        original = await _replay(session, transfers)
-        if original is not None:
-            return StagedBatch(original.id, {}, [])
-        raise domain_error(exc) from None
+    planned = await _plan(session, transfers)
+    if isinstance(planned, PostedBatch):
+        return StagedBatch(planned.id, {}, [])
+    transfers, scales, keys, driver, locked, after = planned
     batch_id = new_id()
     now = utcnow()
     ids = [new_id() for _ in transfers]

@@ -81,7 +81,7 @@ from niha.core.ids import new_id
 from niha.core.retry import is_retryable
 from niha.ledger import core, service
 from niha.ledger.core import AccountKey, TransferRequest
-from niha.ledger.service import PostedBatch, PostedTransfer
+from niha.ledger.service import PostedBatch
 
 log = structlog.get_logger("niha.ledger.writer")
 
@@ -677,27 +677,11 @@ def _result(
     ids: Mapping[AccountKey, uuid.UUID],
     now: datetime,
 ) -> PostedBatch:
-    batch_id = p.batch_id
     return PostedBatch(
-        id=batch_id,
+        id=p.batch_id,
         created_at=now,
-        transfers=tuple(
-            PostedTransfer(
-                id=new_id(),
-                batch_id=batch_id,
-                debit=t.debit,
-                credit=t.credit,
-                debit_account_id=ids[t.debit],
-                credit_account_id=ids[t.credit],
-                asset=t.debit.asset,
-                amount=t.amount,
-                kind=t.kind,
-                key=t.key,
-                reference_type=t.reference_type,
-                reference_id=t.reference_id,
-                created_at=now,
-            )
-            for t in p.transfers
+        transfers=service.posted_transfers(
+            p.transfers, [new_id() for _ in p.transfers], p.batch_id, ids, now
         ),
         replayed=False,
         balances=balances,

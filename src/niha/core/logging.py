@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
+
+
+def _dumps(event: Any, **_: Any) -> str:
+    # orjson (every request writes an access log line); objects it cannot write are
+    # logged as their repr, as structlog's own fallback does.
+    return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def configure_logging(json_logs: bool, level: int = logging.INFO) -> None:
@@ -17,7 +25,9 @@ def configure_logging(json_logs: bool, level: int = logging.INFO) -> None:
         structlog.processors.format_exc_info,
     ]
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(serializer=_dumps)
+        if json_logs
+        else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
         processors=[*shared, renderer],

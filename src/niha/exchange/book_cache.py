@@ -188,20 +188,10 @@ _LOCK_INSTRUMENT = (
 )
 
 
-async def lock_instrument_row(
-    session: AsyncSession, found: Slot, instrument_id: uuid.UUID
-) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
-    """:func:`lock_instrument` for a group: the row as a detached object, in plain SQL.
-
-    The caller writes the row back itself (placement's hot path).
-    """
-    [row] = await fetch(session, _LOCK_INSTRUMENT, (instrument_id,))
-    return await locked_instrument(session, found, instrument_id, row)
-
-
 async def send_lock_instrument_row(driver: Any, instrument_id: uuid.UUID) -> Sent:
-    """:func:`lock_instrument_row`'s lock, sent on a psycopg connection in pipeline mode
-    (it travels with the statements sent after it); :func:`locked_instrument` takes its row."""
+    """The instrument row's lock for a group (plain SQL, the row as columns), sent on a
+    psycopg connection in pipeline mode (it travels with the statements sent after it);
+    :func:`locked_instrument` takes its row. The group writes the row back itself."""
     return await send(driver, _LOCK_INSTRUMENT, (instrument_id,))
 
 

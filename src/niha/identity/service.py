@@ -383,7 +383,7 @@ class SessionChanged(Unauthorized):
 
 class PrincipalSnapshots:
     """The principal last seen per session (bounded), for callers whose command re-checks
-    it with :func:`stale_principals` in its own transaction -- never as proof alone."""
+    it with a :class:`PrincipalCheck` in its own transaction -- never as proof alone."""
 
     def __init__(self, size: int = 10_000) -> None:
         self.size = size

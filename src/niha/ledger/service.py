@@ -550,6 +550,35 @@ def posted_transfers(
     )
 
 
+def _batch_params(
+    transfers: Sequence[TransferRequest],
+    locked: Mapping[AccountKey, _Locked],
+    batch_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    now: datetime,
+    changed: Sequence[AccountKey],
+    deltas: Mapping[AccountKey, int],
+) -> dict[str, Any]:
+    """The parameters of a batch's write (batch, transfers, balance deltas), one array
+    per column: ``_WRITE_SQL`` and ``_STAGE_SQL`` take the same."""
+    return {
+        "keys": [t.key for t in transfers],
+        "batch_id": batch_id,
+        "n": len(transfers),
+        "now": now,
+        "t_ids": list(ids),
+        "t_debits": [locked[t.debit].id for t in transfers],
+        "t_credits": [locked[t.credit].id for t in transfers],
+        "t_assets": [t.debit.asset for t in transfers],
+        "t_amounts": [t.amount for t in transfers],
+        "t_kinds": [t.kind for t in transfers],
+        "t_reference_types": [t.reference_type for t in transfers],
+        "t_reference_ids": [t.reference_id for t in transfers],
+        "a_ids": [locked[k].id for k in changed],
+        "a_deltas": [deltas[k] for k in changed],
+    }
+
+
 async def _write(
     driver: Any,
     transfers: Sequence[TransferRequest],
@@ -578,22 +607,7 @@ async def _write(
         }
         [(duplicate,)] = await _raw(driver, _WRITE_ONE_SQL, params)
         return bool(duplicate)
-    params = {
-        "keys": [t.key for t in transfers],
-        "batch_id": batch_id,
-        "n": len(transfers),
-        "now": now,
-        "t_ids": list(ids),
-        "t_debits": [locked[t.debit].id for t in transfers],
-        "t_credits": [locked[t.credit].id for t in transfers],
-        "t_assets": [t.debit.asset for t in transfers],
-        "t_amounts": [t.amount for t in transfers],
-        "t_kinds": [t.kind for t in transfers],
-        "t_reference_types": [t.reference_type for t in transfers],
-        "t_reference_ids": [t.reference_id for t in transfers],
-        "a_ids": [locked[k].id for k in changed],
-        "a_deltas": [deltas[k] for k in changed],
-    }
+    params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)
     [(duplicate,)] = await _raw(driver, _WRITE_SQL, params)
     return bool(duplicate)
 
@@ -879,23 +893,8 @@ async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest
         events.new_event(BALANCES_CHANNEL, BALANCES_EVENT, data, entity_id=owner)
         for owner, data in balance_events([(batch_id, changed)], after, scales)
     ]
-    params = {
-        "keys": [t.key for t in transfers],
-        "batch_id": batch_id,
-        "n": len(transfers),
-        "now": now,
-        "t_ids": ids,
-        "t_debits": [locked[t.debit].id for t in transfers],
-        "t_credits": [locked[t.credit].id for t in transfers],
-        "t_assets": [t.debit.asset for t in transfers],
-        "t_amounts": [t.amount for t in transfers],
-        "t_kinds": [t.kind for t in transfers],
-        "t_reference_types": [t.reference_type for t in transfers],
-        "t_reference_ids": [t.reference_id for t in transfers],
-        "a_ids": [locked[k].id for k in changed],
-        "a_deltas": [deltas[k] for k in changed],
-        "events": events.outbox_rows(records),
-    }
+    params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)
+    params["events"] = events.outbox_rows(records)
     await _raw(driver, _STAGE_SQL, params, fetch=False)
     return StagedBatch(batch_id, after, records)
 

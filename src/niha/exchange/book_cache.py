@@ -35,15 +35,39 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core.db import Sent, fetch, send
 from niha.exchange.matching import OrderBook, RestingOrder, Side
 from niha.exchange.models import Instrument, Order
 from niha.exchange.rows import OrderRow
+
+if TYPE_CHECKING:
+    from niha.exchange.fee_schedule import FeeSchedule
+    from niha.ledger.core import AccountKey
+    from niha.ledger.service import AccountState
+
+
+@dataclass
+class Remembered:
+    """What the last group of orders saw and left, for the next one to decide on without
+    reading it again (placement's warm path; the transaction checks that it still holds).
+
+    Dropped with the book: by any failure, and by every command run through
+    :func:`sequenced` (it may change the row, balances or the book).
+    """
+
+    #: The instrument row as written by the last group (detached; matches ``book``).
+    instrument: Instrument
+    schedule: FeeSchedule
+    #: Entities that passed the KYC gate.
+    approved: set[uuid.UUID]
+    #: Accounts as the last transactions left them (id; balance exact for client ones).
+    accounts: dict[AccountKey, AccountState]
 
 
 @dataclass
@@ -65,10 +89,12 @@ class Slot:
     #: Outbox events published but not yet marked: the next group's write marks them.
     unmarked: list[uuid.UUID] = field(default_factory=list)
     marker: asyncio.Task[None] | None = None
+    remembered: Remembered | None = None
 
     def drop(self) -> None:
         self.book = None
         self.resting = {}
+        self.remembered = None
 
 
 _caches: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, Slot]] = weakref.WeakKeyDictionary()
@@ -195,6 +221,33 @@ async def send_lock_instrument_row(driver: Any, instrument_id: uuid.UUID) -> Sen
     return await send(driver, _LOCK_INSTRUMENT, (instrument_id,))
 
 
+_LOCK_ROW = "SELECT 1 FROM exchange_instrument WHERE id = %s FOR UPDATE"
+
+
+def _expect_instrument_sql() -> str:
+    table: Any = Instrument.__table__
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    same = " AND ".join(
+        f"{c.name} IS NOT DISTINCT FROM CAST(%s AS {c.type.compile(dialect=dialect)})"
+        for c in table.columns
+    )
+    return f"SELECT niha_expect({same}, 'the instrument') FROM exchange_instrument WHERE id = %s"
+
+
+# Every column, compared with the row as the slot remembers it (statement of its own,
+# after the lock: its snapshot sees the last commit).
+_EXPECT_INSTRUMENT = _expect_instrument_sql()
+
+
+async def send_expect_instrument(driver: Any, instrument: Instrument) -> None:
+    """Lock the instrument row and check that it is still ``instrument`` (every column);
+    sent in pipeline mode, not read: otherwise the transaction fails with a serialization
+    failure (``niha_expect``), for a group decided on the slot's remembered row."""
+    await send(driver, _LOCK_ROW, (instrument.id,))
+    values = tuple(getattr(instrument, name) for name in _INSTRUMENT_COLUMNS)
+    await send(driver, _EXPECT_INSTRUMENT, (*values, instrument.id))
+
+
 async def locked_instrument(
     session: AsyncSession, found: Slot, instrument_id: uuid.UUID, row: tuple[Any, ...]
 ) -> tuple[Instrument, OrderBook, dict[uuid.UUID, OrderRow]]:
@@ -233,6 +286,7 @@ async def sequenced(session: AsyncSession, instrument_id: uuid.UUID) -> AsyncIte
     """
     found = slot(session, instrument_id)
     async with found.lock:
+        found.remembered = None  # this command may change what a group would remember
         instrument, book, resting = await lock_instrument(session, found, instrument_id)
         command = Command(instrument, book, resting)
         yield command

@@ -148,6 +148,8 @@ class FeeSchedule:
     overrides: Mapping[uuid.UUID, Fees] = field(default_factory=dict)
     #: When loaded for some entities only: those entities (asking for another is a bug).
     scope: frozenset[uuid.UUID] | None = None
+    #: The override rows it was built from (entity, instrument, maker, taker).
+    rows: tuple[tuple[Any, ...], ...] = ()
 
     def for_entity(self, entity_id: uuid.UUID) -> Fees:
         if self.scope is not None and entity_id not in self.scope:
@@ -190,11 +192,12 @@ def _schedule(
     rows: Iterable[tuple[Any, ...]],
     scope: frozenset[uuid.UUID] | None,
 ) -> FeeSchedule:
+    read = list(rows)
     found: dict[uuid.UUID, list[Override]] = defaultdict(list)
-    for entity_id, override_instrument, maker, taker in rows:
+    for entity_id, override_instrument, maker, taker in read:
         found[entity_id].append(Override(override_instrument, Fees(maker, taker)))
     resolved = {entity_id: resolve(base, rows) for entity_id, rows in found.items()}
-    return FeeSchedule(instrument_id, base, resolved, scope)
+    return FeeSchedule(instrument_id, base, resolved, scope, tuple(map(tuple, read)))
 
 
 class PendingSchedule:
@@ -218,6 +221,43 @@ async def send_fee_schedule(session: AsyncSession, instrument_id: uuid.UUID) -> 
     which it needs for the instrument's own fees)."""
     driver = await driver_connection(session)
     return PendingSchedule(instrument_id, await send(driver, _OVERRIDES_SQL, (instrument_id,)))
+
+
+_EXPECT_OVERRIDES = """
+    SELECT niha_expect(
+        (SELECT count(*) FROM exchange_fee_override
+         WHERE instrument_id = %(instrument_id)s OR instrument_id IS NULL) = %(n)s
+        AND (SELECT count(*) FROM exchange_fee_override AS o
+             JOIN unnest(%(entities)s::uuid[], %(instruments)s::uuid[], %(makers)s::integer[],
+                         %(takers)s::integer[]) AS e(entity_id, instrument_id, maker, taker)
+               ON o.entity_id = e.entity_id
+              AND o.instrument_id IS NOT DISTINCT FROM e.instrument_id
+              AND o.maker_fee_bps IS NOT DISTINCT FROM e.maker
+              AND o.taker_fee_bps IS NOT DISTINCT FROM e.taker
+             WHERE o.instrument_id = %(instrument_id)s OR o.instrument_id IS NULL) = %(n)s,
+        'the fee schedule')
+"""
+
+
+async def send_expect_fee_schedule(driver: Any, schedule: FeeSchedule) -> None:
+    """Check, in the caller's transaction, that the overrides are still the ones
+    ``schedule`` (of all entities) was built from: sent in pipeline mode, not read; the
+    transaction fails with a serialization failure otherwise."""
+    if schedule.scope is not None:
+        raise ValueError("only a schedule of all entities can be expected")
+    rows = schedule.rows
+    await send(
+        driver,
+        _EXPECT_OVERRIDES,
+        {
+            "instrument_id": schedule.instrument_id,
+            "n": len(rows),
+            "entities": [r[0] for r in rows],
+            "instruments": [r[1] for r in rows],
+            "makers": [r[2] for r in rows],
+            "takers": [r[3] for r in rows],
+        },
+    )
 
 
 @dataclass(frozen=True)

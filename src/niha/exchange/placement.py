@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -67,7 +67,7 @@ from niha.core.retry import retrying
 from niha.exchange import book_cache
 from niha.exchange import fees as feecalc
 from niha.exchange.book_cache import Slot
-from niha.exchange.fee_schedule import FeeSchedule, send_fee_schedule
+from niha.exchange.fee_schedule import FeeSchedule, send_expect_fee_schedule, send_fee_schedule
 from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
@@ -314,7 +314,6 @@ _WRITE_GROUP = f"""
 class _Group:
     """What the orders of one group share while they are decided one by one."""
 
-    session: AsyncSession
     runner: _Runner
     inst: Instrument
     book: OrderBook
@@ -331,6 +330,8 @@ class _Group:
     records: list[events.EmittedEvent] = field(default_factory=list)
     #: Certificates traded by the group's orders (its one ticker event).
     traded: int = 0
+    #: Balances the group was decided on without reading them (the ledger checks them).
+    expect: dict[AccountKey, int] = field(default_factory=dict)
 
 
 async def _place_group(
@@ -343,81 +344,30 @@ async def _place_group(
 ) -> tuple[list[PlacedOrder | DomainError], list[events.EmittedEvent]]:
     """Decide and write one group; committed when this returns (see the module).
 
-    The transaction runs in psycopg's pipeline mode: BEGIN, the instrument's lock, the
-    group's reads (``client_order_id``, fee overrides, the takers' balances, KYC) in one
-    round trip; the ledger's lock in a second; the ledger's write, the group's rows and
-    events and COMMIT in a third. The events are returned, for publication.
+    The transaction runs in psycopg's pipeline mode. When the slot remembers what the
+    last group saw and left, and that covers this group (:func:`_fits`), the group is
+    decided on it and everything goes in ONE round trip: the checks that it still holds
+    (:func:`_decide_remembered`), the group's rows and events, the ledger's write and
+    COMMIT. Otherwise the group reads what it needs under locks first
+    (:func:`_decide_locked`: one round trip, and one more for the ledger's lock when it
+    does not know every account). The events are returned, for publication.
     """
     scales = dict(await ledger.asset_scales(session))
     driver = await driver_connection(session)
     # A session bound to an engine owns its transaction: COMMIT rides the last round trip.
     # (One joined to an outer connection -- tests -- ends its savepoint through SQLAlchemy.)
     owns = isinstance(session.bind, AsyncEngine)
-    entities = {q.entity_id for q in group}
     try:
         async with driver.pipeline():
-            row_sent = await book_cache.send_lock_instrument_row(driver, instrument_id)
-            with_cid = [q for q in group if q.new.client_order_id]
-            cids_sent = (
-                await send(driver, _CLIENT_ORDER_IDS, _cid_params(with_cid)) if with_cid else None
-            )
-            fees_sent = await send_fee_schedule(session, instrument_id)
-            # Every entity's reserve accounts, KYC not known yet (a lock leaves no trace).
-            guessed = slot.assets
-            balances_sent = (
-                await ledger.send_lock_balances(session, {_reserve_key(q, *guessed) for q in group})
-                if guessed is not None
-                else None
-            )
-            callers = await identity.send_principal_check(
-                driver, [q.principal for q in group if q.principal is not None]
-            )
-            refused = await kyc.approval_errors(session, entities)  # reads all of the above
-            stale = await callers.stale()
-            [row] = await row_sent.rows()
-            taken = {(r[0], str(r[1])): r[2] for r in await cids_sent.rows()} if cids_sent else {}
-            inst, book, resting = await book_cache.locked_instrument(
-                session, slot, instrument_id, row
-            )
-            schedule = await fees_sent.result(runner.settings, inst)
-            keys = {_reserve_key(q, inst.base_asset, inst.quote_asset)
-                    for q in group if q.entity_id not in refused}  # fmt: skip
-            available: dict[AccountKey, int] = {}
-            if balances_sent is not None:
-                available, _ = await balances_sent.result()
-            if any(k not in available for k in keys):
-                # First group, a wrong guess, or an account to create: lock them now.
-                available.update(await ledger.lock_balances(session, keys))
-            g = _Group(
-                session=session,
-                runner=runner,
-                inst=inst,
-                book=book,
-                resting=resting,
-                schedule=schedule,
-                available=available,
-                scales=scales,
-                now=utcnow(),
-            )
-            results: list[PlacedOrder | DomainError] = []
-            for q in group:
-                try:
-                    if q.principal is not None and q.principal.session_id in stale:
-                        raise identity.SessionChanged()
-                    if q.entity_id in refused:
-                        raise refused[q.entity_id]
-                    cid = q.new.client_order_id
-                    if cid is not None:
-                        existing = taken.get((q.entity_id, cid))
-                        if existing is not None:
-                            raise _duplicate(existing)
-                    runner.checks(q.new, inst)
-                    placed = await _place_one(g, q)
-                    if cid is not None:
-                        taken[(q.entity_id, cid)] = placed.order.id
-                    results.append(placed)
-                except DomainError as exc:
-                    results.append(exc)
+            remembered = slot.remembered
+            if remembered is not None and _fits(remembered, slot, group):
+                g, results = await _decide_remembered(
+                    runner, slot, remembered, driver, group, scales
+                )
+            else:
+                g, results, remembered = await _decide_locked(
+                    session, runner, slot, instrument_id, driver, group, scales
+                )
             if g.inserted:
                 # One ticker for the group (subscribers take it as "the market moved"):
                 # the state after its last order, what its orders traded.
@@ -426,9 +376,15 @@ async def _place_group(
             # ledger's, as they were emitted), then the ledger's lock and write.
             await _write(g, driver, marks)
             records = g.records
+            accounts = remembered.accounts
             if g.transfers:
-                staged = await ledger.stage_batch(session, g.transfers)
+                staged = await ledger.stage_batch(
+                    session, g.transfers, known=accounts, expect=g.expect
+                )
                 records = records + staged.events
+                accounts.update(staged.accounts)
+            elif g.expect:
+                await ledger.send_expect_balances(session, accounts, g.expect)
             if owns:
                 # Sent, not awaited: the pipeline's closing sync carries it with the writes.
                 await send(driver, "COMMIT")
@@ -438,13 +394,187 @@ async def _place_group(
         if error is None:
             raise
         raise error from exc
+    # What this group saw and left, for the next one (any failure drops it with the book).
+    remembered.instrument = g.inst
+    remembered.schedule = g.schedule
+    slot.remembered = remembered
     return results, records
+
+
+def _fits(remembered: book_cache.Remembered, slot: Slot, group: Sequence[_Queued]) -> bool:
+    """Whether the group can be decided on what the slot remembers: the book is the one
+    the remembered row describes, every entity passed the KYC gate, and every order's
+    reserve account is known."""
+    inst = remembered.instrument
+    if slot.book is None or slot.book.sequence != inst.sequence:
+        return False
+    base, quote = inst.base_asset, inst.quote_asset
+    return all(
+        q.entity_id in remembered.approved and _reserve_key(q, base, quote) in remembered.accounts
+        for q in group
+    )
+
+
+async def _decide_remembered(
+    runner: _Runner,
+    slot: Slot,
+    remembered: book_cache.Remembered,
+    driver: Any,
+    group: Sequence[_Queued],
+    scales: dict[str, int],
+) -> tuple[_Group, list[PlacedOrder | DomainError]]:
+    """Decide ``group`` on what the slot remembers, after sending -- not reading -- the
+    checks that it still holds: the instrument row (locked first, as every command does),
+    the entities' KYC gate, the callers' sessions, the fee overrides, and that no
+    ``client_order_id`` is taken. The balances the orders were decided on are checked
+    with the ledger's lock (``expect``). Any check that fails makes the transaction fail
+    as a serialization failure: nothing is written, the slot forgets (its book too) and
+    the group runs again, the locked way."""
+    inst = remembered.instrument
+    await book_cache.send_expect_instrument(driver, inst)
+    await kyc.send_expect_approved(driver, {q.entity_id for q in group})
+    await identity.send_expect_principals(
+        driver, [q.principal for q in group if q.principal is not None]
+    )
+    await send_expect_fee_schedule(driver, remembered.schedule)
+    with_cid = [q for q in group if q.new.client_order_id]
+    if with_cid:
+        await send(driver, _EXPECT_NEW_CIDS, _cid_pairs(with_cid))
+    assert slot.book is not None
+    keys = {_reserve_key(q, inst.base_asset, inst.quote_asset) for q in group}
+    available = {k: remembered.accounts[k].balance for k in keys}
+    g = _Group(
+        runner=runner,
+        inst=inst,
+        book=slot.book,
+        resting=slot.resting,
+        schedule=remembered.schedule,
+        available=dict(available),
+        scales=scales,
+        now=utcnow(),
+        expect=available,
+    )
+    return g, await _decide(g, group, set(), {}, {})
+
+
+async def _decide_locked(
+    session: AsyncSession,
+    runner: _Runner,
+    slot: Slot,
+    instrument_id: uuid.UUID,
+    driver: Any,
+    group: Sequence[_Queued],
+    scales: dict[str, int],
+) -> tuple[_Group, list[PlacedOrder | DomainError], book_cache.Remembered]:
+    """Decide ``group`` on what it reads under locks: BEGIN, the instrument's lock and the
+    group's reads (``client_order_id``, fee overrides, the takers' balances -- on the
+    assets the slot saw last, checked against the locked row -- the callers' sessions and
+    KYC) in one round trip. Returns what the slot will remember: what it remembered
+    before unless another process wrote the instrument since (checked when used anyway),
+    updated with what was read."""
+    entities = {q.entity_id for q in group}
+    row_sent = await book_cache.send_lock_instrument_row(driver, instrument_id)
+    with_cid = [q for q in group if q.new.client_order_id]
+    cids_sent = await send(driver, _CLIENT_ORDER_IDS, _cid_params(with_cid)) if with_cid else None
+    fees_sent = await send_fee_schedule(session, instrument_id)
+    # Every entity's reserve accounts, KYC not known yet (a lock leaves no trace).
+    guessed = slot.assets
+    balances_sent = (
+        await ledger.send_lock_balances(session, {_reserve_key(q, *guessed) for q in group})
+        if guessed is not None
+        else None
+    )
+    callers = await identity.send_principal_check(
+        driver, [q.principal for q in group if q.principal is not None]
+    )
+    refused = await kyc.approval_errors(session, entities)  # reads all of the above
+    stale = await callers.stale()
+    [row] = await row_sent.rows()
+    taken = {(r[0], str(r[1])): r[2] for r in await cids_sent.rows()} if cids_sent else {}
+    inst, book, resting = await book_cache.locked_instrument(session, slot, instrument_id, row)
+    schedule = await fees_sent.result(runner.settings, inst)
+    keys = {_reserve_key(q, inst.base_asset, inst.quote_asset)
+            for q in group if q.entity_id not in refused}  # fmt: skip
+    prior = slot.remembered
+    if prior is not None and prior.instrument.sequence != inst.sequence:
+        prior = None  # another process ran commands meanwhile: what it moved is unknown
+    remembered = book_cache.Remembered(
+        inst,
+        schedule,
+        set(prior.approved) if prior is not None else set(),
+        dict(prior.accounts) if prior is not None else {},
+    )
+    available: dict[AccountKey, int] = {}
+    if balances_sent is not None:
+        found, _ = await balances_sent.result()
+        remembered.accounts.update(found)
+        available = {k: a.balance for k, a in found.items()}
+    if any(k not in available for k in keys):
+        # First group, a wrong guess, or an account to create: lock them now.
+        available.update(await ledger.lock_balances(session, keys))
+    remembered.approved -= set(refused)
+    remembered.approved |= entities - set(refused)
+    g = _Group(
+        runner=runner,
+        inst=inst,
+        book=book,
+        resting=resting,
+        schedule=schedule,
+        available=available,
+        scales=scales,
+        now=utcnow(),
+    )
+    return g, await _decide(g, group, stale, refused, taken), remembered
+
+
+async def _decide(
+    g: _Group,
+    group: Sequence[_Queued],
+    stale: set[uuid.UUID],
+    refused: Mapping[uuid.UUID, DomainError],
+    taken: dict[tuple[uuid.UUID, str], uuid.UUID],
+) -> list[PlacedOrder | DomainError]:
+    """Each order of the group in arrival order, as if alone (see the module): its
+    result, or the error that refuses it (it then leaves no trace)."""
+    results: list[PlacedOrder | DomainError] = []
+    for q in group:
+        try:
+            if q.principal is not None and q.principal.session_id in stale:
+                raise identity.SessionChanged()
+            if q.entity_id in refused:
+                raise refused[q.entity_id]
+            cid = q.new.client_order_id
+            if cid is not None:
+                existing = taken.get((q.entity_id, cid))
+                if existing is not None:
+                    raise _duplicate(existing)
+            g.runner.checks(q.new, g.inst)
+            placed = await _place_one(g, q)
+            if cid is not None:
+                taken[(q.entity_id, cid)] = placed.order.id
+            results.append(placed)
+        except DomainError as exc:
+            results.append(exc)
+    return results
 
 
 _CLIENT_ORDER_IDS = (
     "SELECT entity_id, client_order_id, id FROM exchange_order "
     "WHERE entity_id = ANY(%s) AND client_order_id = ANY(%s)"
 )
+
+
+_EXPECT_NEW_CIDS = """
+    SELECT niha_expect(NOT EXISTS (
+        SELECT 1 FROM exchange_order AS o
+        JOIN unnest(%s::uuid[], %s::text[]) AS p(entity_id, client_order_id)
+          ON o.entity_id = p.entity_id AND o.client_order_id = p.client_order_id
+    ), 'a client_order_id')
+"""
+
+
+def _cid_pairs(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:
+    return [q.entity_id for q in group], [cast(str, q.new.client_order_id) for q in group]
 
 
 def _cid_params(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:

@@ -374,6 +374,31 @@ async def send_principal_check(driver: Any, principals: Collection[Principal]) -
     return PrincipalCheck(principals, await send(driver, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
 
 
+_EXPECT_PRINCIPALS = f"""
+    SELECT niha_expect(count(*) = %s, 'a caller''s session')
+    FROM identity_session AS s JOIN identity_user AS u ON u.id = s.user_id
+    JOIN unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[],
+                %s::text[]) AS e(session_id, user_id, email, name, role, entity_id, entity_role)
+      ON s.id = e.session_id AND u.id = e.user_id AND u.email = e.email AND u.name = e.name
+     AND u.role IS NOT DISTINCT FROM e.role AND u.entity_id IS NOT DISTINCT FROM e.entity_id
+     AND u.entity_role IS NOT DISTINCT FROM e.entity_role
+    WHERE s.revoked_at IS NULL AND s.expires_at > %s AND u.status = '{UserStatus.ACTIVE.value}'
+"""
+
+
+async def send_expect_principals(driver: Any, principals: Collection[Principal]) -> None:
+    """:class:`PrincipalCheck` for a caller that does not wait for its answer: sent (in
+    pipeline mode, not read), it fails the caller's transaction with a serialization
+    failure unless every session of ``principals`` still stands exactly as seen."""
+    seen = list(set(principals))
+    if not seen:
+        return
+    columns = [[getattr(p, name) for p in seen] for name in (
+        "session_id", "user_id", "email", "name", "role", "entity_id", "entity_role",
+    )]  # fmt: skip
+    await send(driver, _EXPECT_PRINCIPALS, (len(seen), *columns, utcnow()))
+
+
 class SessionChanged(Unauthorized):
     """The caller's session no longer stands as it was when the request was accepted."""
 

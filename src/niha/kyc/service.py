@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import utcnow
-from niha.core.db import after_commit
+from niha.core.db import after_commit, send
 from niha.core.errors import Conflict, DomainError, Forbidden, NotFound
 from niha.core.events import emit
 from niha.core.ids import new_id
@@ -221,6 +221,20 @@ async def approval_errors(
         if status != "APPROVED" or kyc_status != KycStatus.APPROVED:
             refused[entity_id] = _kyc_required(kyc_status)
     return refused
+
+
+_EXPECT_APPROVED = (
+    "SELECT niha_expect(count(*) = %s, 'an entity''s approval') FROM onboarding_entity "
+    "WHERE id = ANY(%s) AND status = 'APPROVED' AND kyc_status = %s"
+)
+
+
+async def send_expect_approved(driver: Any, entity_ids: Collection[uuid.UUID]) -> None:
+    """Check, in the caller's transaction, that every one of ``entity_ids`` passes the gate
+    of :func:`approval_errors` (sent in pipeline mode, not read: otherwise the transaction
+    fails with a serialization failure), for a caller that remembered them approved."""
+    ids = list(set(entity_ids))
+    await send(driver, _EXPECT_APPROVED, (len(ids), ids, KycStatus.APPROVED.value))
 
 
 def _kyc_required(kyc_status: str) -> KycRequired:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -347,12 +347,14 @@ def _key_columns(keys: Sequence[AccountKey]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Locked:
+class AccountState:
+    """An account as a transaction saw it: its id (it never changes) and its balance."""
+
     id: uuid.UUID
     balance: int
 
 
-async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
+async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:
     if len(keys) == 2:
         params = {
             f"{name}{i}": value
@@ -367,7 +369,7 @@ async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Lo
         rows = await _raw(driver, _LOCK_PAIR_SQL, params)
     else:
         rows = await _raw(driver, _LOCK_SQL, _key_columns(keys))
-    return {AccountKey(r[1], r[2], r[3], r[4]): _Locked(r[0], r[5]) for r in rows}
+    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
 
 
 async def _create_accounts(driver: Any, keys: Sequence[AccountKey]) -> None:
@@ -378,7 +380,7 @@ async def _create_accounts(driver: Any, keys: Sequence[AccountKey]) -> None:
     await _raw(driver, _CREATE_SQL, params, fetch=False)
 
 
-async def _lock_accounts(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, _Locked]:
+async def _lock_accounts(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:
     locked = await _lock(driver, keys)
     if len(locked) < len(keys):
         await _create_accounts(driver, [k for k in keys if k not in locked])
@@ -462,7 +464,7 @@ _Plan = tuple[
     Mapping[str, int],
     list[AccountKey],
     Any,
-    dict[AccountKey, _Locked],
+    dict[AccountKey, AccountState],
     dict[AccountKey, int],
 ]
 
@@ -552,7 +554,7 @@ def posted_transfers(
 
 def _batch_params(
     transfers: Sequence[TransferRequest],
-    locked: Mapping[AccountKey, _Locked],
+    locked: Mapping[AccountKey, AccountState],
     batch_id: uuid.UUID,
     ids: Sequence[uuid.UUID],
     now: datetime,
@@ -582,7 +584,7 @@ def _batch_params(
 async def _write(
     driver: Any,
     transfers: Sequence[TransferRequest],
-    locked: Mapping[AccountKey, _Locked],
+    locked: Mapping[AccountKey, AccountState],
     batch_id: uuid.UUID,
     ids: Sequence[uuid.UUID],
     now: datetime,
@@ -806,13 +808,13 @@ class PendingBalances:
         self._cursor = cursor
         self.keys = keys
 
-    async def result(self) -> tuple[dict[AccountKey, int], list[AccountKey]]:
-        """The balances of the accounts that exist (locked), and the keys that do not."""
+    async def result(self) -> tuple[dict[AccountKey, AccountState], list[AccountKey]]:
+        """The accounts that exist (locked), and the keys that do not."""
         try:
             rows = await self._cursor.fetchall()
         finally:
             await self._cursor.close()
-        found = {AccountKey(r[1], r[2], r[3], r[4]): r[5] for r in rows}
+        found = {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
         return found, [k for k in self.keys if k not in found]
 
 
@@ -839,6 +841,9 @@ class StagedBatch:
     #: Its ``balances`` events, written by the same statement: the caller publishes
     #: them after its commit (:func:`niha.core.events.publish`) and marks them published.
     events: list[EmittedEvent]
+    #: The accounts it touched as they stand after it (id and balance; empty for a
+    #: replay): what a caller remembers for its next batch (``known``).
+    accounts: Mapping[AccountKey, AccountState] = field(default_factory=dict)
 
 
 # The write of a staged batch: no duplicate check (every key must be new: an existing one
@@ -867,8 +872,63 @@ _STAGE_SQL = """
     )
     """ + events.outbox_insert_sql("events")
 
+# Remembered accounts: the lock by id (id order, as every lock of accounts), then -- in a
+# statement of its own, whose snapshot is taken once the locks are held -- the check
+# that the client accounts hold the balances remembered (``niha_expect``: a serialization
+# failure otherwise, so nothing is written and the caller runs again).
+_LOCK_BY_ID_SQL = (
+    "SELECT 1 FROM ledger_account WHERE id = ANY(%(ids)b::uuid[]) ORDER BY id FOR NO KEY UPDATE"
+)
+_EXPECT_SQL = """
+    SELECT niha_expect(count(*) = %(n)s::bigint, 'a ledger balance')
+    FROM ledger_account AS a
+    JOIN unnest(%(ids)b::uuid[], %(balances)b::bigint[]) AS e(id, balance)
+      ON a.id = e.id AND a.balance = e.balance
+"""
 
-async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest]) -> StagedBatch:
+
+async def send_expect_balances(
+    session: AsyncSession,
+    known: Mapping[AccountKey, AccountState],
+    expect: Mapping[AccountKey, int],
+    keys: Iterable[AccountKey] = (),
+) -> None:
+    """Lock ``keys`` and ``expect``'s accounts (ids from ``known``) and check, in the
+    caller's transaction, that each of ``expect`` holds its balance; sent, not read.
+
+    For a caller that decided on balances it remembered instead of locked ones (the
+    exchange's groups of orders): if one moved, the caller's transaction fails with a
+    serialization failure (SQLSTATE 40001) at its commit, and nothing of it is written.
+    """
+    driver = await _driver(session)
+    ids = sorted({known[k].id for k in (*expect, *keys)})
+    await _raw(driver, _LOCK_BY_ID_SQL, {"ids": ids}, fetch=False)
+    if expect:
+        params = {
+            "n": len(expect),
+            "ids": [known[k].id for k in expect],
+            "balances": list(expect.values()),
+        }
+        await _raw(driver, _EXPECT_SQL, params, fetch=False)
+
+
+class BalanceMoved(DomainError):
+    """An account's balance is not the one its caller decided on (run it again)."""
+
+    status = 409
+    code = "balance_moved"
+    title = "Balance moved"
+    #: Like a serialization failure: :func:`niha.core.retry.retrying` runs it again.
+    sqlstate = "40001"
+
+
+async def stage_batch(
+    session: AsyncSession,
+    transfers: Sequence[TransferRequest],
+    *,
+    known: Mapping[AccountKey, AccountState] | None = None,
+    expect: Mapping[AccountKey, int] | None = None,
+) -> StagedBatch:
     """:func:`post_batch` for a caller that commits right after, in pipeline mode.
 
     The same validation, lock (accounts in id order, missing ones created) and rules,
@@ -879,11 +939,59 @@ async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest
     :func:`integrity_error` names it; nothing is written then. An exact resubmission
     found while refusing a batch is a replay, as with :func:`post_batch` (no events).
     The events are not published here: the caller publishes ``events`` once committed.
+
+    ``known``: the accounts as the caller remembers them (:attr:`StagedBatch.accounts`
+    of its earlier batches). When it holds every account of the batch and of
+    ``expect``, nothing is read: the batch is planned on those balances and
+    :func:`send_expect_balances` makes the transaction fail unless the client accounts
+    hold them (platform accounts carry no rule on their balance). Otherwise the
+    accounts are locked and read first, and ``expect`` -- balances the caller decided
+    on -- is checked against them (:class:`BalanceMoved`).
     """
+    expect = expect or {}
+    keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
+    if known is not None and all(k in known for k in keys) and all(k in known for k in expect):
+        return await _stage_known(session, list(transfers), keys, known, expect)
     planned = await _plan(session, transfers)
     if isinstance(planned, PostedBatch):
         return StagedBatch(planned.id, {}, [])
     transfers, scales, keys, driver, locked, after = planned
+    if expect:
+        more = [k for k in expect if k not in locked]
+        states = {**locked, **(await _lock_accounts(driver, more) if more else {})}
+        if any(states[k].balance != balance for k, balance in expect.items()):
+            raise BalanceMoved("a balance moved since it was read")
+    return await _send_stage(driver, transfers, scales, keys, locked, after)
+
+
+async def _stage_known(
+    session: AsyncSession,
+    transfers: list[TransferRequest],
+    keys: list[AccountKey],
+    known: Mapping[AccountKey, AccountState],
+    expect: Mapping[AccountKey, int],
+) -> StagedBatch:
+    scales = await asset_scales(session, {t.debit.asset for t in transfers})
+    try:
+        core.validate_batch(transfers, scales)
+        after = core.apply_batch({k: known[k].balance for k in keys}, transfers, scales)
+    except core.LedgerError as exc:
+        raise domain_error(exc) from None
+    expected = {k: known[k].balance for k in keys if k.is_client}
+    expected.update(expect)
+    await send_expect_balances(session, known, expected, keys)
+    locked = {k: known[k] for k in keys}
+    return await _send_stage(await _driver(session), transfers, scales, keys, locked, after)
+
+
+async def _send_stage(
+    driver: Any,
+    transfers: list[TransferRequest],
+    scales: Mapping[str, int],
+    keys: list[AccountKey],
+    locked: Mapping[AccountKey, AccountState],
+    after: Mapping[AccountKey, int],
+) -> StagedBatch:
     batch_id = new_id()
     now = utcnow()
     ids = [new_id() for _ in transfers]
@@ -896,7 +1004,8 @@ async def stage_batch(session: AsyncSession, transfers: Sequence[TransferRequest
     params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)
     params["events"] = events.outbox_rows(records)
     await _raw(driver, _STAGE_SQL, params, fetch=False)
-    return StagedBatch(batch_id, after, records)
+    accounts = {k: AccountState(locked[k].id, after[k]) for k in keys}
+    return StagedBatch(batch_id, after, records, accounts)
 
 
 _LEDGER_CONSTRAINTS = frozenset(

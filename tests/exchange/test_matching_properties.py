@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -266,3 +267,95 @@ def test_unapplied_plans_leave_no_trace(cmds: list[Limit | Market | Cancel], dat
         book.apply(plan)
         twin.execute(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif)
         assert snapshot(book) == snapshot(twin)
+
+
+def _execute(book: OrderBook, n: int, cmd: Limit | Market | Cancel) -> Any:
+    """One command on ``book`` (order id ``n``), its observable result."""
+    if isinstance(cmd, Cancel):
+        return book.cancel(cmd.pick % n, sequence=n)
+    if isinstance(cmd, Limit):
+        plan = book.plan(n, cmd.owner, cmd.side, cmd.quantity, cmd.price, tif=cmd.tif,
+                         post_only=cmd.post_only)  # fmt: skip
+    else:
+        plan = book.plan(
+            n, cmd.owner, cmd.side, cmd.quantity, kind=OrderKind.MARKET,
+            protection_price=cmd.protection, max_quote=cmd.max_quote,
+            tif=TimeInForce.FOK if cmd.fok else TimeInForce.IOC,
+        )  # fmt: skip
+    if plan.outcome is not Outcome.REJECTED:
+        book.apply(plan, sequence=n)
+    return (plan.outcome, plan.reason, plan.fills, plan.cancelled_resting, plan.remaining)
+
+
+def _internals(book: OrderBook) -> Any:
+    """Everything a later command can see, dead queue entries and level order included."""
+    sides = []
+    for side in (book._bids, book._asks):
+        sides.append(
+            (
+                list(side.keys),
+                sorted(side.levels),
+                [
+                    (lv[0], lv[1], lv[3], lv[4], [(o[0], o[1], o[2]) for o in lv[2]])
+                    for _, lv in sorted(side.levels.items())
+                ],
+            )
+        )
+    return sides, sorted(map(str, book._index)), book.sequence
+
+
+@settings(max_examples=300, deadline=None)
+@given(commands, commands, commands)
+def test_rollback_gives_back_the_book_as_it_was(
+    first: list[Limit | Market | Cancel],
+    middle: list[Limit | Market | Cancel],
+    then: list[Limit | Market | Cancel],
+) -> None:
+    """savepoint(), any commands, rollback(): the same book -- orders, time priority,
+    dead entries, sequence -- which then answers every later command as an untouched
+    twin does (the exchange undoes a group of orders whose commit failed)."""
+    book, twin = OrderBook(), OrderBook()
+    for n, cmd in enumerate(first, start=1):
+        assert _execute(book, n, cmd) == _execute(twin, n, cmd)
+    before = _internals(book)
+    pending = book.plan(999, "a", Side.BUY, 5, 100)  # computed before the savepoint
+    book.savepoint()
+    for n, cmd in enumerate(middle, start=1000):
+        _execute(book, n, cmd)
+    book.rollback()
+    assert _internals(book) == before
+    assert snapshot(book) == snapshot(twin)
+    book.apply(pending)  # the book is the one it was planned on again
+    twin.apply(twin.plan(999, "a", Side.BUY, 5, 100))
+    for n, cmd in enumerate(then, start=2000):
+        assert _execute(book, n, cmd) == _execute(twin, n, cmd)
+        assert snapshot(book) == snapshot(twin)
+
+
+def test_rollback_undoes_a_compacted_level_and_release_keeps_the_changes() -> None:
+    book, twin = OrderBook(), OrderBook()
+    for book_ in (book, twin):
+        for n in range(1, 201):
+            book_.execute(n, "a", Side.SELL, 1, 100)
+        for n in range(1, 61):  # dead entries at the front, too few to compact
+            book_.cancel(n)
+        assert len(book_._asks.levels[-100][2]) == 200
+    before = _internals(book)
+    book.savepoint()
+    for n in range(61, 151):
+        book.cancel(n)
+    assert len(book._asks.levels[-100][2]) < 200  # the level's queue was compacted
+    book.execute(300, "b", Side.BUY, 3, 100)
+    assert _internals(book) != before
+    book.rollback()
+    assert _internals(book) == before
+    assert (
+        book.execute(300, "b", Side.BUY, 40, 100).fills
+        == twin.execute(300, "b", Side.BUY, 40, 100).fills
+    )
+    book.savepoint()
+    book.cancel(99)
+    book.release()
+    assert book.get(99) is None
+    with pytest.raises(RuntimeError):
+        book.rollback()

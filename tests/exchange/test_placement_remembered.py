@@ -49,6 +49,20 @@ def locked_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def reloads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts full loads of the book: a stale decision is undone, never reloaded."""
+    calls: list[int] = []
+    original = book_cache.load_book
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(book_cache, "load_book", counting)
+    return calls
+
+
 async def _entity(db: Database, *, eur: int = 0, eua: int = 0) -> uuid.UUID:
     async with unit_of_work(db.maker) as session:
         e = await make_entity(session, legal_name="Remembered Trader")
@@ -128,7 +142,11 @@ async def test_a_group_after_the_first_is_decided_on_what_the_slot_remembers(
 
 
 async def test_a_balance_moved_elsewhere_is_seen_before_the_order_is_decided(
-    db: Database, settings: Settings, fresh_database_url: str, locked_groups: list[int]
+    db: Database,
+    settings: Settings,
+    fresh_database_url: str,
+    locked_groups: list[int],
+    reloads: list[int],
 ) -> None:
     buyer = await _entity(db, eur=_reserve(settings, 1, 60_00) + _reserve(settings, 10))
     await _warm(db, settings, buyer)
@@ -149,10 +167,11 @@ async def test_a_balance_moved_elsewhere_is_seen_before_the_order_is_decided(
     )
     assert count == 2  # the warm-up and the last one: the refused order left nothing
     assert len(locked_groups) >= 2  # the stale decision was run again under locks
+    assert len(reloads) == 1  # the first group's; every stale decision was undone
 
 
 async def test_a_deposit_elsewhere_is_seen_before_the_order_is_decided(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     """Refusing on a remembered balance that has grown would be wrong, and no constraint
     would notice: the group must check the balances it decided on."""
@@ -162,10 +181,11 @@ async def test_a_deposit_elsewhere_is_seen_before_the_order_is_decided(
         await fund(session, buyer, eur=_reserve(settings, 2))  # a deposit, another way in
     placed = await _place(db, settings, buyer, _buy(2))
     assert isinstance(placed, placement.PlacedOrder), placed
+    assert len(reloads) == 1  # the first group's; every stale decision was undone
 
 
 async def test_an_instrument_changed_elsewhere_is_seen(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     buyer = await _entity(db, eur=10**8)
     await _warm(db, settings, buyer)
@@ -177,10 +197,11 @@ async def test_an_instrument_changed_elsewhere_is_seen(
     _sql(fresh_database_url, "UPDATE exchange_instrument SET status = 'OPEN' "
          "WHERE symbol = 'EUA-EUR'")  # fmt: skip
     assert isinstance(await _place(db, settings, buyer, _buy(1)), placement.PlacedOrder)
+    assert len(reloads) == 1  # the first group's; every stale decision was undone
 
 
 async def test_an_order_placed_by_another_process_is_on_the_book(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     buyer = await _entity(db, eur=10**8)
     seller = await _entity(db, eua=100)
@@ -196,10 +217,11 @@ async def test_an_order_placed_by_another_process_is_on_the_book(
     assert isinstance(bought, placement.PlacedOrder)
     assert bought.order.filled_quantity == 3
     assert [f.price for f in bought.fills] == [65_00]
+    assert len(reloads) == 2  # one per process; the stale decision was undone
 
 
 async def test_kyc_revoked_elsewhere_refuses_the_order(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     buyer = await _entity(db, eur=10**8)
     await _warm(db, settings, buyer)
@@ -207,10 +229,11 @@ async def test_kyc_revoked_elsewhere_refuses_the_order(
          "UPDATE onboarding_entity SET kyc_status = 'REJECTED' WHERE id = %s", buyer)  # fmt: skip
     refused = await _place(db, settings, buyer, _buy(1))
     assert isinstance(refused, DomainError) and refused.code == "kyc_required"
+    assert len(reloads) == 1  # the first group's; every stale decision was undone
 
 
 async def test_a_fee_override_set_elsewhere_applies_to_the_next_order(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     buyer = await _entity(db, eur=10**8)
     await _warm(db, settings, buyer)
@@ -224,10 +247,11 @@ async def test_a_fee_override_set_elsewhere_applies_to_the_next_order(
     placed = await _place(db, settings, buyer, _buy(2))
     assert isinstance(placed, placement.PlacedOrder)
     assert placed.order.reserved_amount == 70_00 * 2  # no taker fee reserved any more
+    assert len(reloads) == 1  # the first group's; every stale decision was undone
 
 
 async def test_a_client_order_id_taken_elsewhere_is_a_duplicate(
-    db: Database, settings: Settings, fresh_database_url: str
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
 ) -> None:
     buyer = await _entity(db, eur=10**8)
     async with unit_of_work(db.maker) as session:
@@ -247,3 +271,35 @@ async def test_a_client_order_id_taken_elsewhere_is_a_duplicate(
         await other.dispose()
     again = await _place(db, settings, buyer, _buy(1, client_order_id="mine-1"))
     assert isinstance(again, DomainError) and again.code == "duplicate_client_order_id"
+    assert len(reloads) == 2  # one per process; the stale decision was undone
+
+
+async def test_a_stale_fill_is_undone_on_the_book_and_its_orders(
+    db: Database, settings: Settings, fresh_database_url: str, reloads: list[int]
+) -> None:
+    """Decided on a book where an ask still rested, a buy fills it; but another process
+    had cancelled that ask. The undo gives the ask back its row and its place, the
+    group runs again on the book caught up with the cancel, and the buy rests."""
+    buyer = await _entity(db, eur=10**8)
+    seller = await _entity(db, eua=100)
+    await _warm(db, settings, buyer)
+    slot = await _warm(db, settings, seller, _sell(3, 61_00))
+    ask = next(o for o in slot.resting.values() if o.side == "SELL")
+    other = Database(fresh_database_url)
+    try:
+        async with unit_of_work(other.maker) as session:
+            await exchange.cancel_order(session, ask.id, entity_id=seller, actor_id=None)
+    finally:
+        await other.dispose()
+    bought = await _place(db, settings, buyer, _buy(3, 61_00))
+    assert isinstance(bought, placement.PlacedOrder)
+    assert bought.order.filled_quantity == 0 and bought.order.status == "OPEN"
+    assert slot.book is not None and slot.book.get(ask.id) is None
+    assert ask.id not in slot.resting
+    [(status, filled)] = _sql(
+        fresh_database_url,
+        "SELECT status, filled_quantity FROM exchange_order WHERE id = %s",
+        ask.id,
+    )
+    assert (status, filled) == ("CANCELLED", 0)
+    assert len(reloads) == 2  # one per process: the stale fill was undone, not reloaded

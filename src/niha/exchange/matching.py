@@ -357,6 +357,18 @@ _NO_CANCELS: tuple[RestingCancel, ...] = ()
 _UNBOUNDED = -(1 << 62)
 #: A level's queue is compacted when longer than twice its live count plus this.
 _DEAD_SLACK = 32
+# What a savepoint's undo log records (OrderBook.savepoint): the kinds of change.
+(
+    _UNDO_STATE,
+    _UNDO_QTY,
+    _UNDO_COUNTS,
+    _UNDO_UNINDEXED,
+    _UNDO_RESTED,
+    _UNDO_POPPED,
+    _UNDO_LEVEL_GONE,
+    _UNDO_LEVEL_NEW,
+    _UNDO_QUEUE,
+) = (object() for _ in range(9))
 
 
 class _Side:
@@ -386,7 +398,7 @@ class _Side:
 class OrderBook:
     """The order book of one instrument: plan, apply, cancel, load, L2."""
 
-    __slots__ = ("_asks", "_bids", "_index", "_state", "sequence")
+    __slots__ = ("_asks", "_bids", "_index", "_state", "_undo", "sequence")
 
     def __init__(self) -> None:
         self._bids = _Side(_BUY)
@@ -402,6 +414,8 @@ class OrderBook:
         #: set through ``apply``/``cancel``/``load`` (or directly); the book never
         #: changes it on its own.
         self.sequence = 0
+        #: While a savepoint is open: how to undo each change since (:meth:`savepoint`).
+        self._undo: list[tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ commands
 
@@ -740,19 +754,29 @@ class OrderBook:
         if sequence is not None:
             self.sequence = sequence
         record = plan._record
+        log = self._undo
         if plan.fills:
             index = self._index
             for fill in plan.fills:
                 resting: _Order = fill._maker  # type: ignore[assignment]
                 level = resting[3]
+                if log is not None:
+                    log.append((_UNDO_QTY, resting, resting[0]))
+                    log.append((_UNDO_COUNTS, level, level[0], level[1]))
                 level[0] -= fill.quantity
                 left = resting[0] = fill.maker_remaining
                 if not left:
                     level[1] -= 1
                     del index[resting[1]]
+                    if log is not None:
+                        log.append((_UNDO_UNINDEXED, resting))
             for cancel in plan.cancelled_resting:
                 resting = index.pop(cancel.order_id)
                 level = resting[3]
+                if log is not None:
+                    log.append((_UNDO_UNINDEXED, resting))
+                    log.append((_UNDO_QTY, resting, resting[0]))
+                    log.append((_UNDO_COUNTS, level, level[0], level[1]))
                 level[0] -= resting[0]
                 level[1] -= 1
                 resting[0] = 0
@@ -766,9 +790,13 @@ class OrderBook:
                 if level[1]:
                     queue = level[2]
                     while not queue[0][0]:
-                        queue.popleft()
+                        dead = queue.popleft()
+                        if log is not None:
+                            log.append((_UNDO_POPPED, queue, dead))
                     break
                 del levels[keys.pop()]
+                if log is not None:
+                    log.append((_UNDO_LEVEL_GONE, opposite, level))
         elif plan.cancelled_resting:
             for cancel in plan.cancelled_resting:
                 self.cancel(cancel.order_id)
@@ -780,10 +808,68 @@ class OrderBook:
                     level = record[3] = self._bids.add_level(price, price)
                 else:
                     level = record[3] = self._asks.add_level(price, -price)
+                if log is not None:
+                    log.append((_UNDO_LEVEL_NEW, level))
+            elif log is not None:
+                log.append((_UNDO_COUNTS, level, level[0], level[1]))
             level[2].append(record)
             level[0] += plan.remaining
             level[1] += 1
             self._index[plan.order_id] = record
+            if log is not None:
+                log.append((_UNDO_RESTED, record))
+
+    # ------------------------------------------------------------------ savepoints
+
+    def savepoint(self) -> None:
+        """Record every change from now on, so that :meth:`rollback` can undo them.
+
+        For a caller that applies plans before it knows whether they commit (the
+        exchange decides a group of orders one after the other, each on the book the
+        ones before it left): if the commit fails, ``rollback`` gives back the book as
+        it was -- same orders, same time priority, same :attr:`sequence` -- instead of a
+        reload. Only :meth:`apply` and :meth:`cancel` may run meanwhile.
+        """
+        self._undo = [(_UNDO_STATE, self._state, self.sequence)]
+
+    def release(self) -> None:
+        """Keep the changes since :meth:`savepoint` and stop recording."""
+        self._undo = None
+
+    def rollback(self) -> None:
+        """Undo every change since :meth:`savepoint` (newest first) and stop recording."""
+        log, self._undo = self._undo, None
+        if log is None:
+            raise RuntimeError("no savepoint to roll back to")
+        index = self._index
+        for entry in reversed(log):
+            kind = entry[0]
+            if kind is _UNDO_QTY:
+                entry[1][0] = entry[2]
+            elif kind is _UNDO_COUNTS:
+                level = entry[1]
+                level[0], level[1] = entry[2], entry[3]
+            elif kind is _UNDO_UNINDEXED:
+                index[entry[1][1]] = entry[1]
+            elif kind is _UNDO_RESTED:
+                record = entry[1]
+                del index[record[1]]
+                record[3][2].pop()
+            elif kind is _UNDO_POPPED:
+                entry[1].appendleft(entry[2])
+            elif kind is _UNDO_LEVEL_GONE:
+                book_side, level = entry[1], entry[2]
+                book_side.levels[level[4]] = level
+                insort(book_side.keys, level[4])
+            elif kind is _UNDO_LEVEL_NEW:
+                level = entry[1]
+                book_side = level[5]
+                del book_side.levels[level[4]]
+                book_side.keys.remove(level[4])
+            elif kind is _UNDO_QUEUE:
+                entry[1][2] = entry[2]
+            else:  # _STATE
+                self._state, self.sequence = entry[1], entry[2]
 
     def execute(
         self,
@@ -828,6 +914,10 @@ class OrderBook:
             self.sequence = sequence
         level: _Level = resting[3]
         removed: int = resting[0]
+        log = self._undo
+        if log is not None:
+            log.append((_UNDO_UNINDEXED, resting))
+            log.append((_UNDO_QTY, resting, removed))
         resting[0] = 0
         count = level[1] - 1
         if not count:  # the level goes
@@ -839,10 +929,16 @@ class OrderBook:
                 keys.pop()
             else:
                 del keys[bisect_left(keys, key)]  # moves only the better levels
+            if log is not None:
+                log.append((_UNDO_LEVEL_GONE, book_side, level))
             return removed
+        if log is not None:
+            log.append((_UNDO_COUNTS, level, level[0], level[1]))
         level[1] = count
         level[0] -= removed
         if len(level[2]) > 2 * count + _DEAD_SLACK:  # mostly dead: compact
+            if log is not None:
+                log.append((_UNDO_QUEUE, level, level[2]))
             level[2] = deque([o for o in level[2] if o[0]])
         return removed
 

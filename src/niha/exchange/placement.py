@@ -46,6 +46,7 @@ job: an order that can trade has traded when it is acknowledged.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -218,7 +219,6 @@ async def _run_group(
         try:
             placed, written = await _place_group(session, runner, slot, instrument_id, group, marks)
         except BaseException:
-            slot.drop()
             slot.unmarked = marks + slot.unmarked  # not marked: the next write carries them
             raise
         results.extend(placed)
@@ -332,6 +332,8 @@ class _Group:
     traded: int = 0
     #: Balances the group was decided on without reading them (the ledger checks them).
     expect: dict[AccountKey, int] = field(default_factory=dict)
+    #: The open orders the group changed, as they were before it (to undo it).
+    originals: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
 
 
 async def _place_group(
@@ -357,48 +359,89 @@ async def _place_group(
     # A session bound to an engine owns its transaction: COMMIT rides the last round trip.
     # (One joined to an outer connection -- tests -- ends its savepoint through SQLAlchemy.)
     owns = isinstance(session.bind, AsyncEngine)
+    deciding: list[_Group] = []  # the group, once its orders start changing the book
+    commit_sent = False
     try:
-        async with driver.pipeline():
-            remembered = slot.remembered
-            if remembered is not None and _fits(remembered, slot, group):
-                g, results = await _decide_remembered(
-                    runner, slot, remembered, driver, group, scales
-                )
-            else:
-                g, results, remembered = await _decide_locked(
-                    session, runner, slot, instrument_id, driver, group, scales
-                )
-            if g.inserted:
-                # One ticker for the group (subscribers take it as "the market moved"):
-                # the state after its last order, what its orders traded.
-                g.records.append(events.new_event(*_ticker(g)))
-            # The group's rows and events first (their outbox rows come before the
-            # ledger's, as they were emitted), then the ledger's lock and write.
-            await _write(g, driver, marks)
-            records = g.records
-            accounts = remembered.accounts
-            if g.transfers:
-                staged = await ledger.stage_batch(
-                    session, g.transfers, known=accounts, expect=g.expect
-                )
-                records = records + staged.events
-                accounts.update(staged.accounts)
-            elif g.expect:
-                await ledger.send_expect_balances(session, accounts, g.expect)
-            if owns:
-                # Sent, not awaited: the pipeline's closing sync carries it with the writes.
-                await send(driver, "COMMIT")
-    except psycopg.errors.IntegrityError as exc:
-        # The ledger's write failed with the others (a key that exists, a CHECK).
-        error = ledger.integrity_error(exc)
-        if error is None:
-            raise
-        raise error from exc
+        try:
+            async with driver.pipeline():
+                remembered = slot.remembered
+                if remembered is not None and _fits(remembered, slot, group):
+                    g, results = await _decide_remembered(
+                        runner, slot, remembered, driver, group, scales, deciding
+                    )
+                else:
+                    g, results, remembered = await _decide_locked(
+                        session, runner, slot, instrument_id, driver, group, scales, deciding
+                    )
+                if g.inserted:
+                    # One ticker for the group (subscribers take it as "the market moved"):
+                    # the state after its last order, what its orders traded.
+                    g.records.append(events.new_event(*_ticker(g)))
+                # The group's rows and events first (their outbox rows come before the
+                # ledger's, as they were emitted), then the ledger's lock and write.
+                await _write(g, driver, marks)
+                records = g.records
+                accounts = remembered.accounts
+                if g.transfers:
+                    staged = await ledger.stage_batch(
+                        session, g.transfers, known=accounts, expect=g.expect
+                    )
+                    records = records + staged.events
+                    accounts.update(staged.accounts)
+                elif g.expect:
+                    await ledger.send_expect_balances(session, accounts, g.expect)
+                if owns:
+                    # Sent, not awaited: the pipeline's closing sync carries it with the
+                    # writes.
+                    await send(driver, "COMMIT")
+                    commit_sent = True
+        except psycopg.errors.IntegrityError as exc:
+            # The ledger's write failed with the others (a key that exists, a CHECK).
+            error = ledger.integrity_error(exc)
+            if error is None:
+                raise
+            raise error from exc
+    except BaseException as exc:
+        _forget(slot, deciding[0] if deciding else None, unknown=commit_sent and not _refused(exc))
+        raise
+    g.book.release()
     # What this group saw and left, for the next one (any failure drops it with the book).
     remembered.instrument = g.inst
     remembered.schedule = g.schedule
     slot.remembered = remembered
     return results, records
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether the server answered ``exc`` (then the transaction did not commit); a lost
+    connection leaves the commit's outcome unknown."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(current, psycopg.Error) and state and not state.startswith("08"):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _forget(slot: Slot, g: _Group | None, *, unknown: bool) -> None:
+    """After a failed transaction: forget what the slot remembered, and undo the group's
+    changes to the book and its open orders -- or, when whether it committed is unknown,
+    drop the book (the next group reloads it from the database, the truth)."""
+    slot.remembered = None
+    if g is None:
+        return  # nothing decided: the book is the database's
+    if unknown or slot.book is not g.book:
+        slot.drop()
+        return
+    g.book.rollback()
+    for order_id, row in g.originals.items():
+        if order_id not in g.inserted:
+            g.resting[order_id] = row
+    for order_id in g.inserted:
+        g.resting.pop(order_id, None)
 
 
 def _fits(remembered: book_cache.Remembered, slot: Slot, group: Sequence[_Queued]) -> bool:
@@ -422,6 +465,7 @@ async def _decide_remembered(
     driver: Any,
     group: Sequence[_Queued],
     scales: dict[str, int],
+    deciding: list[_Group],
 ) -> tuple[_Group, list[PlacedOrder | DomainError]]:
     """Decide ``group`` on what the slot remembers, after sending -- not reading -- the
     checks that it still holds: the instrument row (locked first, as every command does),
@@ -454,7 +498,7 @@ async def _decide_remembered(
         now=utcnow(),
         expect=available,
     )
-    return g, await _decide(g, group, set(), {}, {})
+    return g, await _decide(g, group, set(), {}, {}, deciding)
 
 
 async def _decide_locked(
@@ -465,6 +509,7 @@ async def _decide_locked(
     driver: Any,
     group: Sequence[_Queued],
     scales: dict[str, int],
+    deciding: list[_Group],
 ) -> tuple[_Group, list[PlacedOrder | DomainError], book_cache.Remembered]:
     """Decide ``group`` on what it reads under locks: BEGIN, the instrument's lock and the
     group's reads (``client_order_id``, fee overrides, the takers' balances -- on the
@@ -524,7 +569,7 @@ async def _decide_locked(
         scales=scales,
         now=utcnow(),
     )
-    return g, await _decide(g, group, stale, refused, taken), remembered
+    return g, await _decide(g, group, stale, refused, taken, deciding), remembered
 
 
 async def _decide(
@@ -533,9 +578,13 @@ async def _decide(
     stale: set[uuid.UUID],
     refused: Mapping[uuid.UUID, DomainError],
     taken: dict[tuple[uuid.UUID, str], uuid.UUID],
+    deciding: list[_Group],
 ) -> list[PlacedOrder | DomainError]:
     """Each order of the group in arrival order, as if alone (see the module): its
-    result, or the error that refuses it (it then leaves no trace)."""
+    result, or the error that refuses it (it then leaves no trace). The book records
+    its changes from here on (a savepoint), for :func:`_forget`."""
+    deciding.append(g)
+    g.book.savepoint()
     results: list[PlacedOrder | DomainError] = []
     for q in group:
         try:
@@ -686,6 +735,8 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     for f in plan.fills:
         maker_id = cast(uuid.UUID, f.maker_order_id)
         maker = makers[maker_id] = g.resting[maker_id]
+        if maker_id not in g.originals:
+            g.originals[maker_id] = dataclasses.replace(maker)
         maker_fees = g.schedule.for_entity(maker.entity_id)
         trade_id = new_id()
         notional = f.price * f.quantity
@@ -781,6 +832,9 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
 
     # Self-trade prevention: the resting orders of the same entity are cancelled.
     stp = [g.resting[cast(uuid.UUID, c.order_id)] for c in plan.cancelled_resting]
+    for o in stp:
+        if o.id not in g.originals:
+            g.originals[o.id] = dataclasses.replace(o)
     for c, o in zip(plan.cancelled_resting, stp, strict=True):
         o.status = "CANCELLED"
         o.reason = c.reason.value

@@ -16,8 +16,8 @@ One command at a time per instrument, across all processes:
 Order placement queues on the slot and runs in groups, one transaction per group
 (:mod:`niha.exchange.placement`); cancellations and staff changes run one at a time
 through :func:`sequenced`. Both hold the slot's lock, so the cache moves in the order
-the database did. A failed transaction drops the cached book (the next command reloads
-it). Besides the book, a slot caches the open orders' rows (fills, fees, what is still
+the database did. A failed command drops the cached book (the next command reloads
+it); a failed group undoes its changes to it (book savepoints, see placement). Besides the book, a slot caches the open orders' rows (fills, fees, what is still
 reserved): a group decides fees and releases from them without reading them back.
 
 This is the one place outside the session dependency that commits: the commit must

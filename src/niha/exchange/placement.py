@@ -26,16 +26,24 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
    are published and every caller gets its result (durable before acknowledgement).
 
 Round trips: the transaction runs in psycopg's pipeline mode on the session's
-connection. BEGIN, the instrument's lock and the group's reads (``client_order_id``, fee
-overrides, the reserve accounts' balances -- on the assets the slot saw last, checked
-against the locked row -- and KYC) travel together; the ledger's lock
-(:func:`ledger.stage_batch`) is the second; the group's rows and events, the ledger's
-write and COMMIT the third. The events of a group are marked published by the next
-group's write (or by a statement apart when no group follows within ``MARK_DELAY``).
+connection. The locked way (:func:`_decide_locked`): BEGIN, the instrument's lock and
+the group's reads (``client_order_id``, fee overrides, the reserve accounts' balances --
+on the assets the slot saw last, checked against the locked row -- and KYC) travel
+together; the ledger's lock (:func:`ledger.stage_batch`) is the second; the group's rows
+and events, the ledger's write and COMMIT the third. The remembered way
+(:func:`_decide_remembered`, most groups): the group is decided on what the previous
+group read and left (``book_cache.Remembered``), and everything -- the checks that it
+still holds, the rows, the ledger's write, COMMIT -- goes in one round trip; a check
+that fails is a serialization failure. The events of a group are marked published by
+the next group's write (or by a statement apart when no group follows within
+``MARK_DELAY``).
 
-Any failure of the transaction drops the cached book (the next group reloads it from
-the database, the truth) and retries the group on a serialization failure or deadlock;
-otherwise every order of the group fails with the error. A request that goes away
+A group's changes to the cached book are recorded from its first order
+(``OrderBook.savepoint``). When its transaction did not commit, they are undone, with
+the open orders' rows it changed (:func:`_forget`); only a commit of unknown outcome
+drops the book (the next group reloads it from the database, the truth). The group is
+retried on a serialization failure or deadlock; otherwise every order of the group
+fails with the error. A request that goes away
 while its order is queued does not cancel the group (the order is placed regardless,
 as it would be had the response been lost on the wire).
 
@@ -405,7 +413,7 @@ async def _place_group(
         _forget(slot, deciding[0] if deciding else None, unknown=commit_sent and not _refused(exc))
         raise
     g.book.release()
-    # What this group saw and left, for the next one (any failure drops it with the book).
+    # What this group saw and left, for the next one (any failure forgets it).
     remembered.instrument = g.inst
     remembered.schedule = g.schedule
     slot.remembered = remembered

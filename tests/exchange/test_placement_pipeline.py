@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,12 +21,10 @@ from niha.core import events
 from niha.core.db import Database, driver_connection, send, unit_of_work
 from niha.core.errors import DomainError
 from niha.exchange import book_cache, placement
-from niha.exchange import service as exchange
 from niha.exchange.service import NewOrder
 from niha.ledger import service as ledger
 from niha.ledger.core import AccountKey, TransferRequest
-from tests.exchange.trading import fund
-from tests.funding.helpers import make_entity
+from tests.exchange.trading import committed_entity, place_committed
 
 
 @pytest.fixture
@@ -35,20 +34,11 @@ async def db(fresh_database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _entity(db: Database, *, eur: int = 0, eua: int = 0, kyc: str = "APPROVED") -> uuid.UUID:
-    async with unit_of_work(db.maker) as session:
-        e = await make_entity(session, legal_name="Pipeline Trader", kyc_status=kyc)
-        if eur or eua:
-            await fund(session, e.id, eur=eur, eua=eua)
-        return e.id
+async def _entity(db: Database, **kwargs: Any) -> uuid.UUID:
+    return await committed_entity(db, name="Pipeline Trader", **kwargs)
 
 
-async def _place(db: Database, settings: Settings, entity_id: uuid.UUID, new: NewOrder) -> object:
-    try:
-        async with unit_of_work(db.maker) as session:
-            return await exchange.place_order(session, settings, entity_id, None, new)
-    except DomainError as exc:
-        return exc
+_place = place_committed
 
 
 def _limit(side: str, quantity: int, price: int = 70_00) -> NewOrder:

@@ -24,8 +24,7 @@ from niha.exchange import book_cache, placement
 from niha.exchange import service as exchange
 from niha.exchange.fees import fee
 from niha.exchange.service import NewOrder
-from tests.exchange.trading import fund
-from tests.funding.helpers import make_entity
+from tests.exchange.trading import committed_entity, fund, place_committed
 
 
 @pytest.fixture
@@ -63,19 +62,11 @@ def reloads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-async def _entity(db: Database, *, eur: int = 0, eua: int = 0) -> uuid.UUID:
-    async with unit_of_work(db.maker) as session:
-        e = await make_entity(session, legal_name="Remembered Trader")
-        await fund(session, e.id, eur=eur, eua=eua)
-        return e.id
+async def _entity(db: Database, **kwargs: Any) -> uuid.UUID:
+    return await committed_entity(db, name="Remembered Trader", **kwargs)
 
 
-async def _place(db: Database, settings: Settings, entity_id: uuid.UUID, new: NewOrder) -> Any:
-    try:
-        async with unit_of_work(db.maker) as session:
-            return await exchange.place_order(session, settings, entity_id, None, new)
-    except DomainError as exc:
-        return exc
+_place = place_committed
 
 
 def _buy(quantity: int, price: int = 70_00, **extra: Any) -> NewOrder:
@@ -303,3 +294,40 @@ async def test_a_stale_fill_is_undone_on_the_book_and_its_orders(
     )
     assert (status, filled) == ("CANCELLED", 0)
     assert len(reloads) == 2  # one per process: the stale fill was undone, not reloaded
+
+
+def test_only_a_commit_the_server_refused_is_undone() -> None:
+    """A connection lost at COMMIT leaves the outcome unknown: the book is dropped then,
+    never undone (it may have committed)."""
+    refused = psycopg.errors.SerializationFailure("stale")
+    assert placement._refused(refused)
+    try:
+        try:
+            raise psycopg.errors.UniqueViolation("taken")
+        except psycopg.Error as exc:
+            raise DomainError("mapped") from exc
+    except DomainError as mapped:
+        assert placement._refused(mapped)
+    assert not placement._refused(psycopg.OperationalError("connection lost"))
+    assert not placement._refused(RuntimeError("no answer"))
+
+
+def test_forget_undoes_a_refused_group_and_drops_an_unknown_one() -> None:
+    from types import SimpleNamespace
+
+    from niha.exchange.matching import OrderBook, Side
+
+    for unknown in (False, True):
+        slot = book_cache.Slot()
+        slot.book = OrderBook()
+        slot.book.execute("resting", "x", Side.SELL, 5, 100)
+        slot.book.savepoint()
+        slot.book.execute("taker", "y", Side.BUY, 2, 100)
+        g: Any = SimpleNamespace(book=slot.book, resting=slot.resting, originals={},
+                                 inserted={})  # fmt: skip
+        placement._forget(slot, g, unknown=unknown)
+        assert slot.remembered is None
+        if unknown:
+            assert slot.book is None  # reloaded from the database by the next group
+        else:
+            assert slot.book is not None and slot.book.level(Side.SELL, 100).quantity == 5

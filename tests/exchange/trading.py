@@ -10,6 +10,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.config import Settings
+from niha.core.db import Database, unit_of_work
+from niha.core.errors import DomainError
 from niha.ledger import service as ledger
 from niha.ledger.core import AccountKey
 from tests.funding.helpers import make_entity, person
@@ -81,3 +83,25 @@ def problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
     body: dict[str, Any] = r.json()
     assert body["code"] == code, body
     return body
+
+
+async def committed_entity(
+    db: Database, *, eur: int = 0, eua: int = 0, kyc: str = "APPROVED", name: str = "Trader"
+) -> uuid.UUID:
+    """An approved entity with available balances, committed (for tests on ``db``'s engine)."""
+    async with unit_of_work(db.maker) as session:
+        e = await make_entity(session, legal_name=name, kyc_status=kyc)
+        await fund(session, e.id, eur=eur, eua=eua)
+        return e.id
+
+
+async def place_committed(db: Database, settings: Settings, entity_id: uuid.UUID, new: Any) -> Any:
+    """``service.place_order`` in a unit of work of its own: the placed order, or the
+    domain error that refused it."""
+    from niha.exchange import service as exchange
+
+    try:
+        async with unit_of_work(db.maker) as session:
+            return await exchange.place_order(session, settings, entity_id, None, new)
+    except DomainError as exc:
+        return exc

@@ -23,8 +23,10 @@ T = TypeVar("T")
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what it wraps) is a serialization failure or a deadlock."""
+def sqlstates(exc: BaseException) -> list[str]:
+    """The SQLSTATEs of ``exc`` and of what it wraps or was raised from, outermost first
+    (the database's answer to a statement; none for a lost connection)."""
+    found: list[str] = []
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -32,10 +34,16 @@ def is_retryable(exc: BaseException) -> bool:
         if isinstance(current, DBAPIError):
             current = current.orig
             continue
-        if getattr(current, "sqlstate", None) in RETRYABLE_SQLSTATES:
-            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            found.append(state)
         current = current.__cause__ or current.__context__
-    return False
+    return found
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is a serialization failure or a deadlock."""
+    return any(state in RETRYABLE_SQLSTATES for state in sqlstates(exc))
 
 
 async def retrying(

@@ -72,7 +72,7 @@ from niha.core.clock import utcnow
 from niha.core.db import driver_connection, insert_records, json_rows, send, update_records
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
-from niha.core.retry import retrying
+from niha.core.retry import retrying, sqlstates
 from niha.exchange import book_cache
 from niha.exchange import fees as feecalc
 from niha.exchange.book_cache import Slot
@@ -422,16 +422,8 @@ async def _place_group(
 
 def _refused(exc: BaseException) -> bool:
     """Whether the server answered ``exc`` (then the transaction did not commit); a lost
-    connection leaves the commit's outcome unknown."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        state = getattr(current, "sqlstate", None)
-        if isinstance(current, psycopg.Error) and state and not state.startswith("08"):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    connection (SQLSTATE class 08, or none) leaves the commit's outcome unknown."""
+    return any(not state.startswith("08") for state in sqlstates(exc))
 
 
 def _forget(slot: Slot, g: _Group | None, *, unknown: bool) -> None:

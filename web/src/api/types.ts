@@ -29,6 +29,9 @@ export type InviteRequest = Body<paths["/api/v1/admin/users/invite"]["post"]>;
 export type Invitation = Ok<paths["/api/v1/admin/users/invite"]["post"], 201>;
 export type UserUpdate = Body<paths["/api/v1/admin/users/{user_id}"]["patch"]>;
 
+export type Member = Ok<paths["/api/v1/onboarding/entity/{entity_id}/members"]["get"]>[number];
+export type MemberInvite = Body<paths["/api/v1/onboarding/entity/{entity_id}/members"]["post"]>;
+
 export type AuditPage = Ok<paths["/api/v1/admin/audit-logs"]["get"]>;
 export type AuditEntry = AuditPage["items"][number];
 export type AuditQuery = Query<paths["/api/v1/admin/audit-logs"]["get"]>;

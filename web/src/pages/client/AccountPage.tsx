@@ -1,6 +1,7 @@
 import { AbsoluteTime, Badge, Card, DetailList, PageHeader, RelativeTime } from "../../components";
 import { useUser } from "../../lib/auth";
 import { humanize } from "../../lib/format";
+import { TeamCard } from "./TeamCard";
 
 const ENTITY_ROLE_TEXT: Record<string, string> = {
   owner: "You manage your organisation's account and its users, and can trade.",
@@ -41,6 +42,11 @@ export function AccountPage() {
             To change your role, contact your organisation's owner or your Niha account manager.
           </p>
         </Card>
+        {user.entity_id && (
+          <div className="lg:col-span-3">
+            <TeamCard entityId={user.entity_id} />
+          </div>
+        )}
       </div>
     </>
   );

@@ -121,3 +121,79 @@ async def test_confirm_with_wrong_code_and_double_enrol(
     assert r.status_code == 200
     r = await client.post(ENROLL, headers=bearer(token))
     assert r.status_code == 409 and r.json()["code"] == "totp_already_enabled"
+
+
+RESET = "/api/v1/admin/users/{}/reset-totp"
+
+
+async def test_staff_reset_a_lost_authenticator(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, frozen: Clock
+) -> None:
+    """The user lost their phone: an admin turns two-factor off (reason audited), every
+    session of the user dies, the user is emailed and signs in with the password alone,
+    then enrols again."""
+    from niha.notifications.service import queued_emails
+
+    email = "lost-phone@example.com"
+    _, user_token = await _enable(client, session, settings, frozen, email)
+    user = await reload_user_by_email(session, email)
+    admin = await make_user(session, role="admin", email="reset-admin@example.com")
+    admin_token = await token_for(session, settings, admin)
+
+    r = await client.post(RESET.format(user.id), json={"reason": "x"}, headers=bearer(admin_token))
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"  # a real reason
+    r = await client.post(
+        RESET.format(user.id), json={"reason": "Lost phone, identity checked by call-back"},
+        headers=bearer(admin_token),
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["totp_enabled"] is False
+    reloaded = await reload_user(session, user.id)
+    assert reloaded.totp_secret is None and reloaded.totp_last_step is None
+    [row] = await audit_rows(session, "totp_reset", user.id)
+    assert row.after is not None and row.after["reason"].startswith("Lost phone")
+    assert row.after["sessions_revoked"] >= 1
+    [mail] = await queued_emails(session, to=email)
+    assert "Lost phone" in mail.text_body and "Security page" in mail.html_body
+
+    r = await client.get("/api/v1/auth/me", headers=bearer(user_token))
+    assert r.status_code == 401  # signed out everywhere
+    r = await client.post(LOGIN, json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text  # no code asked any more
+    r = await client.post(ENROLL, headers=bearer(r.json()["access_token"]))
+    assert r.status_code == 200  # and two-factor can be set up again
+
+    r = await client.post(
+        RESET.format(user.id), json={"reason": "again"}, headers=bearer(admin_token)
+    )  # a pending enrolment is reset too; then there is nothing left to reset
+    assert r.status_code == 200
+    r = await client.post(
+        RESET.format(user.id), json={"reason": "again"}, headers=bearer(admin_token)
+    )
+    assert r.status_code == 409 and r.json()["code"] == "totp_not_enabled"
+
+
+async def test_reset_refuses_your_own_a_super_admin_and_unknown_users(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, frozen: Clock
+) -> None:
+    import uuid
+
+    admin = await make_user(session, role="admin", email="self-reset@example.com")
+    token = await token_for(session, settings, admin)
+    r = await client.post(RESET.format(admin.id), json={"reason": "my own"}, headers=bearer(token))
+    assert r.status_code == 409 and r.json()["code"] == "cannot_modify_self"
+    boss = await make_user(session, role="super_admin", email="boss-reset@example.com")
+    r = await client.post(
+        RESET.format(boss.id), json={"reason": "not yours"}, headers=bearer(token)
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        RESET.format(uuid.uuid4()), json={"reason": "nobody"}, headers=bearer(token)
+    )
+    assert r.status_code == 404
+    ops = await make_user(session, role="operations", email="ops-reset@example.com")
+    r = await client.post(
+        RESET.format(boss.id), json={"reason": "no permission"},
+        headers=bearer(await token_for(session, settings, ops)),
+    )  # fmt: skip
+    assert r.status_code == 403

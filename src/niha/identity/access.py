@@ -237,6 +237,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/admin/users/invite"): Permission.USERS_MANAGE,
     ("GET", "/api/v1/admin/users/{user_id}"): Permission.USERS_READ,
     ("PATCH", "/api/v1/admin/users/{user_id}"): Permission.USERS_MANAGE,
+    ("POST", "/api/v1/admin/users/{user_id}/reset-totp"): Permission.USERS_MANAGE,
     # audit
     ("GET", "/api/v1/admin/audit-logs"): Permission.AUDIT_READ,
     ("GET", "/api/v1/admin/audit-logs/export"): Permission.AUDIT_READ,

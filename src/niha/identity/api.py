@@ -35,6 +35,7 @@ from niha.identity.schemas import (
     TokenOut,
     TotpConfirmIn,
     TotpEnrollOut,
+    TotpResetIn,
     UserOut,
     UserPatchIn,
 )
@@ -310,6 +311,22 @@ async def invite_user(
 @admin_router.get("/{user_id}", response_model=UserOut)
 async def get_user(user_id: uuid.UUID, _: UsersReader, session: SessionDep) -> UserOut:
     return UserOut.model_validate(await service.get_user(session, user_id))
+
+
+@admin_router.post("/{user_id}/reset-totp", response_model=UserOut)
+async def reset_totp(
+    user_id: uuid.UUID,
+    body: TotpResetIn,
+    request: Request,
+    principal: UsersManager,
+    session: SessionDep,
+) -> UserOut:
+    """Turn off a user's two-factor authentication (lost device): sessions revoked, the
+    user emailed, the reason audited."""
+    user = await service.reset_totp(
+        session, user_id=user_id, actor=principal.actor(request), reason=body.reason
+    )
+    return UserOut.model_validate(user)
 
 
 @admin_router.patch("/{user_id}", response_model=UserOut)

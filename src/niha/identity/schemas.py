@@ -125,6 +125,10 @@ class InviteIn(Strict):
         return self
 
 
+class TotpResetIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
 class UserPatchIn(Strict):
     role: StaffRole | None = None
     entity_role: EntityRole | None = None

@@ -120,6 +120,11 @@ class EmailTaken(Conflict):
     title = "A user with this email already exists"
 
 
+class TotpNotEnabled(Conflict):
+    code = "totp_not_enabled"
+    title = "This user has no two-factor authentication to reset"
+
+
 class CannotModifySelf(Conflict):
     code = "cannot_modify_self"
     title = "You cannot change your own role or status"
@@ -780,6 +785,44 @@ async def totp_confirm(
     user.totp_last_step = check.step
     user.updated_at = utcnow()
     await audit.record(session, actor, "totp_confirmed", RESOURCE, user.id)
+    return user
+
+
+async def reset_totp(
+    session: AsyncSession, *, user_id: uuid.UUID, actor: Actor, reason: str
+) -> User:
+    """Staff (``users:manage``) turn off a user's two-factor authentication, e.g. after a lost
+    phone: the secret is deleted, every session of the user is revoked, the user is told by
+    email and sets it up again after signing in with their password.
+
+    Nobody resets their own (another administrator must); only a super admin resets a super
+    admin's. ``totp_not_enabled`` when there is nothing to reset.
+    """
+    if actor.id == user_id:
+        raise CannotModifySelf("Ask another administrator to reset your two-factor authentication")
+    user = await _lock_user(session, user_id)
+    if user.role == StaffRole.SUPER_ADMIN:
+        await _require_super_admin(session, actor)
+    if not user.totp_enabled and not user.totp_secret:
+        raise TotpNotEnabled()
+    was_enabled = user.totp_enabled
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.updated_at = utcnow()
+    revoked = await revoke_user_sessions(session, user.id, "totp_reset")
+    await queue_email(
+        session, to=user.email, template="totp_reset", context={"name": user.name, "reason": reason}
+    )
+    await audit.record(
+        session,
+        actor,
+        "totp_reset",
+        RESOURCE,
+        user.id,
+        before={"totp_enabled": was_enabled},
+        after={"totp_enabled": False, "reason": reason, "sessions_revoked": revoked},
+    )
     return user
 
 

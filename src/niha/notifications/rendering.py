@@ -23,6 +23,7 @@ from jinja2 import (
 TEMPLATES: dict[str, frozenset[str]] = {
     "invitation": frozenset({"name", "link", "expires_at", "invited_by"}),
     "password_reset": frozenset({"name", "link", "expires_minutes"}),
+    "totp_reset": frozenset({"name", "reason"}),
 }
 
 

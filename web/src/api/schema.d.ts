@@ -843,6 +843,27 @@ export interface paths {
         patch: operations["update_user_api_v1_admin_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/users/{user_id}/reset-totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Totp
+         * @description Turn off a user's two-factor authentication (lost device): sessions revoked, the
+         *     user emailed, the reason audited.
+         */
+        post: operations["reset_totp_api_v1_admin_users__user_id__reset_totp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/withdrawals": {
         parameters: {
             query?: never;
@@ -4152,6 +4173,11 @@ export interface components {
             /** Secret */
             secret: string;
         };
+        /** TotpResetIn */
+        TotpResetIn: {
+            /** Reason */
+            reason: string;
+        };
         /** TradeRef */
         TradeRef: {
             /** Created At */
@@ -6183,6 +6209,41 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UserPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_totp_api_v1_admin_users__user_id__reset_totp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpResetIn"];
             };
         };
         responses: {

@@ -124,4 +124,29 @@ describe("Users page", () => {
     const [patch] = callsTo(f, "PATCH /api/v1/admin/users/0190a0a0-0000-7000-8000-00000000000b");
     expect(await patch!.json()).toEqual({ role: "compliance" });
   });
+
+  it("resets the two-factor of a user who lost their authenticator, with a reason", async () => {
+    const user = userEvent.setup();
+    const bobWith2fa = { ...bob, totp_enabled: true };
+    const f = mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(staffUser)),
+      "GET /api/v1/admin/users": () => json({ items: [staffUser, bobWith2fa, { ...carol, totp_enabled: false }], next_cursor: null }),
+      "POST /api/v1/admin/users/0190a0a0-0000-7000-8000-00000000000b/reset-totp": () => json({ ...bob, totp_enabled: false }),
+    });
+    renderApp(<AppRoutes />, { route: "/admin/users" });
+    await screen.findByText("carol@niha.example");
+    // only users with two-factor on can have it reset
+    expect(screen.queryByRole("button", { name: "Reset two-factor of carol@niha.example" })).not.toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Reset two-factor of bob@niha.example" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Reset two-factor authentication" });
+    await user.click(within(dialog).getByRole("button", { name: "Reset two-factor" }));
+    expect(await within(dialog).findByText(/at least 3 characters/)).toBeInTheDocument();
+    expect(callsTo(f, "POST /api/v1/admin/users/0190a0a0-0000-7000-8000-00000000000b/reset-totp")).toHaveLength(0);
+    await user.type(within(dialog).getByLabelText(/Reason/), "Lost phone, called back on the number on file");
+    await user.click(within(dialog).getByRole("button", { name: "Reset two-factor" }));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
+    const [post] = callsTo(f, "POST /api/v1/admin/users/0190a0a0-0000-7000-8000-00000000000b/reset-totp");
+    expect(await post!.json()).toEqual({ reason: "Lost phone, called back on the number on file" });
+    expect(await screen.findByText("Two-factor reset")).toBeInTheDocument();
+  });
 });

@@ -11,6 +11,7 @@ import {
   Input,
   Modal,
   PageHeader,
+  ReasonModal,
   RelativeTime,
   Select,
   Table,
@@ -101,6 +102,7 @@ export function UsersPage() {
   const [inviteOpen, setInviteOpen] = useState(false);
   const [roleTarget, setRoleTarget] = useState<User | null>(null);
   const [statusTarget, setStatusTarget] = useState<{ user: User; to: "active" | "disabled" } | null>(null);
+  const [totpTarget, setTotpTarget] = useState<User | null>(null);
 
   const filters: UserListQuery = useMemo(
     () => ({
@@ -173,7 +175,13 @@ export function UsersPage() {
       id: "2fa",
       header: "2FA",
       hideOnMobile: true,
-      cell: (u) => (u.role ? (u.totp_enabled ? <span className="text-emerald-700">On</span> : <span className="text-amber-700">Off</span>) : <span className="text-slate-500">—</span>),
+      cell: (u) =>
+        u.totp_enabled ? (
+          <span className="text-emerald-700">On</span>
+        ) : (
+          // staff must use it; for clients it is their choice
+          <span className={u.role ? "text-amber-700" : "text-slate-500"}>Off</span>
+        ),
     },
     {
       id: "last_login",
@@ -199,6 +207,11 @@ export function UsersPage() {
             {u.role && (
               <Button size="sm" variant="ghost" onClick={() => setRoleTarget(u)} aria-label={`Change role of ${u.email}`}>
                 Change role
+              </Button>
+            )}
+            {u.totp_enabled && (
+              <Button size="sm" variant="ghost" onClick={() => setTotpTarget(u)} aria-label={`Reset two-factor of ${u.email}`}>
+                Reset 2FA
               </Button>
             )}
             {u.status === "disabled" ? (
@@ -296,6 +309,31 @@ export function UsersPage() {
           setRoleTarget(null);
           refreshList();
           toast({ title: "Role changed", description: `${u.email} is now ${roleLabel(u)}.` });
+        }}
+      />
+      <ReasonModal
+        open={!!totpTarget}
+        title="Reset two-factor authentication"
+        description={
+          totpTarget ? (
+            <>
+              For <strong>{totpTarget.name}</strong> ({totpTarget.email}), who lost their authenticator. Check who is asking first: they will
+              be signed out everywhere, emailed, and able to sign in with their password alone until they set it up again.
+            </>
+          ) : null
+        }
+        confirmLabel="Reset two-factor"
+        reasonHint="How you checked who is asking. Recorded in the audit log and sent to the user."
+        minLength={3}
+        maxLength={500}
+        onClose={() => setTotpTarget(null)}
+        onConfirm={async (reason) => {
+          if (!totpTarget) return;
+          const updated = await unwrap(
+            api.POST("/api/v1/admin/users/{user_id}/reset-totp", { params: { path: { user_id: totpTarget.id } }, body: { reason } }),
+          );
+          refreshList();
+          toast({ title: "Two-factor reset", description: `${updated.email} was signed out and can set it up again.` });
         }}
       />
       <ConfirmDialog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -436,6 +437,90 @@ async def test_owner_invites_members(
         headers=owner.headers,
     )
     assert r.status_code == 409
+
+
+async def test_owner_changes_roles_and_removes_access(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    owner = await new_owner(session, settings)
+    entity = await create_entity(client, owner)
+    url = f"{BASE}/{entity['id']}/members"
+    trader = await member(session, settings, entity["id"], "trader")
+    assert (await client.get("/api/v1/auth/me", headers=trader.headers)).status_code == 200
+
+    r = await client.patch(f"{url}/{trader.user.id}", json={"entity_role": "viewer"},
+                           headers=owner.headers)  # fmt: skip
+    assert r.status_code == 200 and r.json()["entity_role"] == "viewer", r.text
+    r = await client.patch(f"{url}/{trader.user.id}", json={"status": "disabled"},
+                           headers=owner.headers)  # fmt: skip
+    assert r.status_code == 200 and r.json()["status"] == "disabled"
+    # their sessions end at once
+    assert (await client.get("/api/v1/auth/me", headers=trader.headers)).status_code == 401
+    r = await client.patch(f"{url}/{trader.user.id}", json={"status": "active"},
+                           headers=owner.headers)  # fmt: skip
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    rows = await audit_rows(session, "entity_member_updated", entity["id"])
+    assert [(row.before or {}).get("entity_role") for row in rows] == ["trader", "viewer", "viewer"]
+
+    # nothing to change, a bad role, an unknown field
+    for body in ({}, {"entity_role": "admin"}, {"status": "invited"}, {"role": "admin"}):
+        r = await client.patch(f"{url}/{trader.user.id}", json=body, headers=owner.headers)
+        assert r.status_code == 422 and r.json()["code"] == "validation_error", body
+
+
+async def test_member_changes_stay_in_the_entity(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    owner = await new_owner(session, settings)
+    entity = await create_entity(client, owner)
+    url = f"{BASE}/{entity['id']}/members"
+    r = await client.patch(f"{url}/{owner.user.id}", json={"entity_role": "viewer"},
+                           headers=owner.headers)  # fmt: skip
+    assert r.status_code == 409 and r.json()["code"] == "cannot_modify_self"
+    second = await member(session, settings, entity["id"], "owner")
+    r = await client.patch(f"{url}/{owner.user.id}", json={"entity_role": "trader"},
+                           headers=second.headers)  # fmt: skip
+    assert r.status_code == 200, r.text  # another active owner remains: the caller
+    other_owner = await new_owner(session, settings)
+    other = await create_entity(client, other_owner, INDIVIDUAL)
+    outsider = await member(session, settings, other["id"], "trader")
+    admin = await staff(session, settings, "admin")
+    for target in (outsider.user.id, admin.user.id, "0190a0a0-0000-7000-8000-000000000000"):
+        r = await client.patch(f"{url}/{target}", json={"status": "disabled"},
+                               headers=second.headers)  # fmt: skip
+        assert r.status_code == 404 and r.json()["code"] == "member_not_found", target
+    r = await client.patch(f"{BASE}/{other['id']}/members/{outsider.user.id}",
+                           json={"status": "disabled"}, headers=second.headers)  # fmt: skip
+    assert r.status_code == 404 and r.json()["code"] == "entity_not_found"
+    trader = await member(session, settings, entity["id"], "trader")
+    r = await client.patch(f"{url}/{second.user.id}", json={"status": "disabled"},
+                           headers=trader.headers)  # fmt: skip
+    assert r.status_code == 403
+
+
+async def test_two_owners_removing_each_other_leave_one(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    """A and B, the only owners, demote each other at the same moment. Both requests
+    passed the permission check; the entity's lock orders them, and the second finds
+    that its caller is no owner any more and the target is the last one: refused."""
+    from niha.audit.service import Actor
+    from niha.onboarding import service as onboarding
+
+    a = await new_owner(session, settings)
+    entity = await create_entity(client, a)
+    b = await member(session, settings, entity["id"], "owner")
+    r = await client.patch(f"{BASE}/{entity['id']}/members/{b.user.id}",
+                           json={"entity_role": "trader"}, headers=a.headers)  # fmt: skip
+    assert r.status_code == 200  # A's request first
+    b_actor = Actor(id=b.user.id, email=b.user.email)
+    entity_id = uuid.UUID(entity["id"])
+    with pytest.raises(onboarding.LastOwner):  # B's request, already past its checks
+        await onboarding.update_member(
+            session, entity_id, a.user.id, caller_entity_id=entity_id, actor=b_actor,
+            entity_role="trader",
+        )  # fmt: skip
+    assert (await reload_user(session, a.user.id)).entity_role == "owner"
 
 
 async def test_staff_list_and_detail(

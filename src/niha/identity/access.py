@@ -265,6 +265,7 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("POST", "/api/v1/onboarding/entity/{entity_id}/submit"): Permission.ENTITY_MANAGE,
     ("GET", "/api/v1/onboarding/entity/{entity_id}/members"): Permission.ENTITY_READ,
     ("POST", "/api/v1/onboarding/entity/{entity_id}/members"): Permission.ENTITY_MANAGE,
+    ("PATCH", "/api/v1/onboarding/entity/{entity_id}/members/{user_id}"): Permission.ENTITY_MANAGE,
     ("GET", "/api/v1/admin/entities"): Permission.ENTITIES_READ,
     ("GET", "/api/v1/admin/entities/{entity_id}"): Permission.ENTITIES_READ,
     ("POST", "/api/v1/admin/entities/{entity_id}/approve"): Permission.ENTITIES_REVIEW,

@@ -26,6 +26,7 @@ from niha.onboarding.schemas import (
     EntityOut,
     MemberInviteIn,
     MemberOut,
+    MemberPatchIn,
     ReactivateIn,
     ReviewCommentsIn,
     SuspendIn,
@@ -231,6 +232,28 @@ async def invite_member(
         name=body.name,
         entity_role=body.entity_role.value,
         actor=principal.actor(request),
+    )
+    return MemberOut.model_validate(user)
+
+
+@client_router.patch("/entity/{entity_id}/members/{user_id}", response_model=MemberOut)
+async def update_member(
+    entity_id: uuid.UUID,
+    user_id: uuid.UUID,
+    body: MemberPatchIn,
+    request: Request,
+    principal: EntityManager,
+    session: SessionDep,
+) -> MemberOut:
+    """An owner changes a colleague's role, or removes or restores their access."""
+    user = await service.update_member(
+        session,
+        entity_id,
+        user_id,
+        caller_entity_id=principal.entity_id,
+        actor=principal.actor(request),
+        entity_role=body.entity_role.value if body.entity_role else None,
+        status=body.status,
     )
     return MemberOut.model_validate(user)
 

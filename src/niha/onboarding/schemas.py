@@ -17,6 +17,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from niha.core.clock import isoformat_z, utcnow
@@ -266,6 +267,19 @@ class MemberInviteIn(Strict):
     email: Email
     name: Line200
     entity_role: EntityRole
+
+
+class MemberPatchIn(Strict):
+    """What an owner changes of a member: the role, or access (``disabled`` removes it)."""
+
+    entity_role: EntityRole | None = None
+    status: Literal["active", "disabled"] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> MemberPatchIn:
+        if self.entity_role is None and self.status is None:
+            raise ValueError("give entity_role or status")
+        return self
 
 
 class HistoryOut(BaseModel):

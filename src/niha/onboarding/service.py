@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.audit import service as audit
@@ -102,6 +102,16 @@ class InvalidTaxId(Unprocessable):
 class MemberEmailTaken(Conflict):
     code = "email_taken"
     title = "A user with this email already exists"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    title = "No such member of your organisation"
+
+
+class LastOwner(Conflict):
+    code = "last_owner"
+    title = "An organisation keeps at least one active owner"
 
 
 # --------------------------------------------------------------------------- contact requests
@@ -791,6 +801,67 @@ async def list_members(
     _own(entity_id, caller_entity_id)
     await get_entity(session, entity_id)
     return await members(session, entity_id)
+
+
+async def update_member(
+    session: AsyncSession,
+    entity_id: uuid.UUID,
+    member_id: uuid.UUID,
+    *,
+    caller_entity_id: uuid.UUID | None,
+    actor: Actor,
+    entity_role: str | None = None,
+    status: str | None = None,
+) -> User:
+    """An owner changes a colleague's role, or removes (``disabled``: every session of theirs
+    ends at once) or restores their access.
+
+    Only members of the owner's own entity (anyone else: ``member_not_found``), never the
+    owner themself (``cannot_modify_self``), and the entity keeps at least one active owner
+    (``last_owner``). The entity row is locked, so two owners demoting each other at once
+    cannot both succeed.
+    """
+    _own(entity_id, caller_entity_id)
+    if actor.id == member_id:
+        raise identity.CannotModifySelf()
+    entity = await _lock_entity(session, entity_id)
+    user = await session.scalar(
+        select(User).where(User.id == member_id).execution_options(populate_existing=True)
+    )
+    if user is None or user.entity_id != entity_id or user.role is not None:
+        raise MemberNotFound()
+    stays_owner = (entity_role or user.entity_role) == EntityRole.OWNER and (
+        (status or user.status) == UserStatus.ACTIVE
+    )
+    if (
+        user.entity_role == EntityRole.OWNER
+        and user.status == UserStatus.ACTIVE
+        and not stays_owner
+    ):
+        others = await session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.entity_id == entity_id,
+                User.id != user.id,
+                User.role.is_(None),
+                User.entity_role == EntityRole.OWNER.value,
+                User.status == UserStatus.ACTIVE.value,
+            )
+        )
+        if not others:
+            raise LastOwner()
+    before = {"entity_role": user.entity_role, "status": user.status}
+    user = await identity.update_user(
+        session, user_id=member_id, actor=actor, entity_role=entity_role, status=status
+    )
+    after = {"entity_role": user.entity_role, "status": user.status}
+    if after != before:
+        await audit.record(
+            session, actor, "entity_member_updated", ENTITY_RESOURCE, entity.id,
+            before={"user_id": str(user.id), **before}, after={"user_id": str(user.id), **after},
+        )  # fmt: skip
+    return user
 
 
 async def invite_member(

@@ -1720,6 +1720,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/onboarding/entity/{entity_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Member
+         * @description An owner changes a colleague's role, or removes or restores their access.
+         */
+        patch: operations["update_member_api_v1_onboarding_entity__entity_id__members__user_id__patch"];
+        trace?: never;
+    };
     "/api/v1/onboarding/entity/{entity_id}/submit": {
         parameters: {
             query?: never;
@@ -3403,6 +3423,15 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "disabled" | "invited";
+        };
+        /**
+         * MemberPatchIn
+         * @description What an owner changes of a member: the role, or access (``disabled`` removes it).
+         */
+        MemberPatchIn: {
+            entity_role?: components["schemas"]["EntityRole"] | null;
+            /** Status */
+            status?: ("active" | "disabled") | null;
         };
         /** MyFeesOut */
         MyFeesOut: {
@@ -7806,6 +7835,42 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_member_api_v1_onboarding_entity__entity_id__members__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entity_id: string;
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -31,6 +31,7 @@ export type UserUpdate = Body<paths["/api/v1/admin/users/{user_id}"]["patch"]>;
 
 export type Member = Ok<paths["/api/v1/onboarding/entity/{entity_id}/members"]["get"]>[number];
 export type MemberInvite = Body<paths["/api/v1/onboarding/entity/{entity_id}/members"]["post"]>;
+export type MemberPatch = Body<paths["/api/v1/onboarding/entity/{entity_id}/members/{user_id}"]["patch"]>;
 
 export type AuditPage = Ok<paths["/api/v1/admin/audit-logs"]["get"]>;
 export type AuditEntry = AuditPage["items"][number];

@@ -85,4 +85,50 @@ describe("Your team (client account page)", { timeout: 30_000 }, () => {
     await user.click(screen.getByRole("button", { name: "Try again" }));
     expect(await screen.findByText("dora@client.example")).toBeInTheDocument();
   });
+
+  it("lets an owner change a colleague's role and remove their access, and shows a refusal", async () => {
+    const user = userEvent.setup();
+    const active = { ...dora, status: "active" as const, last_login_at: "2025-03-01T09:00:00Z" };
+    const MEMBER = `${MEMBERS}/${dora.id}`;
+    const f = mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(owner)),
+      [`GET ${MEMBERS}`]: () => json([me, active]),
+      [`PATCH ${MEMBER}`]: [
+        async (req) => json({ ...active, ...(await req.clone().json()) }),
+        () => problem(409, "last_owner", { detail: "An organisation keeps at least one active owner" }),
+        async (req) => json({ ...active, ...(await req.clone().json()) }),
+      ],
+    });
+    renderApp(<AppRoutes />, { route: "/app" });
+    // no actions on your own row
+    await screen.findByText("dora@client.example");
+    expect(screen.queryByRole("button", { name: `Remove access of ${owner.email}` })).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Change role of dora@client.example" }));
+    let dialog = screen.getByRole("dialog", { name: "Change role" });
+    await user.selectOptions(within(dialog).getByLabelText("New role"), "owner");
+    await user.click(within(dialog).getByRole("button", { name: "Change role" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(await screen.findByText("Role changed")).toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Remove access of dora@client.example" }));
+    dialog = screen.getByRole("alertdialog", { name: "Remove access" });
+    await user.click(within(dialog).getByRole("button", { name: "Remove access" }));
+    expect(await within(dialog).findByText(/at least one active owner/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Remove access" }));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
+    expect(await screen.findByText("Access removed")).toBeInTheDocument();
+    const bodies = await Promise.all(callsTo(f, `PATCH ${MEMBER}`).map((r) => r.json()));
+    expect(bodies).toEqual([{ entity_role: "owner" }, { status: "disabled" }, { status: "disabled" }]);
+  });
+
+  it("shows no member actions to traders", async () => {
+    mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(clientUser)),
+      [`GET ${MEMBERS}`]: () => json([me, dora]),
+    });
+    renderApp(<AppRoutes />, { route: "/app" });
+    await screen.findByText("dora@client.example");
+    expect(screen.queryByRole("button", { name: /Change role of|Remove access of/ })).not.toBeInTheDocument();
+  });
 });

@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
-import type { Member } from "../../api/types";
-import { Alert, Badge, Button, Card, RelativeTime, Table, useToast, type Column } from "../../components";
+import type { EntityRole, Member, MemberPatch } from "../../api/types";
+import { Alert, Badge, Button, Card, ConfirmDialog, FormAlert, Modal, RelativeTime, Select, Table, useToast, type Column } from "../../components";
 import { useUser } from "../../lib/auth";
 import { errorMessage } from "../../lib/errors";
 import { humanize } from "../../lib/format";
+import { ENTITY_ROLE_OPTIONS } from "../admin/userRoles";
 import { InviteMemberModal } from "./InviteMemberModal";
 
 const membersKey = (entityId: string) => ["entity-members", entityId] as const;
@@ -16,7 +17,17 @@ export function TeamCard({ entityId }: { entityId: string }) {
   const qc = useQueryClient();
   const { toast } = useToast();
   const [inviting, setInviting] = useState(false);
+  const [roleTarget, setRoleTarget] = useState<Member | null>(null);
+  const [accessTarget, setAccessTarget] = useState<{ member: Member; to: "active" | "disabled" } | null>(null);
   const canInvite = user.entity_role === "owner";
+
+  async function patch(member: Member, body: MemberPatch): Promise<Member> {
+    const updated = await unwrap(
+      api.PATCH("/api/v1/onboarding/entity/{entity_id}/members/{user_id}", { params: { path: { entity_id: entityId, user_id: member.id } }, body }),
+    );
+    void qc.invalidateQueries({ queryKey: membersKey(entityId) });
+    return updated;
+  }
   const members = useQuery({
     queryKey: membersKey(entityId),
     queryFn: () => unwrap(api.GET("/api/v1/onboarding/entity/{entity_id}/members", { params: { path: { entity_id: entityId } } })),
@@ -55,6 +66,40 @@ export function TeamCard({ entityId }: { entityId: string }) {
           <span className="text-slate-500">{m.status === "invited" ? "Not joined yet" : "Never"}</span>
         ),
     },
+    ...(canInvite
+      ? [
+          {
+            id: "actions",
+            header: <span className="sr-only">Actions</span>,
+            align: "right" as const,
+            cell: (m: Member) =>
+              m.id === user.id ? null : (
+                <div className="flex justify-end gap-1">
+                  {m.status !== "disabled" && (
+                    <Button size="sm" variant="ghost" onClick={() => setRoleTarget(m)} aria-label={`Change role of ${m.email}`}>
+                      Change role
+                    </Button>
+                  )}
+                  {m.status === "disabled" ? (
+                    <Button size="sm" variant="ghost" onClick={() => setAccessTarget({ member: m, to: "active" })} aria-label={`Restore access of ${m.email}`}>
+                      Restore access
+                    </Button>
+                  ) : (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      className="text-red-700 hover:bg-red-50"
+                      onClick={() => setAccessTarget({ member: m, to: "disabled" })}
+                      aria-label={`Remove access of ${m.email}`}
+                    >
+                      Remove access
+                    </Button>
+                  )}
+                </div>
+              ),
+          },
+        ]
+      : []),
   ];
 
   return (
@@ -87,6 +132,40 @@ export function TeamCard({ entityId }: { entityId: string }) {
           empty="No one else has access yet."
         />
       )}
+      <ChangeMemberRoleModal
+        member={roleTarget}
+        onClose={() => setRoleTarget(null)}
+        onSave={async (entityRole) => {
+          if (!roleTarget) return;
+          const updated = await patch(roleTarget, { entity_role: entityRole });
+          setRoleTarget(null);
+          toast({ title: "Role changed", description: `${updated.name} is now ${humanize(updated.entity_role ?? "member")}.` });
+        }}
+      />
+      <ConfirmDialog
+        open={!!accessTarget}
+        title={accessTarget?.to === "disabled" ? "Remove access" : "Restore access"}
+        tone={accessTarget?.to === "disabled" ? "danger" : "primary"}
+        confirmLabel={accessTarget?.to === "disabled" ? "Remove access" : "Restore access"}
+        onCancel={() => setAccessTarget(null)}
+        onConfirm={async () => {
+          if (!accessTarget) return;
+          const updated = await patch(accessTarget.member, { status: accessTarget.to });
+          setAccessTarget(null);
+          toast({ title: accessTarget.to === "disabled" ? "Access removed" : "Access restored", description: updated.email });
+        }}
+      >
+        {accessTarget?.to === "disabled" ? (
+          <p>
+            <strong>{accessTarget.member.name}</strong> is signed out at once and can no longer sign in to your organisation's account
+            {accessTarget.member.status === "invited" ? "; their invitation stops working" : ""}.
+          </p>
+        ) : accessTarget ? (
+          <p>
+            <strong>{accessTarget.member.name}</strong> can sign in again. Someone who never joined needs a new invitation.
+          </p>
+        ) : null}
+      </ConfirmDialog>
       {canInvite && (
         <InviteMemberModal
           entityId={entityId}
@@ -100,5 +179,71 @@ export function TeamCard({ entityId }: { entityId: string }) {
         />
       )}
     </Card>
+  );
+}
+
+function ChangeMemberRoleModal({
+  member,
+  onClose,
+  onSave,
+}: {
+  member: Member | null;
+  onClose: () => void;
+  onSave: (role: EntityRole) => Promise<void>;
+}) {
+  const [role, setRole] = useState<EntityRole>("trader");
+  const [shownFor, setShownFor] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (member && shownFor !== member.id) {
+    setShownFor(member.id);
+    setRole(member.entity_role ?? "trader");
+    setError(null);
+  }
+  const changed = !!member && role !== member.entity_role;
+
+  async function save() {
+    if (!changed) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(role);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal
+      open={!!member}
+      onClose={onClose}
+      title="Change role"
+      description={member ? <>For {member.name} ({member.email})</> : null}
+      size="sm"
+      dismissible={!busy}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button onClick={() => void save()} disabled={!changed} loading={busy}>
+            Change role
+          </Button>
+        </>
+      }
+    >
+      <div className="flex flex-col gap-4">
+        <FormAlert error={error} />
+        <Select
+          label="New role"
+          value={role}
+          onChange={(e) => setRole(e.target.value as EntityRole)}
+          options={ENTITY_ROLE_OPTIONS}
+          hint="Owners manage the organisation and its users, traders trade, viewers only read."
+        />
+      </div>
+    </Modal>
   );
 }

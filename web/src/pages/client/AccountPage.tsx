@@ -39,7 +39,9 @@ export function AccountPage() {
             {user.entity_role ? ENTITY_ROLE_TEXT[user.entity_role] : "Your account is not linked to an organisation yet."}
           </p>
           <p className="mt-3 text-sm text-slate-600">
-            To change your role, contact your organisation's owner or your Niha account manager.
+            {user.entity_role === "owner"
+              ? "You manage your colleagues' access below. Another owner, or your Niha account manager, can change yours."
+              : "To change your role, contact your organisation's owner or your Niha account manager."}
           </p>
         </Card>
         {user.entity_id && (

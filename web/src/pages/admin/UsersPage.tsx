@@ -9,7 +9,6 @@ import {
   EmptyState,
   FormAlert,
   Input,
-  Modal,
   PageHeader,
   ReasonModal,
   RelativeTime,
@@ -24,71 +23,11 @@ import { canManageUsers } from "../../lib/permissions";
 import { humanize } from "../../lib/format";
 import { useChannel } from "../../lib/useChannel";
 import { useDebounced } from "../../lib/useDebounced";
+import { RoleChangeModal } from "../shared/RoleChangeModal";
 import { InviteUserModal } from "./InviteUserModal";
 import { roleLabel, STAFF_ROLE_OPTIONS } from "./userRoles";
 
 const PAGE_SIZE = 50;
-
-function ChangeRoleModal({ user, onClose, onChanged }: { user: User | null; onClose: () => void; onChanged: (u: User) => void }) {
-  const [role, setRole] = useState<StaffRole | "">("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [shownFor, setShownFor] = useState<string | null>(null);
-  if (user && shownFor !== user.id) {
-    setShownFor(user.id);
-    setRole(user.role ?? "");
-    setError(null);
-  }
-  const changed = !!user && role !== "" && role !== user.role;
-
-  async function save() {
-    if (!user || !changed) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const updated = await unwrap(
-        api.PATCH("/api/v1/admin/users/{user_id}", { params: { path: { user_id: user.id } }, body: { role: role as StaffRole } }),
-      );
-      onChanged(updated);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <Modal
-      open={!!user}
-      onClose={onClose}
-      title="Change role"
-      description={user ? <>For {user.name} ({user.email})</> : null}
-      size="sm"
-      dismissible={!busy}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button onClick={save} disabled={!changed} loading={busy}>
-            Change role
-          </Button>
-        </>
-      }
-    >
-      <div className="flex flex-col gap-4">
-        <Select label="New role" value={role} onChange={(e) => setRole(e.target.value as StaffRole)} options={STAFF_ROLE_OPTIONS} />
-        {changed && user?.role && (
-          <p className="text-sm text-slate-600">
-            {user.name} will change from <strong>{humanize(user.role)}</strong> to <strong>{humanize(role)}</strong>. Their
-            permissions change immediately.
-          </p>
-        )}
-        <FormAlert error={error} />
-      </div>
-    </Modal>
-  );
-}
 
 export function UsersPage() {
   const me = useUser();
@@ -302,10 +241,15 @@ export function UsersPage() {
           toast({ title: "Invitation sent", description: `${inv.email} will get an email with a link to set up their account.` });
         }}
       />
-      <ChangeRoleModal
-        user={roleTarget}
+      <RoleChangeModal<StaffRole>
+        person={roleTarget ? { ...roleTarget, role: roleTarget.role } : null}
+        options={STAFF_ROLE_OPTIONS}
         onClose={() => setRoleTarget(null)}
-        onChanged={(u) => {
+        onSave={async (newRole) => {
+          if (!roleTarget) return;
+          const u = await unwrap(
+            api.PATCH("/api/v1/admin/users/{user_id}", { params: { path: { user_id: roleTarget.id } }, body: { role: newRole } }),
+          );
           setRoleTarget(null);
           refreshList();
           toast({ title: "Role changed", description: `${u.email} is now ${roleLabel(u)}.` });

@@ -2,11 +2,12 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { EntityRole, Member, MemberPatch } from "../../api/types";
-import { Alert, Badge, Button, Card, ConfirmDialog, FormAlert, Modal, RelativeTime, Select, Table, useToast, type Column } from "../../components";
+import { Alert, Badge, Button, Card, ConfirmDialog, RelativeTime, Table, useToast, type Column } from "../../components";
 import { useUser } from "../../lib/auth";
 import { errorMessage } from "../../lib/errors";
 import { humanize } from "../../lib/format";
 import { ENTITY_ROLE_OPTIONS } from "../admin/userRoles";
+import { RoleChangeModal } from "../shared/RoleChangeModal";
 import { InviteMemberModal } from "./InviteMemberModal";
 
 const membersKey = (entityId: string) => ["entity-members", entityId] as const;
@@ -132,8 +133,10 @@ export function TeamCard({ entityId }: { entityId: string }) {
           empty="No one else has access yet."
         />
       )}
-      <ChangeMemberRoleModal
-        member={roleTarget}
+      <RoleChangeModal<EntityRole>
+        person={roleTarget ? { ...roleTarget, role: roleTarget.entity_role } : null}
+        options={ENTITY_ROLE_OPTIONS}
+        hint="Owners manage the organisation and its users, traders trade, viewers only read."
         onClose={() => setRoleTarget(null)}
         onSave={async (entityRole) => {
           if (!roleTarget) return;
@@ -179,71 +182,5 @@ export function TeamCard({ entityId }: { entityId: string }) {
         />
       )}
     </Card>
-  );
-}
-
-function ChangeMemberRoleModal({
-  member,
-  onClose,
-  onSave,
-}: {
-  member: Member | null;
-  onClose: () => void;
-  onSave: (role: EntityRole) => Promise<void>;
-}) {
-  const [role, setRole] = useState<EntityRole>("trader");
-  const [shownFor, setShownFor] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  if (member && shownFor !== member.id) {
-    setShownFor(member.id);
-    setRole(member.entity_role ?? "trader");
-    setError(null);
-  }
-  const changed = !!member && role !== member.entity_role;
-
-  async function save() {
-    if (!changed) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await onSave(role);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <Modal
-      open={!!member}
-      onClose={onClose}
-      title="Change role"
-      description={member ? <>For {member.name} ({member.email})</> : null}
-      size="sm"
-      dismissible={!busy}
-      footer={
-        <>
-          <Button variant="secondary" onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button onClick={() => void save()} disabled={!changed} loading={busy}>
-            Change role
-          </Button>
-        </>
-      }
-    >
-      <div className="flex flex-col gap-4">
-        <FormAlert error={error} />
-        <Select
-          label="New role"
-          value={role}
-          onChange={(e) => setRole(e.target.value as EntityRole)}
-          options={ENTITY_ROLE_OPTIONS}
-          hint="Owners manage the organisation and its users, traders trade, viewers only read."
-        />
-      </div>
-    </Modal>
   );
 }

@@ -379,15 +379,18 @@ async def send_principal_check(driver: Any, principals: Collection[Principal]) -
     return PrincipalCheck(principals, await send(driver, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
 
 
+# The sessions that are live (``_PRINCIPALS_OF_SESSIONS``, the one definition) and still
+# show exactly the principal a caller saw.
 _EXPECT_PRINCIPALS = f"""
     SELECT niha_expect(count(*) = %s, 'a caller''s session')
-    FROM identity_session AS s JOIN identity_user AS u ON u.id = s.user_id
+    FROM ({_PRINCIPALS_OF_SESSIONS})
+         AS p(user_id, email, name, role, entity_id, entity_role, session_id)
     JOIN unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[],
                 %s::text[]) AS e(session_id, user_id, email, name, role, entity_id, entity_role)
-      ON s.id = e.session_id AND u.id = e.user_id AND u.email = e.email AND u.name = e.name
-     AND u.role IS NOT DISTINCT FROM e.role AND u.entity_id IS NOT DISTINCT FROM e.entity_id
-     AND u.entity_role IS NOT DISTINCT FROM e.entity_role
-    WHERE s.revoked_at IS NULL AND s.expires_at > %s AND u.status = '{UserStatus.ACTIVE.value}'
+      ON p.session_id = e.session_id AND p.user_id = e.user_id AND p.email = e.email
+     AND p.name = e.name AND p.role IS NOT DISTINCT FROM e.role
+     AND p.entity_id IS NOT DISTINCT FROM e.entity_id
+     AND p.entity_role IS NOT DISTINCT FROM e.entity_role
 """
 
 
@@ -401,7 +404,7 @@ async def send_expect_principals(driver: Any, principals: Collection[Principal])
     columns = [[getattr(p, name) for p in seen] for name in (
         "session_id", "user_id", "email", "name", "role", "entity_id", "entity_role",
     )]  # fmt: skip
-    await send(driver, _EXPECT_PRINCIPALS, (len(seen), *columns, utcnow()))
+    await send(driver, _EXPECT_PRINCIPALS, (len(seen), columns[0], utcnow(), *columns))
 
 
 class SessionChanged(Unauthorized):

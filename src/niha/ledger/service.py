@@ -900,7 +900,15 @@ async def send_expect_balances(
     exchange's groups of orders): if one moved, the caller's transaction fails with a
     serialization failure (SQLSTATE 40001) at its commit, and nothing of it is written.
     """
-    driver = await _driver(session)
+    await _send_expect(await _driver(session), known, expect, keys)
+
+
+async def _send_expect(
+    driver: Any,
+    known: Mapping[AccountKey, AccountState],
+    expect: Mapping[AccountKey, int],
+    keys: Iterable[AccountKey],
+) -> None:
     ids = sorted({known[k].id for k in (*expect, *keys)})
     await _raw(driver, _LOCK_BY_ID_SQL, {"ids": ids}, fetch=False)
     if expect:
@@ -979,9 +987,10 @@ async def _stage_known(
         raise domain_error(exc) from None
     expected = {k: known[k].balance for k in keys if k.is_client}
     expected.update(expect)
-    await send_expect_balances(session, known, expected, keys)
+    driver = await _driver(session)
+    await _send_expect(driver, known, expected, keys)
     locked = {k: known[k] for k in keys}
-    return await _send_stage(await _driver(session), transfers, scales, keys, locked, after)
+    return await _send_stage(driver, transfers, scales, keys, locked, after)
 
 
 async def _send_stage(

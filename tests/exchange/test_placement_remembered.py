@@ -110,8 +110,8 @@ async def test_a_group_after_the_first_is_decided_on_what_the_slot_remembers(
     assert len(locked_groups) == 2
     sold = await _place(db, settings, seller, _sell(5, 59_00))
     bought = await _place(db, settings, buyer, _buy(5, 61_00))
-    slot = await _warm(db, settings, buyer)
-    assert len(locked_groups) == 2  # all three from memory
+    slot = await _warm(db, settings, buyer, _buy(1, 60_00, client_order_id="fresh-1"))
+    assert len(locked_groups) == 2  # all three from memory (a new client_order_id too)
     assert isinstance(sold, placement.PlacedOrder) and isinstance(bought, placement.PlacedOrder)
     # The ask crossed the resting bid (at the bid's price); the bid took the rest of it.
     assert [(f.price, f.quantity) for f in sold.fills] == [(60_00, 1)]

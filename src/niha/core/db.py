@@ -162,6 +162,21 @@ def discard_after_commit(session: AsyncSession) -> None:
     session.info.pop("after_commit", None)
 
 
+def has_work(session: AsyncSession) -> bool:
+    """Whether committing ``session`` would do anything: a transaction is open, objects
+    wait to be flushed, or something waits for the commit (an event emitted: its outbox
+    row is written at commit). Committing a session that did nothing costs the ORM's
+    whole commit machinery for nothing -- on every order placed (its request only reads
+    cached terms)."""
+    return bool(
+        session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get("after_commit")
+    )
+
+
 @asynccontextmanager
 async def unit_of_work(
     maker: async_sessionmaker[AsyncSession],
@@ -171,7 +186,8 @@ async def unit_of_work(
         session.info["maker"] = maker
         try:
             yield session
-            await session.commit()
+            if has_work(session):
+                await session.commit()
         except BaseException:
             await session.rollback()
             discard_after_commit(session)

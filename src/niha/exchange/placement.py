@@ -69,7 +69,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from niha.config import Settings
 from niha.core import events
 from niha.core.clock import utcnow
-from niha.core.db import driver_connection, insert_records, json_rows, send, update_records
+from niha.core.db import driver_connection, has_work, insert_records, json_rows, send, update_records
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
 from niha.core.retry import retrying, sqlstates
@@ -154,7 +154,8 @@ async def submit(
         raise RuntimeError("order placement needs a session made by unit_of_work")
     # The request only read so far: end its transaction, so that it does not hold a
     # pooled connection while its order waits for the group's.
-    await session.commit()
+    if has_work(session):
+        await session.commit()
     slot = book_cache.slot(session, instrument_id)
     future: asyncio.Future[PlacedOrder] = asyncio.get_running_loop().create_future()
     queued = _Queued(new, entity_id, user_id, future, principal)

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from niha.core.db import after_commit, has_work, make_sessionmaker, unit_of_work
 from niha.core.clock import utcnow
+from niha.core.db import after_commit, has_work, make_sessionmaker, unit_of_work
 from niha.ledger.models import LedgerAsset as Asset
 
 

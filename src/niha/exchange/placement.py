@@ -69,7 +69,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from niha.config import Settings
 from niha.core import events
 from niha.core.clock import utcnow
-from niha.core.db import driver_connection, has_work, insert_records, json_rows, send, update_records
+from niha.core.db import (
+    driver_connection,
+    has_work,
+    insert_records,
+    json_rows,
+    send,
+    update_records,
+)
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
 from niha.core.retry import retrying, sqlstates

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from niha.config import Settings
 from niha.core.clock import as_utc
@@ -86,16 +86,20 @@ async def place_order(
 ) -> OrderOut:
     # Most requests never get here: the order lane (exchange/lane.py) serves them with
     # this same function, outside FastAPI's routing and dependency solving.
-    return await place(session, settings, principal, body)
+    return await place(await service.release(session), settings, principal, body)
 
 
 async def place(
-    session: AsyncSession, settings: Settings, principal: Principal, body: PlaceOrderIn
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    principal: Principal,
+    body: PlaceOrderIn,
 ) -> OrderOut:
-    """``POST /orders/place`` once the caller may trade and the body is valid."""
+    """``POST /orders/place`` once the caller may trade and the body is valid (the order
+    is decided in a transaction of its own, made by ``maker``)."""
     symbol = service.symbol_for(body.certificate_type, body.instrument)
-    placed = await service.place_order(
-        session,
+    placed = await service.submit_order(
+        maker,
         settings,
         principal.entity_id,
         principal.user_id,

@@ -101,7 +101,12 @@ _caches: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, Slot]] = weakref.WeakKey
 
 
 def slot(session: AsyncSession, instrument_id: uuid.UUID) -> Slot:
-    bind: Any = session.bind
+    return slot_of(session.bind, instrument_id)
+
+
+def slot_of(bind: Any, instrument_id: uuid.UUID) -> Slot:
+    """The slot of ``instrument_id`` for the database binding ``bind`` (an engine, or in
+    tests one connection): the sessions of one binding share their books."""
     slots = _caches.get(bind)
     if slots is None:
         slots = _caches[bind] = {}

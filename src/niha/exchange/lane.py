@@ -16,7 +16,9 @@ is a middleware that answers the common case directly with the route's own parts
   order placed for a caller whose name changed). So a revoked token stops at once, as
   everywhere, and the common request costs no round trip of its own;
 - the same body model (:class:`PlaceOrderIn`) and the same function
-  (:func:`niha.exchange.api.place`) in the same unit of work;
+  (:func:`niha.exchange.api.place`), without a session of its own: the order is
+  decided in its group's transaction (a session would only cost its creation and
+  commit);
 - the same reply model (:class:`OrderOut`, 201) and the same problem+json for every
   error the order itself raises (:func:`niha.core.errors.problem_for`).
 
@@ -40,7 +42,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from niha.config import Settings
-from niha.core.db import Database, unit_of_work
+from niha.core.db import Database
 from niha.core.errors import problem_for
 from niha.core.security import decode_access_token
 from niha.exchange.api import place
@@ -95,8 +97,7 @@ class OrderLane:
         except ValidationError:
             return None
         try:
-            async with unit_of_work(db.maker) as session:
-                out = await place(session, settings, principal, order)
+            out = await place(db.maker, settings, principal, order)
         except SessionChanged:
             self.snapshots.forget(principal.session_id)
             return None

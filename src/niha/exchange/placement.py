@@ -71,7 +71,6 @@ from niha.core import events
 from niha.core.clock import utcnow
 from niha.core.db import (
     driver_connection,
-    has_work,
     insert_records,
     json_rows,
     send,
@@ -145,7 +144,7 @@ class _Runner:
 
 
 async def submit(
-    session: AsyncSession,
+    maker: async_sessionmaker[AsyncSession],
     settings: Settings,
     instrument_id: uuid.UUID,
     entity_id: uuid.UUID,
@@ -155,15 +154,9 @@ async def submit(
     publish: Callable[..., Any],
     principal: Principal | None = None,
 ) -> PlacedOrder:
-    """Queue ``new`` on its instrument and wait until its group has committed."""
-    maker: async_sessionmaker[AsyncSession] | None = session.info.get("maker")
-    if maker is None:  # pragma: no cover - every unit of work records its maker
-        raise RuntimeError("order placement needs a session made by unit_of_work")
-    # The request only read so far: end its transaction, so that it does not hold a
-    # pooled connection while its order waits for the group's.
-    if has_work(session):
-        await session.commit()
-    slot = book_cache.slot(session, instrument_id)
+    """Queue ``new`` on its instrument and wait until its group has committed (the group
+    runs in units of work of its own, made by ``maker``)."""
+    slot = book_cache.slot_of(maker.kw.get("bind"), instrument_id)
     future: asyncio.Future[PlacedOrder] = asyncio.get_running_loop().create_future()
     queued = _Queued(new, entity_id, user_id, future, principal)
     _enqueue(slot, queued, lambda: _Runner(maker, settings, checks, publish), instrument_id)

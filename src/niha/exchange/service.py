@@ -36,12 +36,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
+from niha.core.db import has_work
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import emit
 from niha.core.money import format_amount
@@ -324,9 +325,8 @@ def _terms(inst: Instrument) -> _Terms:
 _terms_cache: weakref.WeakKeyDictionary[Any, dict[str, _Terms]] = weakref.WeakKeyDictionary()
 
 
-def _remember(session: AsyncSession, inst: Instrument) -> _Terms:
+def _remember(bind: Any, inst: Instrument) -> _Terms:
     terms = _terms(inst)
-    bind: Any = session.bind
     cache = _terms_cache.get(bind)
     if cache is None:
         cache = _terms_cache[bind] = {}
@@ -334,8 +334,9 @@ def _remember(session: AsyncSession, inst: Instrument) -> _Terms:
     return terms
 
 
-async def _checked_terms(session: AsyncSession, new: NewOrder) -> _Terms:
-    cache = _terms_cache.get(session.bind)
+async def _checked_terms(maker: async_sessionmaker[AsyncSession], new: NewOrder) -> _Terms:
+    bind = maker.kw.get("bind")
+    cache = _terms_cache.get(bind)
     terms = cache.get(new.symbol) if cache is not None else None
     if terms is not None:
         try:
@@ -343,7 +344,8 @@ async def _checked_terms(session: AsyncSession, new: NewOrder) -> _Terms:
             return terms
         except DomainError:
             pass  # the snapshot may be stale: decide on the row
-    terms = _remember(session, await get_instrument(session, new.symbol))
+    async with maker() as session:
+        terms = _remember(bind, await get_instrument(session, new.symbol))
     _check_static(new, terms)
     return terms
 
@@ -358,6 +360,34 @@ async def place_order(
 ) -> PlacedOrder:
     """Validate, reserve, match and record one order; committed when this returns.
 
+    ``session`` (made by :func:`unit_of_work`) is committed first: the order is decided
+    in the instrument's next group, in a transaction of its own, which must see what the
+    caller wrote -- and the caller holds no pooled connection while its order waits.
+    """
+    return await submit_order(await release(session), settings, entity_id, user_id, new, principal)
+
+
+async def release(session: AsyncSession) -> async_sessionmaker[AsyncSession]:
+    """Commit what ``session`` (made by :func:`unit_of_work`) did so far, and return the
+    maker of its units of work: for an order placed in a transaction of its own."""
+    if has_work(session):
+        await session.commit()
+    maker: async_sessionmaker[AsyncSession] | None = session.info.get("maker")
+    if maker is None:  # pragma: no cover - every unit of work records its maker
+        raise RuntimeError("order placement needs a session made by unit_of_work")
+    return maker
+
+
+async def submit_order(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    entity_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+    new: NewOrder,
+    principal: Principal | None = None,
+) -> PlacedOrder:
+    """:func:`place_order` for a caller without a session of its own (the order lane).
+
     What needs no lock is checked here; the rest is decided in the instrument's next
     group (:mod:`niha.exchange.placement`): KYC, ``client_order_id``, halted market,
     band, funds, post-only, then matching. With ``principal`` (a request's caller), the
@@ -366,9 +396,9 @@ async def place_order(
     """
     if entity_id is None:
         raise NoEntity("only members of a client organisation can trade")
-    terms = await _checked_terms(session, new)
+    terms = await _checked_terms(maker, new)
     return await placement.submit(
-        session,
+        maker,
         settings,
         terms.id,
         entity_id,

@@ -130,11 +130,13 @@ def ledger_sql_script(entities: int) -> str:
         "reference_id": "NULL",
     }
     event = (
-        "INSERT INTO core_outbox_event (id, channel, event, data, entity_id, user_id, "
-        "created_at, published_at) VALUES (gen_random_uuid(), 'balances', 'balances.updated', "
-        '\'{{"entity_id": "x", "batch_id": "y", "changes": [{{"asset": "EUR", '
-        '"bucket": "available", "balance": "1.00"}}]}}\'::jsonb, '
-        f"{owner}, NULL, now(), NULL) RETURNING seq;"
+        "INSERT INTO core_outbox_batch (id, events, created_at) SELECT e.id, "
+        "jsonb_build_array(jsonb_build_object('id', e.id, 'channel', 'balances', "
+        '\'event\', \'balances.updated\', \'data\', \'{{"entity_id": "x", "batch_id": "y", '
+        '"changes": [{{"asset": "EUR", "bucket": "available", '
+        '"balance": "1.00"}}]}}\'::jsonb, '
+        f"'entity_id', {owner}, 'user_id', NULL, 'created_at', now())), now() "
+        "FROM (SELECT gen_random_uuid() AS id) AS e RETURNING seq;"
     )
     one_line = " ".join
     return "\n".join(

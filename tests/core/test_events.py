@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import select
 
 from niha.core import events
+from niha.core.clock import isoformat_z, utcnow
 from niha.core.db import unit_of_work
-from niha.core.events import Event, OutboxEvent, emit, relay_unpublished
+from niha.core.events import Event, OutboxBatch, emit, relay_unpublished
+from tests.outbox import stored_events
 
 
 @pytest.fixture
@@ -31,10 +35,9 @@ async def test_published_after_commit_and_marked(db: Any, received: list[Event])
         assert received == []  # nothing before commit
     assert [e.data["n"] for e in received] == [1, 2]
     async with db.maker() as s:
-        rows = (
-            await s.scalars(select(OutboxEvent).where(OutboxEvent.event == "thing.happened"))
-        ).all()
+        rows = await stored_events(s, event="thing.happened")
         assert len(rows) == 2 and all(r.published_at is not None for r in rows)
+        assert rows[0].seq == rows[1].seq  # one row for the transaction's events
 
 
 async def test_nothing_published_on_rollback(db: Any, received: list[Event]) -> None:
@@ -58,17 +61,26 @@ async def test_rolled_back_savepoint_publishes_nothing(db: Any, received: list[E
 
 
 async def test_relay_publishes_leftovers(session: Any, received: list[Event]) -> None:
-    row = OutboxEvent(
-        channel="backoffice",
-        event="orphan",
-        data={},
-        created_at=events.utcnow() - events.timedelta(minutes=1),
+    then = utcnow() - timedelta(minutes=1)
+    first, second = (
+        events.new_event("backoffice", "orphan", {"n": 1}),
+        events.new_event("backoffice", "orphan", {"n": 2}),
+    )
+    row = OutboxBatch(
+        id=first.id,
+        events=orjson.loads(events.outbox_rows([first, second])),
+        created_at=then,
     )
     session.add(row)
     await session.flush()
-    assert await relay_unpublished(session) >= 1
-    assert "orphan" in [e.event for e in received]
+    assert await relay_unpublished(session) >= 2
+    orphans = [e for e in received if e.event == "orphan"]
+    assert [e.data["n"] for e in orphans] == [1, 2]  # every event of the batch, in order
+    assert orphans[0].id == str(first.id) and orphans[0].ts == isoformat_z(first.created_at)
     assert row.published_at is not None
+    count = len(received)
+    await relay_unpublished(session)  # marked: not published again
+    assert "orphan" not in [e.event for e in received[count:]]
 
 
 async def test_outer_event_written_inside_a_rolled_back_savepoint_survives(
@@ -81,20 +93,14 @@ async def test_outer_event_written_inside_a_rolled_back_savepoint_survives(
         try:
             async with s.begin_nested():
                 await emit(s, "backoffice", "inner", {})
-                seen = (
-                    await s.scalars(select(OutboxEvent.event).where(OutboxEvent.id == outer.id))
-                ).all()
+                seen = [e.event for e in await stored_events(s) if e.id == outer.id]
                 assert seen == ["outer"]  # visible to the transaction's own queries
                 raise RuntimeError("inner")
         except RuntimeError:
             pass
     assert [e.event for e in received] == ["outer"]
     async with db.maker() as s:
-        rows = (
-            await s.scalars(
-                select(OutboxEvent.event).where(OutboxEvent.event.in_(["outer", "inner"]))
-            )
-        ).all()
+        rows = [e.event for e in await stored_events(s) if e.event in ("outer", "inner")]
     assert rows == ["outer"]
 
 
@@ -117,13 +123,7 @@ async def test_released_savepoint_keeps_its_events_until_an_outer_one_rolls_back
             await emit(s, "backoffice", "d", {})
     assert [e.event for e in received] == ["a", "d"]
     async with db.maker() as s:
-        rows = (
-            await s.scalars(
-                select(OutboxEvent.event)
-                .where(OutboxEvent.event.in_(["a", "b", "c", "d"]))
-                .order_by(OutboxEvent.seq)
-            )
-        ).all()
+        rows = [e.event for e in await stored_events(s) if e.event in ("a", "b", "c", "d")]
     assert rows == ["a", "d"]
 
 
@@ -133,7 +133,7 @@ async def test_one_statement_for_all_events_of_a_transaction(db: Any) -> None:
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "core_outbox_event" in statement:
+        if "core_outbox_batch" in statement:
             statements.append(statement)
 
     sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.audit.models import AuditLog
 from niha.config import Settings
-from niha.core.events import OutboxEvent
 from niha.core.ids import new_id
 from niha.exchange import service
 from niha.exchange.fee_schedule import (
@@ -28,6 +27,7 @@ from niha.exchange.fee_schedule import (
 from niha.exchange.fees import Fees
 from niha.exchange.models import FeeOverride, Instrument
 from tests.funding.helpers import Person, make_entity, ok, person, problem
+from tests.outbox import StoredEvent, stored_events
 
 INSTRUMENT_A = uuid.UUID("0192a000-0000-7000-8000-00000000e0a1")
 INSTRUMENT_B = uuid.UUID("0192a000-0000-7000-8000-00000000c0a1")
@@ -178,12 +178,8 @@ async def _audit(session: AsyncSession, resource_id: str) -> list[AuditLog]:
     return list(rows)
 
 
-async def _events(session: AsyncSession, entity_id: uuid.UUID) -> list[OutboxEvent]:
-    rows = await session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.channel == "backoffice", OutboxEvent.event.startswith("fee_override."))
-        .order_by(OutboxEvent.seq)
-    )
+async def _events(session: AsyncSession, entity_id: uuid.UUID) -> list[StoredEvent]:
+    rows = await stored_events(session, "backoffice", prefix="fee_override.")
     return [e for e in rows if e.data.get("entity_id") == str(entity_id)]
 
 

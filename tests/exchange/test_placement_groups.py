@@ -23,6 +23,7 @@ from niha.exchange.fees import fee
 from tests.exchange.trading import fund
 from tests.funding.helpers import make_entity
 from tests.identity.factories import make_user, token_for
+from tests.outbox import EVENTS
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ async def test_one_ticker_per_group_with_what_the_group_traded(
     with psycopg.connect(fresh_database_url) as conn:
         groups = conn.execute("SELECT count(DISTINCT created_at) FROM exchange_order").fetchone()
         tickers = [r[0] for r in conn.execute(
-            "SELECT data FROM core_outbox_event WHERE channel = 'ticker' ORDER BY seq")]  # fmt: skip
+            f"SELECT o.data FROM {EVENTS} WHERE o.channel = 'ticker' ORDER BY o.seq, o.n")]  # fmt: skip
     assert groups is not None and len(tickers) == groups[0]
     assert tickers[0]["traded"] == 0 and sum(t["traded"] for t in tickers) == 8
     assert tickers[-1]["sequence"] == 5 and tickers[-1]["ask"] == "60.00"

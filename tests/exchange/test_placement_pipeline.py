@@ -25,6 +25,7 @@ from niha.exchange.service import NewOrder
 from niha.ledger import service as ledger
 from niha.ledger.core import AccountKey, TransferRequest
 from tests.exchange.trading import committed_entity, place_committed
+from tests.outbox import EVENTS
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ async def test_events_are_published_in_order_and_all_marked(
     sellers = [await _entity(db, eua=1000) for _ in range(4)]
     buyers = [await _entity(db, eur=10**8) for _ in range(4)]
     with psycopg.connect(fresh_database_url) as conn:
-        before = conn.execute("SELECT coalesce(max(seq), 0) FROM core_outbox_event").fetchone()
+        before = conn.execute("SELECT coalesce(max(seq), 0) FROM core_outbox_batch").fetchone()
     seen: list[events.Event] = []
 
     async def collect(event: events.Event) -> None:
@@ -70,8 +71,8 @@ async def test_events_are_published_in_order_and_all_marked(
         events.remove_publisher(collect)
     with psycopg.connect(fresh_database_url) as conn:
         rows = conn.execute(
-            "SELECT id::text, published_at IS NOT NULL FROM core_outbox_event "
-            "WHERE seq > %s ORDER BY seq",
+            f"SELECT o.id::text, o.published_at IS NOT NULL FROM {EVENTS} "
+            "WHERE o.seq > %s ORDER BY o.seq, o.n",
             before,
         ).fetchall()
     ours = seen
@@ -156,7 +157,7 @@ async def test_a_staged_batch_commits_with_its_caller_in_one_pipeline(
             (owner,),
         ).fetchone()
         written = conn.execute(
-            "SELECT count(*) FROM core_outbox_event WHERE id = %s", (event.id,)
+            f"SELECT count(*) FROM {EVENTS} WHERE o.id = %s", (event.id,)
         ).fetchone()
     assert balance == (500,)
     assert written == (1,)  # its event row went with the batch
@@ -173,8 +174,8 @@ async def test_a_staged_batch_with_a_used_key_fails_its_callers_commit(
             driver = await driver_connection(session)
             async with driver.pipeline():
                 await ledger.stage_batch(session, [_funding(owner, 700, "stage:used")])
-                await send(driver, "INSERT INTO core_outbox_event (id, channel, event, data, "
-                           "created_at) VALUES (gen_random_uuid(), 'x', 'y', '{}', now())")  # fmt: skip
+                await send(driver, "INSERT INTO core_outbox_batch (id, events, created_at) "
+                           "VALUES (gen_random_uuid(), '[{\"channel\": \"x\"}]', now())")  # fmt: skip
                 await send(driver, "COMMIT")
     error = ledger.integrity_error(caught.value)
     assert error is not None and error.code == "idempotency_conflict"
@@ -184,6 +185,6 @@ async def test_a_staged_batch_with_a_used_key_fails_its_callers_commit(
             "SELECT balance FROM ledger_account WHERE owner_id = %s AND bucket = 'available'",
             (owner,),
         ).fetchone()
-        others = conn.execute("SELECT count(*) FROM core_outbox_event WHERE channel = 'x'")
+        others = conn.execute(f"SELECT count(*) FROM {EVENTS} WHERE o.channel = 'x'")
         assert others.fetchone() == (0,)  # nothing of the transaction was written
     assert balance == (500,)

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from niha.config import Settings
 from niha.core import clock
 from niha.core.clock import isoformat_z, utcnow
-from niha.core.events import OutboxEvent
 from niha.funding import reference, service
 from niha.funding.models import DepositReturn
 from niha.jobs.registry import JobContext, get_job
@@ -31,17 +30,13 @@ from tests.funding.helpers import (
     receipt,
 )
 from tests.identity.factories import audit_rows
+from tests.outbox import StoredEvent, stored_events
 
 ZERO = {"available": "0.00", "reserved": "0.00", "on_hold": "0.00", "settling": "0.00"}
 
 
-async def events(session: AsyncSession, channel: str, prefix: str) -> list[OutboxEvent]:
-    rows = await session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.channel == channel, OutboxEvent.event.startswith(prefix))
-        .order_by(OutboxEvent.seq)
-    )
-    return list(rows.all())
+async def events(session: AsyncSession, channel: str, prefix: str) -> list[StoredEvent]:
+    return await stored_events(session, channel, prefix=prefix)
 
 
 async def run_clear_job(session: AsyncSession, settings: Settings) -> None:

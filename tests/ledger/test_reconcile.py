@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from niha.config import Settings
 from niha.core import clock
 from niha.core.db import Database, unit_of_work
-from niha.core.events import OutboxEvent
 from niha.ledger import service
 from niha.ledger.cli import run_reconcile
 from niha.ledger.core import AccountKey
 from niha.ledger.models import LedgerDailyBalance
 from niha.ledger.reconcile import DateInFuture, get_reconciliation, reconcile_day
+from tests.outbox import stored_events
 
 BANK = AccountKey.platform("EUR", "bank")
 D1 = date(2026, 3, 10)
@@ -120,11 +120,7 @@ async def test_history_rewrite_is_found(session: AsyncSession, frozen: None) -> 
     assert {d["code"] for d in again.discrepancies} == {"history_changed"}
     nxt = await reconcile_day(session, D2)
     assert {d["code"] for d in nxt.discrepancies} == {"opening_mismatch"}
-    failures = (
-        await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.event == "ledger.reconciliation_failed")
-        )
-    ).all()
+    failures = await stored_events(session, event="ledger.reconciliation_failed")
     assert failures and failures[-1].channel == "backoffice"
 
 

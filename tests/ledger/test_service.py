@@ -9,11 +9,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.core.events import OutboxEvent
 from niha.core.pagination import PageParams
 from niha.ledger import service
 from niha.ledger.core import PLATFORM_BUCKETS, AccountKey, TransferRequest
 from niha.ledger.models import LedgerAccount, LedgerAsset, LedgerBatch, LedgerTransfer
+from tests.outbox import stored_events
 
 BANK = AccountKey.platform("EUR", "bank")
 
@@ -238,14 +238,9 @@ async def test_balance_events_once_per_batch_per_entity(session: AsyncSession) -
             TransferRequest(avail(b), AccountKey.platform("EUR", "fees"), 1, "fee", "f3"),
         ],
     )
-    events = (
-        await session.scalars(
-            select(OutboxEvent).where(
-                OutboxEvent.channel == "balances",
-                OutboxEvent.data["batch_id"].astext == str(batch.id),
-            )
-        )
-    ).all()
+    events = [
+        e for e in await stored_events(session, "balances") if e.data["batch_id"] == str(batch.id)
+    ]
     by_entity = {ev.entity_id: ev for ev in events}
     assert set(by_entity) == {a, b} and len(events) == 2
     assert by_entity[a].data["changes"] == [
@@ -253,10 +248,10 @@ async def test_balance_events_once_per_batch_per_entity(session: AsyncSession) -
     ]
     assert sorted(c["bucket"] for c in by_entity[b].data["changes"]) == ["available", "settling"]
     # A replay emits nothing.
-    before = await count(session, OutboxEvent)
+    before = len(await stored_events(session))
     await service.transfer(session, BANK, avail(a), 1, kind="deposit", key="once")
     await service.transfer(session, BANK, avail(a), 1, kind="deposit", key="once")
-    assert await count(session, OutboxEvent) == before + 1
+    assert len(await stored_events(session)) == before + 1
 
 
 async def test_open_accounts_is_idempotent(session: AsyncSession) -> None:

@@ -21,6 +21,7 @@ from niha.ledger import core, service, writer
 from niha.ledger.cli import run_reconcile
 from niha.ledger.core import AccountKey, TransferRequest
 from niha.ledger.writer import LedgerUnavailable, LedgerWriter
+from tests.outbox import EVENTS
 
 BANK = AccountKey.platform("EUR", "bank")
 
@@ -101,9 +102,7 @@ async def test_50_concurrent_reservations_exactly_10_succeed(db: Database) -> No
     assert negative == 0
     assert await run_reconcile(db) == 0
     await w.drain()  # every event published, and marked (most by the next group's statement)
-    unpublished = await scalar(
-        db, "SELECT count(*) FROM core_outbox_event WHERE published_at IS NULL"
-    )
+    unpublished = await scalar(db, f"SELECT count(*) FROM {EVENTS} WHERE o.published_at IS NULL")
     assert unpublished == 0
 
 
@@ -253,7 +252,7 @@ async def test_a_failing_flush_fails_all_its_callers_and_writes_nothing(
     await w.drain()
     received.clear()
     transfers_before = await scalar(db, "SELECT count(*) FROM ledger_transfer")
-    events_before = await scalar(db, "SELECT count(*) FROM core_outbox_event")
+    events_before = await scalar(db, f"SELECT count(*) FROM {EVENTS}")
     await inject_failures(db, monkeypatch, "XX000", 1)  # internal_error: not retried
     results = await asyncio.gather(
         *(service.submit(db, [pay(avail(a), avail(b), 10, f"f:{i}")]) for i in range(5)),
@@ -264,7 +263,7 @@ async def test_a_failing_flush_fails_all_its_callers_and_writes_nothing(
     assert len({id(r) for r in results}) == 5  # each caller its own error
     assert w.retries == 0
     assert await scalar(db, "SELECT count(*) FROM ledger_transfer") == transfers_before
-    assert await scalar(db, "SELECT count(*) FROM core_outbox_event") == events_before
+    assert await scalar(db, f"SELECT count(*) FROM {EVENTS}") == events_before
     assert await balance(db, avail(a)) == 1000
     await w.drain()
     assert received == []
@@ -385,9 +384,7 @@ async def test_events_published_after_commit_and_marked(
         "batch_id": str(batch.id),
         "changes": [{"asset": "EUR", "bucket": "available", "balance": "2.50"}],
     }
-    unpublished = await scalar(
-        db, "SELECT count(*) FROM core_outbox_event WHERE published_at IS NULL"
-    )
+    unpublished = await scalar(db, f"SELECT count(*) FROM {EVENTS} WHERE o.published_at IS NULL")
     assert unpublished == 0
 
 

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.config import Settings
-from niha.core.events import OutboxEvent
 from niha.identity.models import User
 from tests.identity.factories import bearer, make_user, reload_user, token_for
 from tests.kyc import samples
+from tests.outbox import StoredEvent, stored_events
 
 COMPANY: dict[str, Any] = {
     "entity_type": "COMPANY",
@@ -157,11 +156,8 @@ async def approved_entity(
 
 async def events(
     session: AsyncSession, channel: str, event: str | None = None
-) -> list[OutboxEvent]:
-    stmt = select(OutboxEvent).where(OutboxEvent.channel == channel).order_by(OutboxEvent.seq)
-    if event is not None:
-        stmt = stmt.where(OutboxEvent.event == event)
-    return list((await session.scalars(stmt)).all())
+) -> list[StoredEvent]:
+    return await stored_events(session, channel, event)
 
 
 __all__ = ["reload_user"]

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import structlog
 from psycopg.pq import TransactionStatus
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, select, text, update
+from sqlalchemy import BigInteger, DateTime, Identity, Index, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,11 +35,14 @@ from niha.core.ids import new_id
 log = structlog.get_logger("niha.events")
 
 
-class OutboxEvent(Base):
-    __tablename__ = "core_outbox_event"
+class OutboxBatch(Base):
+    """The events of one transaction, in order (one row, however many events: an order
+    placed writes about five). Its id is the id of its first event."""
+
+    __tablename__ = "core_outbox_batch"
     __table_args__ = (
         Index(
-            "ix_core_outbox_event_unpublished",
+            "ix_core_outbox_batch_unpublished",
             "created_at",
             postgresql_where="published_at IS NULL",
         ),
@@ -47,11 +50,8 @@ class OutboxEvent(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True, nullable=False)
-    channel: Mapped[str] = mapped_column(String(100), nullable=False)
-    event: Mapped[str] = mapped_column(String(100), nullable=False)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    entity_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
-    user_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    #: ``[{id, channel, event, data, entity_id, user_id, created_at}, ...]``
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -94,15 +94,16 @@ def remove_publisher(publisher: Publisher) -> None:
         _publishers.remove(publisher)
 
 
-def _to_event(row: OutboxEvent) -> Event:
+def stored_event(item: dict[str, Any]) -> Event:
+    """An event as a batch row stores it (JSON: ids and times as text)."""
     return Event(
-        channel=row.channel,
-        event=row.event,
-        data=row.data,
-        id=str(row.id),
-        ts=isoformat_z(row.created_at),
-        entity_id=str(row.entity_id) if row.entity_id else None,
-        user_id=str(row.user_id) if row.user_id else None,
+        channel=item["channel"],
+        event=item["event"],
+        data=item["data"],
+        id=item["id"],
+        ts=isoformat_z(datetime.fromisoformat(item["created_at"])),
+        entity_id=item.get("entity_id"),
+        user_id=item.get("user_id"),
     )
 
 
@@ -157,15 +158,14 @@ def new_event(
     )
 
 
+# One row for every pending event of a transaction, in one statement (one round trip, no
+# ORM); nothing when there is none. The events travel as one JSON document.
 _INSERT_SQL = """
-    INSERT INTO core_outbox_event (id, channel, event, data, entity_id, user_id, created_at)
-    SELECT r.id, r.channel, r.event, r.data, r.entity_id, r.user_id, r.created_at
-    FROM jsonb_to_recordset({rows})
-         AS r(id uuid, channel text, event text, data jsonb, entity_id uuid, user_id uuid,
-              created_at timestamptz)
+    INSERT INTO core_outbox_batch (id, events, created_at)
+    SELECT (b.e->0->>'id')::uuid, b.e, (b.e->0->>'created_at')::timestamptz
+    FROM (SELECT {rows} AS e) AS b
+    WHERE jsonb_array_length(b.e) > 0
 """
-# One statement for every pending event of a transaction (one round trip, no ORM). The
-# rows travel as one JSON document: cheaper to send than one array per column.
 _INSERT = text(_INSERT_SQL.format(rows="CAST(:rows AS jsonb)"))
 
 
@@ -173,19 +173,23 @@ def outbox_insert_sql(param: str) -> str:
     """An INSERT of the events of :func:`outbox_rows` bound to ``%(param)s`` (psycopg style),
     for a writer that puts its events into a statement of its own (see
     :mod:`niha.ledger.writer`); it then publishes them with :func:`publish` after commit.
-    The text ends with its ``FROM`` clause: a ``WHERE`` may follow."""
+    The text ends with its ``WHERE`` clause: an ``AND`` condition may follow."""
     return _INSERT_SQL.format(rows=f"%({param})s::jsonb")
 
 
 # Keeps the first mark. Not "WHERE published_at IS NULL": that condition lets the planner
-# combine the primary key with the partial index of unpublished events, whose dead entries
-# pile up between vacuums -- the lookup by id alone stays cheap.
+# combine the primary key with the partial index of unpublished batches, whose dead
+# entries pile up between vacuums -- the lookup by id alone stays cheap.
 _MARK = "published_at = coalesce(published_at, now())"
 
 
 def mark_published_sql(param: str) -> str:
-    """An UPDATE marking the events of the ids bound to ``%(param)b`` published."""
-    return f"UPDATE core_outbox_event SET {_MARK} WHERE id = ANY(%({param})b::uuid[])"
+    """An UPDATE marking published the batches of the event ids bound to ``%(param)b``.
+
+    A batch's id is the id of its first event, and a transaction's events are published
+    together: marking the ids of published events marks the batches they open (the other
+    ids match nothing)."""
+    return f"UPDATE core_outbox_batch SET {_MARK} WHERE id = ANY(%({param})b::uuid[])"
 
 
 def outbox_rows(records: Sequence[EmittedEvent]) -> str:
@@ -381,8 +385,8 @@ async def mark_published(
     elif isinstance(maker, async_sessionmaker):  # bound to one connection (tests)
         async with maker() as s2, s2.begin():
             await s2.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_(ids), OutboxEvent.published_at.is_(None))
+                update(OutboxBatch)
+                .where(OutboxBatch.id.in_(ids), OutboxBatch.published_at.is_(None))
                 .values(published_at=utcnow())
             )
 
@@ -419,7 +423,7 @@ class _Marker:
         listed = ",".join(f"'{uuid.UUID(str(i))}'" for i in ids)
         sql = (
             "BEGIN; SET LOCAL synchronous_commit = off; "
-            f"UPDATE core_outbox_event SET {_MARK} WHERE id IN ({listed}); COMMIT"
+            f"UPDATE core_outbox_batch SET {_MARK} WHERE id IN ({listed}); COMMIT"
         )
         async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
@@ -446,18 +450,22 @@ def _marker(engine: AsyncEngine) -> _Marker:
 
 
 async def relay_unpublished(session: AsyncSession, older_than_seconds: float = 5.0) -> int:
-    """Publish committed events nobody published (the process crashed after commit)."""
+    """Publish committed events nobody published (the process crashed after commit); the
+    number of events."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     rows = (
         await session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.published_at.is_(None), OutboxEvent.created_at < cutoff)
-            .order_by(OutboxEvent.seq)
-            .limit(500)
+            select(OutboxBatch)
+            .where(OutboxBatch.published_at.is_(None), OutboxBatch.created_at < cutoff)
+            .order_by(OutboxBatch.seq)
+            .limit(100)
             .with_for_update(skip_locked=True)
         )
     ).all()
+    published = 0
     for row in rows:
-        await _publish(_to_event(row))
+        for item in row.events:
+            await _publish(stored_event(item))
+            published += 1
         row.published_at = utcnow()
-    return len(rows)
+    return published

@@ -147,7 +147,7 @@ _WRITE_GROUP_SQL = (
     ), o AS ("""
     + events.outbox_insert_sql("events")
     + """
-        WHERE (SELECT ok FROM go)
+        AND (SELECT ok FROM go)
         RETURNING 1
     ), m AS ("""
     + events.mark_published_sql("marks")

@@ -1,0 +1,63 @@
+"""Reading the outbox in tests: one line per event, in order (the table holds batches)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+#: Every stored event as a relation ``o``: the batch's ``seq`` and ``published_at``, the
+#: event's place ``n`` in its batch and its own fields. For plain SQL too.
+EVENTS = """(
+    SELECT e.id, b.seq, e.n, e.channel, e.event, e.data, e.entity_id, e.user_id,
+           e.created_at, b.published_at
+    FROM core_outbox_batch AS b,
+         ROWS FROM (jsonb_to_recordset(b.events)
+                        AS (id uuid, channel text, event text, data jsonb, entity_id uuid,
+                            user_id uuid, created_at timestamptz)) WITH ORDINALITY
+             AS e(id, channel, event, data, entity_id, user_id, created_at, n)
+) AS o"""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: uuid.UUID
+    seq: int
+    n: int
+    channel: str
+    event: str
+    data: dict[str, Any]
+    entity_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+    created_at: datetime
+    published_at: datetime | None
+
+
+async def stored_events(
+    session: AsyncSession,
+    channel: str | None = None,
+    event: str | None = None,
+    *,
+    prefix: str | None = None,
+) -> list[StoredEvent]:
+    """The events in the outbox (oldest first), of ``channel``, named ``event`` or
+    starting with ``prefix``."""
+    where, params = ["true"], {}
+    if channel is not None:
+        where.append("o.channel = :channel")
+        params["channel"] = channel
+    if event is not None:
+        where.append("o.event = :event")
+        params["event"] = event
+    if prefix is not None:
+        where.append("starts_with(o.event, :prefix)")
+        params["prefix"] = prefix
+    rows = await session.execute(
+        text(f"SELECT o.* FROM {EVENTS} WHERE {' AND '.join(where)} ORDER BY o.seq, o.n"),
+        params,
+    )
+    return [StoredEvent(*row) for row in rows]

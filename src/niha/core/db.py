@@ -8,8 +8,9 @@ outbox events of that transaction published.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -252,3 +253,36 @@ async def send(driver: Any, query: str, params: Any = None) -> Sent:
     cursor = driver.cursor()
     await cursor.execute(query, params)
     return Sent(cursor)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A condition that a transaction decided on remembered state relies on: a boolean
+    SQL expression with psycopg named parameters (``%(name)s``), and what it is about."""
+
+    condition: str
+    params: Mapping[str, Any]
+    what: str
+
+
+async def send_expectations(driver: Any, expectations: Sequence[Expectation]) -> None:
+    """Check every one of ``expectations`` in ONE statement on ``driver`` (sent, not read,
+    in pipeline mode): the first that does not hold fails the transaction with a
+    serialization failure (``niha_expect``), so nothing of it is written.
+
+    In READ COMMITTED a statement sees what was committed when it started: send it after
+    the locks whose holders' writes it must see. Each expectation's parameters are
+    renamed apart; the statement's text depends only on which expectations there are.
+    """
+    if not expectations:
+        return
+    checks: list[str] = []
+    params: dict[str, Any] = {}
+    for n, expectation in enumerate(expectations):
+        condition = expectation.condition
+        for name, value in expectation.params.items():
+            condition = condition.replace(f"%({name})s", f"%(x{n}_{name})s")
+            params[f"x{n}_{name}"] = value
+        params[f"x{n}__what"] = expectation.what
+        checks.append(f"niha_expect({condition}, %(x{n}__what)s)")
+    await send(driver, "SELECT " + ", ".join(checks), params)

@@ -37,11 +37,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from niha.core.db import Sent, fetch, send
+from niha.core.db import Expectation, Sent, fetch, send
 from niha.exchange.matching import OrderBook, RestingOrder, Side
 from niha.exchange.models import Instrument, Order
 from niha.exchange.rows import OrderRow
@@ -229,28 +229,22 @@ async def send_lock_instrument_row(driver: Any, instrument_id: uuid.UUID) -> Sen
 _LOCK_ROW = "SELECT 1 FROM exchange_instrument WHERE id = %s FOR UPDATE"
 
 
-def _expect_instrument_sql() -> str:
-    table: Any = Instrument.__table__
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    same = " AND ".join(
-        f"{c.name} IS NOT DISTINCT FROM CAST(%s AS {c.type.compile(dialect=dialect)})"
-        for c in table.columns
+async def send_lock(driver: Any, instrument_id: uuid.UUID) -> None:
+    """The instrument row's lock, sent in pipeline mode (not read)."""
+    await send(driver, _LOCK_ROW, (instrument_id,))
+
+
+def expect_instrument(instrument: Instrument) -> Expectation:
+    """That the instrument row is still ``instrument``, every column (for a group decided
+    on the slot's remembered row; checked after :func:`send_lock`). The row travels as
+    one JSON document, read back into the table's own row type."""
+    values = {name: getattr(instrument, name) for name in _INSTRUMENT_COLUMNS}
+    return Expectation(
+        "(SELECT t IS NOT DISTINCT FROM jsonb_populate_record(NULL::exchange_instrument, "
+        "%(row)s::jsonb) FROM exchange_instrument AS t WHERE t.id = %(id)s)",
+        {"row": orjson.dumps(values, default=str).decode(), "id": instrument.id},
+        "the instrument",
     )
-    return f"SELECT niha_expect({same}, 'the instrument') FROM exchange_instrument WHERE id = %s"
-
-
-# Every column, compared with the row as the slot remembers it (statement of its own,
-# after the lock: its snapshot sees the last commit).
-_EXPECT_INSTRUMENT = _expect_instrument_sql()
-
-
-async def send_expect_instrument(driver: Any, instrument: Instrument) -> None:
-    """Lock the instrument row and check that it is still ``instrument`` (every column);
-    sent in pipeline mode, not read: otherwise the transaction fails with a serialization
-    failure (``niha_expect``), for a group decided on the slot's remembered row."""
-    await send(driver, _LOCK_ROW, (instrument.id,))
-    values = tuple(getattr(instrument, name) for name in _INSTRUMENT_COLUMNS)
-    await send(driver, _EXPECT_INSTRUMENT, (*values, instrument.id))
 
 
 async def locked_instrument(

@@ -41,7 +41,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import utcnow
-from niha.core.db import Sent, driver_connection, fetch, send
+from niha.core.db import Expectation, Sent, driver_connection, fetch, send
 from niha.core.errors import NotFound, Unprocessable
 from niha.core.events import emit
 from niha.core.ids import new_id
@@ -223,32 +223,28 @@ async def send_fee_schedule(session: AsyncSession, instrument_id: uuid.UUID) -> 
     return PendingSchedule(instrument_id, await send(driver, _OVERRIDES_SQL, (instrument_id,)))
 
 
-_EXPECT_OVERRIDES = """
-    SELECT niha_expect(
-        (SELECT count(*) FROM exchange_fee_override
-         WHERE instrument_id = %(instrument_id)s OR instrument_id IS NULL) = %(n)s
-        AND (SELECT count(*) FROM exchange_fee_override AS o
-             JOIN unnest(%(entities)s::uuid[], %(instruments)s::uuid[], %(makers)s::integer[],
-                         %(takers)s::integer[]) AS e(entity_id, instrument_id, maker, taker)
-               ON o.entity_id = e.entity_id
-              AND o.instrument_id IS NOT DISTINCT FROM e.instrument_id
-              AND o.maker_fee_bps IS NOT DISTINCT FROM e.maker
-              AND o.taker_fee_bps IS NOT DISTINCT FROM e.taker
-             WHERE o.instrument_id = %(instrument_id)s OR o.instrument_id IS NULL) = %(n)s,
-        'the fee schedule')
+_SAME_OVERRIDES = """
+    (SELECT count(*) FROM exchange_fee_override
+     WHERE instrument_id = %(instrument_id)s OR instrument_id IS NULL) = %(n)s
+    AND (SELECT count(*) FROM exchange_fee_override AS o
+         JOIN unnest(%(entities)s::uuid[], %(instruments)s::uuid[], %(makers)s::integer[],
+                     %(takers)s::integer[]) AS e(entity_id, instrument_id, maker, taker)
+           ON o.entity_id = e.entity_id
+          AND o.instrument_id IS NOT DISTINCT FROM e.instrument_id
+          AND o.maker_fee_bps IS NOT DISTINCT FROM e.maker
+          AND o.taker_fee_bps IS NOT DISTINCT FROM e.taker
+         WHERE o.instrument_id = %(instrument_id)s OR o.instrument_id IS NULL) = %(n)s
 """
 
 
-async def send_expect_fee_schedule(driver: Any, schedule: FeeSchedule) -> None:
-    """Check, in the caller's transaction, that the overrides are still the ones
-    ``schedule`` (of all entities) was built from: sent in pipeline mode, not read; the
-    transaction fails with a serialization failure otherwise."""
+def expect_fee_schedule(schedule: FeeSchedule) -> Expectation:
+    """That the overrides are still the ones ``schedule`` (of all entities) was built
+    from (see :func:`niha.core.db.send_expectations`)."""
     if schedule.scope is not None:
         raise ValueError("only a schedule of all entities can be expected")
     rows = schedule.rows
-    await send(
-        driver,
-        _EXPECT_OVERRIDES,
+    return Expectation(
+        _SAME_OVERRIDES,
         {
             "instrument_id": schedule.instrument_id,
             "n": len(rows),
@@ -257,6 +253,7 @@ async def send_expect_fee_schedule(driver: Any, schedule: FeeSchedule) -> None:
             "makers": [r[2] for r in rows],
             "takers": [r[3] for r in rows],
         },
+        "the fee schedule",
     )
 
 

@@ -70,10 +70,12 @@ from niha.config import Settings
 from niha.core import events
 from niha.core.clock import utcnow
 from niha.core.db import (
+    Expectation,
     driver_connection,
     insert_records,
     json_rows,
     send,
+    send_expectations,
     update_records,
 )
 from niha.core.errors import DomainError
@@ -82,7 +84,7 @@ from niha.core.retry import retrying, sqlstates
 from niha.exchange import book_cache
 from niha.exchange import fees as feecalc
 from niha.exchange.book_cache import Slot
-from niha.exchange.fee_schedule import FeeSchedule, send_expect_fee_schedule, send_fee_schedule
+from niha.exchange.fee_schedule import FeeSchedule, expect_fee_schedule, send_fee_schedule
 from niha.exchange.matching import OrderBook, OrderKind, Outcome, Plan, Side, TimeInForce
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
@@ -476,15 +478,20 @@ async def _decide_remembered(
     as a serialization failure: nothing is written, the slot forgets (its book too) and
     the group runs again, the locked way."""
     inst = remembered.instrument
-    await book_cache.send_expect_instrument(driver, inst)
-    await kyc.send_expect_approved(driver, {q.entity_id for q in group})
-    await identity.send_expect_principals(
-        driver, [q.principal for q in group if q.principal is not None]
-    )
-    await send_expect_fee_schedule(driver, remembered.schedule)
+    await book_cache.send_lock(driver, inst.id)
+    expectations = [
+        book_cache.expect_instrument(inst),
+        kyc.expect_approved({q.entity_id for q in group}),
+        expect_fee_schedule(remembered.schedule),
+    ]
+    principals = identity.expect_principals([q.principal for q in group if q.principal is not None])
+    if principals is not None:
+        expectations.append(principals)
     with_cid = [q for q in group if q.new.client_order_id]
     if with_cid:
-        await send(driver, _EXPECT_NEW_CIDS, _cid_pairs(with_cid))
+        expectations.append(_expect_new_cids(with_cid))
+    # One statement, after the lock: its snapshot sees the last commit.
+    await send_expectations(driver, expectations)
     assert slot.book is not None
     keys = {_reserve_key(q, inst.base_asset, inst.quote_asset) for q in group}
     available = {k: remembered.accounts[k].balance for k in keys}
@@ -614,17 +621,24 @@ _CLIENT_ORDER_IDS = (
 )
 
 
-_EXPECT_NEW_CIDS = """
-    SELECT niha_expect(NOT EXISTS (
-        SELECT 1 FROM exchange_order AS o
-        JOIN unnest(%s::uuid[], %s::text[]) AS p(entity_id, client_order_id)
-          ON o.entity_id = p.entity_id AND o.client_order_id = p.client_order_id
-    ), 'a client_order_id')
-"""
+_NEW_CIDS = """NOT EXISTS (
+    SELECT 1 FROM exchange_order AS o
+    JOIN unnest(%(entities)s::uuid[], %(cids)s::text[]) AS p(entity_id, client_order_id)
+      ON o.entity_id = p.entity_id AND o.client_order_id = p.client_order_id
+)"""
 
 
-def _cid_pairs(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:
-    return [q.entity_id for q in group], [cast(str, q.new.client_order_id) for q in group]
+def _expect_new_cids(group: Sequence[_Queued]) -> Expectation:
+    """That no order uses the ``client_order_id`` of an order of ``group`` yet (the group
+    was decided as if none did)."""
+    return Expectation(
+        _NEW_CIDS,
+        {
+            "entities": [q.entity_id for q in group],
+            "cids": [cast(str, q.new.client_order_id) for q in group],
+        },
+        "a client_order_id",
+    )
 
 
 def _cid_params(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import isoformat_z, utcnow
-from niha.core.db import Database, Sent, send
+from niha.core.db import Database, Expectation, Sent, send
 from niha.core.errors import (
     Conflict,
     DomainError,
@@ -314,11 +315,11 @@ async def open_session(
 _PRINCIPAL_SQL = f"""
     SELECT u.id, u.email, u.name, u.role, u.entity_id, u.entity_role, s.id
     FROM identity_session AS s JOIN identity_user AS u ON u.id = s.user_id
-    WHERE {{sessions}} AND s.revoked_at IS NULL AND s.expires_at > %s
+    WHERE {{sessions}} AND s.revoked_at IS NULL AND s.expires_at > {{now}}
       AND u.status = '{UserStatus.ACTIVE.value}'
 """
-_PRINCIPAL_OF_SESSION = _PRINCIPAL_SQL.format(sessions="s.id = %s AND s.user_id = %s")
-_PRINCIPALS_OF_SESSIONS = _PRINCIPAL_SQL.format(sessions="s.id = ANY(%s)")
+_PRINCIPAL_OF_SESSION = _PRINCIPAL_SQL.format(sessions="s.id = %s AND s.user_id = %s", now="%s")
+_PRINCIPALS_OF_SESSIONS = _PRINCIPAL_SQL.format(sessions="s.id = ANY(%s)", now="%s")
 
 
 def _principal(row: tuple[Any, ...]) -> Principal:
@@ -379,32 +380,43 @@ async def send_principal_check(driver: Any, principals: Collection[Principal]) -
     return PrincipalCheck(principals, await send(driver, _PRINCIPALS_OF_SESSIONS, (ids, utcnow())))
 
 
-# The sessions that are live (``_PRINCIPALS_OF_SESSIONS``, the one definition) and still
-# show exactly the principal a caller saw.
-_EXPECT_PRINCIPALS = f"""
-    SELECT niha_expect(count(*) = %s, 'a caller''s session')
-    FROM ({_PRINCIPALS_OF_SESSIONS})
+# The sessions that are live (``_PRINCIPAL_SQL``, the one definition) and still show
+# exactly the principal a caller saw (they travel as one JSON document).
+_SAME_PRINCIPALS = f"""(
+    SELECT count(*)
+    FROM ({_PRINCIPAL_SQL.format(sessions="s.id = ANY(%(sessions)s)", now="%(now)s")})
          AS p(user_id, email, name, role, entity_id, entity_role, session_id)
-    JOIN unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[],
-                %s::text[]) AS e(session_id, user_id, email, name, role, entity_id, entity_role)
+    JOIN jsonb_to_recordset(%(seen)s::jsonb)
+         AS e(session_id uuid, user_id uuid, email text, name text, role text, entity_id uuid,
+              entity_role text)
       ON p.session_id = e.session_id AND p.user_id = e.user_id AND p.email = e.email
      AND p.name = e.name AND p.role IS NOT DISTINCT FROM e.role
      AND p.entity_id IS NOT DISTINCT FROM e.entity_id
      AND p.entity_role IS NOT DISTINCT FROM e.entity_role
-"""
+) = %(n)s"""
+_PRINCIPAL_FIELDS = (
+    "session_id", "user_id", "email", "name", "role", "entity_id", "entity_role",
+)  # fmt: skip
 
 
-async def send_expect_principals(driver: Any, principals: Collection[Principal]) -> None:
-    """:class:`PrincipalCheck` for a caller that does not wait for its answer: sent (in
-    pipeline mode, not read), it fails the caller's transaction with a serialization
-    failure unless every session of ``principals`` still stands exactly as seen."""
+def expect_principals(principals: Collection[Principal]) -> Expectation | None:
+    """:class:`PrincipalCheck` for a caller that does not wait for its answer: that every
+    session of ``principals`` still stands exactly as seen (see
+    :func:`niha.core.db.send_expectations`); ``None`` without principals."""
     seen = list(set(principals))
     if not seen:
-        return
-    columns = [[getattr(p, name) for p in seen] for name in (
-        "session_id", "user_id", "email", "name", "role", "entity_id", "entity_role",
-    )]  # fmt: skip
-    await send(driver, _EXPECT_PRINCIPALS, (len(seen), columns[0], utcnow(), *columns))
+        return None
+    rows = [{name: getattr(p, name) for name in _PRINCIPAL_FIELDS} for p in seen]
+    return Expectation(
+        _SAME_PRINCIPALS,
+        {
+            "sessions": [p.session_id for p in seen],
+            "now": utcnow(),
+            "seen": orjson.dumps(rows).decode(),
+            "n": len(seen),
+        },
+        "a caller's session",
+    )
 
 
 class SessionChanged(Unauthorized):

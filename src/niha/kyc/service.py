@@ -27,7 +27,7 @@ from niha.audit import service as audit
 from niha.audit.service import Actor
 from niha.config import Settings
 from niha.core.clock import utcnow
-from niha.core.db import after_commit, send
+from niha.core.db import Expectation, after_commit
 from niha.core.errors import Conflict, DomainError, Forbidden, NotFound
 from niha.core.events import emit
 from niha.core.ids import new_id
@@ -223,18 +223,20 @@ async def approval_errors(
     return refused
 
 
-_EXPECT_APPROVED = (
-    "SELECT niha_expect(count(*) = %s, 'an entity''s approval') FROM onboarding_entity "
-    "WHERE id = ANY(%s) AND status = 'APPROVED' AND kyc_status = %s"
+_APPROVED = (
+    "(SELECT count(*) FROM onboarding_entity WHERE id = ANY(%(ids)s) "
+    "AND status = 'APPROVED' AND kyc_status = %(kyc)s) = %(n)s"
 )
 
 
-async def send_expect_approved(driver: Any, entity_ids: Collection[uuid.UUID]) -> None:
-    """Check, in the caller's transaction, that every one of ``entity_ids`` passes the gate
-    of :func:`approval_errors` (sent in pipeline mode, not read: otherwise the transaction
-    fails with a serialization failure), for a caller that remembered them approved."""
+def expect_approved(entity_ids: Collection[uuid.UUID]) -> Expectation:
+    """That every one of ``entity_ids`` passes the gate of :func:`approval_errors`, for a
+    caller that remembered them approved (see :func:`niha.core.db.send_expectations`)."""
     ids = list(set(entity_ids))
-    await send(driver, _EXPECT_APPROVED, (len(ids), ids, KycStatus.APPROVED.value))
+    return Expectation(
+        _APPROVED, {"ids": ids, "kyc": KycStatus.APPROVED.value, "n": len(ids)},
+        "an entity's approval",
+    )  # fmt: skip
 
 
 def _kyc_required(kyc_status: str) -> KycRequired:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 _frozen: datetime | None = None
@@ -17,7 +18,9 @@ def freeze(at: datetime | None) -> None:
     _frozen = at
 
 
+@functools.lru_cache(maxsize=1024)
 def isoformat_z(value: datetime) -> str:
+    # Cached: the events and replies of a group of orders all carry the group's time.
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -193,10 +193,10 @@ def mark_published_sql(param: str) -> str:
 
 
 def outbox_rows(records: Sequence[EmittedEvent]) -> str:
-    # orjson: UUIDs and aware datetimes natively, several times faster than json (every
-    # order writes half a dozen events); keys that are not strings become strings, as
-    # with json.
-    return orjson.dumps([_row(r) for r in records], option=orjson.OPT_NON_STR_KEYS).decode()
+    # orjson writes the dataclasses (their fields, in order), UUIDs and aware datetimes
+    # itself, several times faster than json (every order writes half a dozen events);
+    # keys that are not strings become strings, as with json.
+    return orjson.dumps(list(records), option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 async def publish(records: Sequence[EmittedEvent]) -> None:
@@ -205,18 +205,6 @@ async def publish(records: Sequence[EmittedEvent]) -> None:
         return
     for record in records:
         await _publish(record.to_event())
-
-
-def _row(r: EmittedEvent) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "channel": r.channel,
-        "event": r.event,
-        "data": r.data,
-        "entity_id": r.entity_id,
-        "user_id": r.user_id,
-        "created_at": r.created_at,
-    }
 
 
 @dataclass(eq=False)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
-import uuid
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -38,7 +38,7 @@ class RequestContextMiddleware:
         incoming = (
             dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         )
-        request_id = incoming if _valid_request_id(incoming) else uuid.uuid4().hex
+        request_id = incoming if _valid_request_id(incoming) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         if scope["type"] == "websocket":

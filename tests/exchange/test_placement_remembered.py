@@ -331,3 +331,43 @@ def test_forget_undoes_a_refused_group_and_drops_an_unknown_one() -> None:
             assert slot.book is None  # reloaded from the database by the next group
         else:
             assert slot.book is not None and slot.book.level(Side.SELL, 100).quantity == 5
+
+
+async def test_the_answer_is_prepared_while_the_group_commits_and_again_on_a_retry(
+    db: Database, settings: Settings, fresh_database_url: str, locked_groups: list[int]
+) -> None:
+    buyer = await _entity(db, eur=10**8)
+    await _warm(db, settings, buyer)
+    seen: list[placement.PlacedOrder] = []
+
+    def prepare(placed: placement.PlacedOrder) -> str:
+        seen.append(placed)
+        return f"answer for {placed.order.id}"
+
+    placed = await exchange.submit_order(db.maker, settings, buyer, None, _buy(1), None, prepare)
+    assert placed.prepared == f"answer for {placed.order.id}" and seen == [placed]
+    # Another process renames the instrument: the remembered way fails, the locked way
+    # commits -- and the answer is the one prepared for what committed.
+    _sql(
+        fresh_database_url,
+        "UPDATE exchange_instrument SET name = name || ' ' WHERE symbol = 'EUA-EUR'",
+    )
+    seen.clear()
+    before = len(locked_groups)
+    placed = await exchange.submit_order(db.maker, settings, buyer, None, _buy(2), None, prepare)
+    assert len(locked_groups) == before + 1
+    assert seen[-1] is placed and placed.prepared == f"answer for {placed.order.id}"
+    # The failed attempt's order (prepared or not, as its failure showed) never existed.
+    assert all(p.order.id != placed.order.id for p in seen[:-1])
+
+
+async def test_an_answer_that_cannot_be_prepared_is_made_after_the_commit(
+    db: Database, settings: Settings
+) -> None:
+    buyer = await _entity(db, eur=10**8)
+
+    def prepare(placed: placement.PlacedOrder) -> str:
+        raise RuntimeError("a bug in the caller's answer")
+
+    placed = await exchange.submit_order(db.maker, settings, buyer, None, _buy(1), None, prepare)
+    assert placed.prepared is None and placed.order.status == "OPEN"

@@ -4,6 +4,7 @@ overview, trades with both sides, order cancellation on a client's behalf."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -17,6 +18,7 @@ from niha.core.money import InvalidAmount, parse_amount
 from niha.core.pagination import PageParams, page_params
 from niha.exchange import fee_schedule, service, staff_queries
 from niha.exchange.models import Instrument
+from niha.exchange.placement import PlacedOrder
 from niha.exchange.schemas import (
     CancelAllOut,
     InstrumentOut,
@@ -86,7 +88,15 @@ async def place_order(
 ) -> OrderOut:
     # Most requests never get here: the order lane (exchange/lane.py) serves them with
     # this same function, outside FastAPI's routing and dependency solving.
-    return await place(await service.release(session), settings, principal, body)
+    return (await place(await service.release(session), settings, principal, body)).out
+
+
+@dataclass(frozen=True)
+class PlacedAnswer:
+    """The reply to an order placed, as a model and as its JSON."""
+
+    out: OrderOut
+    json: str
 
 
 async def place(
@@ -94,10 +104,16 @@ async def place(
     settings: Settings,
     principal: Principal,
     body: PlaceOrderIn,
-) -> OrderOut:
+) -> PlacedAnswer:
     """``POST /orders/place`` once the caller may trade and the body is valid (the order
-    is decided in a transaction of its own, made by ``maker``)."""
+    is decided in a transaction of its own, made by ``maker``). The reply is made while
+    the order's group commits."""
     symbol = service.symbol_for(body.certificate_type, body.instrument)
+
+    def answer(placed: PlacedOrder) -> PlacedAnswer:
+        out = OrderOut.of(placed.order, symbol, placed.fills)
+        return PlacedAnswer(out, out.model_dump_json())
+
     placed = await service.submit_order(
         maker,
         settings,
@@ -114,8 +130,10 @@ async def place(
             client_order_id=body.client_order_id,
         ),
         principal,
+        answer,
     )
-    return OrderOut.of(placed.order, symbol, placed.fills)
+    prepared = placed.prepared
+    return prepared if isinstance(prepared, PlacedAnswer) else answer(placed)
 
 
 @router.get("/orders/my-orders", response_model=OrderPage)

@@ -97,13 +97,13 @@ class OrderLane:
         except ValidationError:
             return None
         try:
-            out = await place(db.maker, settings, principal, order)
+            answer = await place(db.maker, settings, principal, order)
         except SessionChanged:
             self.snapshots.forget(principal.session_id)
             return None
         except Exception as exc:
             return problem_for(exc, self.path)
-        return Response(out.model_dump_json(), 201, media_type="application/json")
+        return Response(answer.json, 201, media_type="application/json")
 
     async def _caller(self, scope: Scope, db: Database, settings: Settings) -> Principal | None:
         """The bearer token's principal, as the route's ``require(ORDERS_WRITE)`` finds it

@@ -107,6 +107,12 @@ OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
 class PlacedOrder:
     order: OrderRow
     fills: list[FillRow] = field(default_factory=list)
+    #: What the caller's ``prepare`` made of it while its group committed (its answer).
+    prepared: Any = None
+
+
+#: Makes a caller's answer from its placed order (see :func:`submit`).
+Prepare = Callable[[PlacedOrder], Any]
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class _Queued:
     future: asyncio.Future[PlacedOrder]
     # The caller as the request saw it, checked again in the group's transaction.
     principal: Principal | None = None
+    prepare: Prepare | None = None
 
 
 # The rules that need the locked instrument row live in service.py; it hands them in.
@@ -155,12 +162,17 @@ async def submit(
     checks: Checks,
     publish: Callable[..., Any],
     principal: Principal | None = None,
+    prepare: Prepare | None = None,
 ) -> PlacedOrder:
     """Queue ``new`` on its instrument and wait until its group has committed (the group
-    runs in units of work of its own, made by ``maker``)."""
+    runs in units of work of its own, made by ``maker``).
+
+    ``prepare``: makes the caller's answer from the placed order (:attr:`PlacedOrder.
+    prepared`) while the group's transaction commits -- work the process would otherwise
+    do after the commit, while the server is the one busy. Used only if it commits."""
     slot = book_cache.slot_of(maker.kw.get("bind"), instrument_id)
     future: asyncio.Future[PlacedOrder] = asyncio.get_running_loop().create_future()
-    queued = _Queued(new, entity_id, user_id, future, principal)
+    queued = _Queued(new, entity_id, user_id, future, principal, prepare)
     _enqueue(slot, queued, lambda: _Runner(maker, settings, checks, publish), instrument_id)
     # Shielded: a request that goes away does not cancel the group its order is in.
     return await asyncio.shield(future)
@@ -406,6 +418,7 @@ async def _place_group(
                     # writes.
                     await send(driver, "COMMIT")
                     commit_sent = True
+                _prepare_answers(group, results)  # while the server runs the group
         except psycopg.errors.IntegrityError as exc:
             # The ledger's write failed with the others (a key that exists, a CHECK).
             error = ledger.integrity_error(exc)
@@ -421,6 +434,20 @@ async def _place_group(
     remembered.schedule = g.schedule
     slot.remembered = remembered
     return results, records
+
+
+def _prepare_answers(
+    group: Sequence[_Queued], results: Sequence[PlacedOrder | DomainError]
+) -> None:
+    """Each caller's answer, made from its placed order by its ``prepare``: discarded
+    unless the group commits (a retry decides and prepares again)."""
+    for q, result in zip(group, results, strict=True):
+        if q.prepare is not None and isinstance(result, PlacedOrder):
+            try:
+                result.prepared = q.prepare(result)
+            except Exception:  # its caller makes the answer itself then
+                log.exception("prepare_failed")
+                result.prepared = None
 
 
 def _refused(exc: BaseException) -> bool:

@@ -385,8 +385,10 @@ async def submit_order(
     user_id: uuid.UUID | None,
     new: NewOrder,
     principal: Principal | None = None,
+    prepare: placement.Prepare | None = None,
 ) -> PlacedOrder:
-    """:func:`place_order` for a caller without a session of its own (the order lane).
+    """:func:`place_order` for a caller without a session of its own (the order lane;
+    ``prepare``: see :func:`placement.submit`).
 
     What needs no lock is checked here; the rest is decided in the instrument's next
     group (:mod:`niha.exchange.placement`): KYC, ``client_order_id``, halted market,
@@ -407,6 +409,7 @@ async def submit_order(
         _check_locked,
         command_events,
         principal,
+        prepare,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from dataclasses import dataclass
 
@@ -28,6 +29,22 @@ from niha.realtime.hub import Hub, HubOptions
 from niha.realtime.pubsub import PubSub, make_pubsub
 
 log = structlog.get_logger("niha.runtime")
+
+#: Allocations (less deallocations) between two collections of the youngest generation.
+#: The default, 700, runs a collection every few orders placed: each order allocates
+#: hundreds of short-lived objects (rows, events, replies), nearly all freed by reference
+#: counting. 20,000 cut the CPU per order by about 6 % (bench/exchange_http.py, side by
+#: side); cycles are still collected, later.
+GC_GEN0_THRESHOLD = 20_000
+
+
+def tune_gc() -> None:
+    """For a serving process, once its app is built: collect less often, and never scan
+    again what exists now (modules, routes, models). Not for tests: the process's own."""
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
 
 SERVE_WORKER_CONCURRENCY = 4
 

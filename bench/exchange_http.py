@@ -181,6 +181,18 @@ def _pgbench(url: str, clients: int, seconds: int) -> float:
     return float(m.group(1))
 
 
+def _settle(urls: list[str]) -> None:
+    """Vacuum both databases and checkpoint before each measurement, so that neither
+    side pays for the cleanup of what the other (or the previous round) wrote: an
+    autovacuum or checkpoint running during a measurement takes one of the two cores."""
+    import psycopg
+
+    for url in urls:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
+    _admin(urls[0], "CHECKPOINT")
+
+
 def _pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
@@ -239,8 +251,10 @@ def run(seconds: int, client_counts: list[int], processes: int) -> None:
             f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
         )
         for n in client_counts:
+            _settle([app_url, pg_url])
             lat = asyncio.run(_load(urls, tokens, n, seconds))
             rate = len(lat) / seconds
+            _settle([app_url, pg_url])
             tps = _pgbench(pg_url, n, seconds)
             print(
                 f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"

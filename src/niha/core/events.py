@@ -146,7 +146,9 @@ def new_event(
     *,
     entity_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> EmittedEvent:
+    """An event emitted now, or ``at`` the time of the command that emits it."""
     return EmittedEvent(
         id=new_id(),
         channel=channel,
@@ -154,7 +156,7 @@ def new_event(
         data=data,
         entity_id=entity_id,
         user_id=user_id,
-        created_at=utcnow(),
+        created_at=at if at is not None else utcnow(),
     )
 
 
@@ -201,10 +203,22 @@ def outbox_rows(records: Sequence[EmittedEvent]) -> str:
 
 async def publish(records: Sequence[EmittedEvent]) -> None:
     """Hand committed events to the subscribers of this process, in order."""
-    if not _publishers:  # nobody listens in this process: no event to build
-        return
-    for record in records:
-        await _publish(record.to_event())
+    await publish_events(to_publish(records))
+
+
+def to_publish(records: Sequence[EmittedEvent]) -> list[Event]:
+    """The events of ``records`` as subscribers receive them, for :func:`publish_events`
+    once they have committed: a writer builds them while it waits for its commit. None
+    when nobody listens in this process."""
+    if not _publishers:
+        return []
+    return [record.to_event() for record in records]
+
+
+async def publish_events(built: Sequence[Event]) -> None:
+    """Hand committed events (built by :func:`to_publish`) to the subscribers, in order."""
+    for event in built:
+        await _publish(event)
 
 
 @dataclass(eq=False)

@@ -235,6 +235,7 @@ async def _run_group(
 ) -> None:
     results: list[PlacedOrder | DomainError] = []
     records: list[events.EmittedEvent] = []
+    built: list[events.Event] = []
 
     async def attempt(session: AsyncSession) -> None:
         results.clear()
@@ -245,7 +246,8 @@ async def _run_group(
             slot.unmarked = marks + slot.unmarked  # not marked: the next write carries them
             raise
         results.extend(placed)
-        records[:] = written
+        records[:] = written.records
+        built[:] = written.built
 
     try:
         await retrying(runner.maker, attempt)
@@ -259,7 +261,7 @@ async def _run_group(
             raise
         return
     # Committed: publish, in commit order (the slot's lock is held), before answering.
-    await events.publish(records)
+    await events.publish_events(built)
     slot.unmarked.extend(r.id for r in records)
     if not isinstance(runner.maker.kw.get("bind"), AsyncEngine):
         # Sessions that share one connection (tests): mark now, before anyone else uses it.
@@ -333,6 +335,14 @@ _WRITE_GROUP = f"""
 """
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A committed group's events: as written to the outbox, and built for publishing."""
+
+    records: list[events.EmittedEvent]
+    built: list[events.Event]
+
+
 @dataclass
 class _Group:
     """What the orders of one group share while they are decided one by one."""
@@ -366,7 +376,7 @@ async def _place_group(
     instrument_id: uuid.UUID,
     group: Sequence[_Queued],
     marks: list[uuid.UUID],
-) -> tuple[list[PlacedOrder | DomainError], list[events.EmittedEvent]]:
+) -> tuple[list[PlacedOrder | DomainError], _Written]:
     """Decide and write one group; committed when this returns (see the module).
 
     The transaction runs in psycopg's pipeline mode. When the slot remembers what the
@@ -399,7 +409,7 @@ async def _place_group(
                 if g.inserted:
                     # One ticker for the group (subscribers take it as "the market moved"):
                     # the state after its last order, what its orders traded.
-                    g.records.append(events.new_event(*_ticker(g)))
+                    g.records.append(events.new_event(*_ticker(g), at=g.now))
                 # The group's rows and events first (their outbox rows come before the
                 # ledger's, as they were emitted), then the ledger's lock and write.
                 await _write(g, driver, marks)
@@ -418,7 +428,9 @@ async def _place_group(
                     # writes.
                     await send(driver, "COMMIT")
                     commit_sent = True
-                _prepare_answers(group, results)  # while the server runs the group
+                # While the server runs the group: the answers, the events to publish.
+                _prepare_answers(group, results)
+                built = events.to_publish(records)
         except psycopg.errors.IntegrityError as exc:
             # The ledger's write failed with the others (a key that exists, a CHECK).
             error = ledger.integrity_error(exc)
@@ -433,7 +445,7 @@ async def _place_group(
     remembered.instrument = g.inst
     remembered.schedule = g.schedule
     slot.remembered = remembered
-    return results, records
+    return results, _Written(records, built)
 
 
 def _prepare_answers(
@@ -913,7 +925,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     for channel, event, data, owner in g.runner.publish(
         inst, book, plan, seq, taker, others, trades, fills, now, ticker=False
     ):
-        g.records.append(events.new_event(channel, event, data, entity_id=owner))
+        g.records.append(events.new_event(channel, event, data, entity_id=owner, at=now))
     # The book and the resting orders move now, so the next order of the group sees them.
     _apply(book, g.resting, plan, seq, taker, done)
     g.inserted[taker.id] = taker

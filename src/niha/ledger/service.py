@@ -1007,7 +1007,7 @@ async def _send_stage(
     deltas = core.net_changes(transfers)
     changed = [k for k in keys if deltas.get(k, 0) != 0]
     records = [
-        events.new_event(BALANCES_CHANNEL, BALANCES_EVENT, data, entity_id=owner)
+        events.new_event(BALANCES_CHANNEL, BALANCES_EVENT, data, entity_id=owner, at=now)
         for owner, data in balance_events([(batch_id, changed)], after, scales)
     ]
     params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)

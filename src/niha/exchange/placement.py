@@ -223,7 +223,8 @@ async def _gather(slot: Slot, wanted: int) -> None:
     slot.wanted = wanted
     slot.gathered.clear()
     try:
-        await asyncio.wait_for(slot.gathered.wait(), GATHER_SECONDS)
+        async with asyncio.timeout(GATHER_SECONDS):  # no task of its own, unlike wait_for
+            await slot.gathered.wait()
     except TimeoutError:
         pass
     finally:

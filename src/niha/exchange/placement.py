@@ -235,7 +235,7 @@ async def _run_group(
     runner: _Runner, slot: Slot, instrument_id: uuid.UUID, group: list[_Queued]
 ) -> None:
     results: list[PlacedOrder | DomainError] = []
-    records: list[events.EmittedEvent] = []
+    batches: list[uuid.UUID] = []
     built: list[events.Event] = []
 
     async def attempt(session: AsyncSession) -> None:
@@ -247,7 +247,7 @@ async def _run_group(
             slot.unmarked = marks + slot.unmarked  # not marked: the next write carries them
             raise
         results.extend(placed)
-        records[:] = written.records
+        batches[:] = written.batches
         built[:] = written.built
 
     try:
@@ -263,7 +263,7 @@ async def _run_group(
         return
     # Committed: publish, in commit order (the slot's lock is held), before answering.
     await events.publish_events(built)
-    slot.unmarked.extend(r.id for r in records)
+    slot.unmarked.extend(batches)
     if not isinstance(runner.maker.kw.get("bind"), AsyncEngine):
         # Sessions that share one connection (tests): mark now, before anyone else uses it.
         await _mark(runner, slot)
@@ -338,9 +338,10 @@ _WRITE_GROUP = f"""
 
 @dataclass(frozen=True)
 class _Written:
-    """A committed group's events: as written to the outbox, and built for publishing."""
+    """A committed group's events: the ids of their outbox rows (to mark them published),
+    and the events built for publishing."""
 
-    records: list[events.EmittedEvent]
+    batches: list[uuid.UUID]
     built: list[events.Event]
 
 
@@ -415,12 +416,14 @@ async def _place_group(
                 # ledger's, as they were emitted), then the ledger's lock and write.
                 await _write(g, driver, marks)
                 records = g.records
+                batches = [g.records[0].id] if g.records else []  # outbox rows' ids
                 accounts = remembered.accounts
                 if g.transfers:
                     staged = await ledger.stage_batch(
                         session, g.transfers, known=accounts, expect=g.expect
                     )
                     records = records + staged.events
+                    batches += [staged.events[0].id] if staged.events else []
                     accounts.update(staged.accounts)
                 elif g.expect:
                     await ledger.send_expect_balances(session, accounts, g.expect)
@@ -446,7 +449,7 @@ async def _place_group(
     remembered.instrument = g.inst
     remembered.schedule = g.schedule
     slot.remembered = remembered
-    return results, _Written(records, built)
+    return results, _Written(batches, built)
 
 
 def _prepare_answers(

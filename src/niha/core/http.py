@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
+import random
 import time
 
 import structlog
@@ -11,6 +11,8 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
+_ids = random.Random()
 
 HTTP_REQUESTS = Counter("niha_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -35,10 +37,12 @@ class RequestContextMiddleware:
         if scope["type"] not in {"http", "websocket"}:
             await self.app(scope, receive, send)
             return
-        incoming = (
-            dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        )
-        request_id = incoming if _valid_request_id(incoming) else os.urandom(16).hex()
+        incoming = next(
+            (v for k, v in scope.get("headers") or () if k == _REQUEST_ID_KEY), b""
+        ).decode("latin-1")
+        # A correlation id, not a secret: the process's own random generator (seeded from
+        # the OS at start) costs no system call per request.
+        request_id = incoming if _valid_request_id(incoming) else f"{_ids.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         if scope["type"] == "websocket":

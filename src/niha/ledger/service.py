@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core import events
 from niha.core.clock import utcnow
-from niha.core.db import Database
+from niha.core.db import Database, Expectation, driver_connection, send_expectations
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import EmittedEvent, emit
 from niha.core.ids import new_id
@@ -300,15 +300,6 @@ _WRITE_ONE_SQL = """
 """
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The psycopg connection under ``session`` (same transaction), pending ORM rows flushed."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
 async def _raw(
     driver: Any, query: str, params: Mapping[str, Any], *, fetch: bool = True
 ) -> list[tuple[Any, ...]]:
@@ -445,7 +436,7 @@ async def _replay(
     session: AsyncSession, transfers: Sequence[TransferRequest]
 ) -> PostedBatch | None:
     """The original batch when ``transfers`` repeat it exactly; ``None`` when all keys are new."""
-    driver = await _driver(session)
+    driver = await driver_connection(session)
     existing = await _existing(driver, [t.key for t in transfers])
     try:
         batch_id = core.classify_resubmission(transfers, existing)
@@ -481,7 +472,7 @@ async def _plan(session: AsyncSession, transfers: Sequence[TransferRequest]) -> 
     except core.LedgerError as exc:
         raise domain_error(exc) from None
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
-    driver = await _driver(session)
+    driver = await driver_connection(session)
     locked = await _lock_accounts(driver, keys)
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
@@ -753,7 +744,9 @@ async def reverse(
 
     The default key makes a transfer reversible once; reversing again is a no-op.
     """
-    rows = await _raw(await _driver(session), _EXISTING_BY_ID, {"transfer_id": transfer_id})
+    rows = await _raw(
+        await driver_connection(session), _EXISTING_BY_ID, {"transfer_id": transfer_id}
+    )
     if not rows:
         raise TransferNotFound(f"transfer {transfer_id} does not exist")
     original, _, _ = _posted_from_row(rows[0])
@@ -779,7 +772,7 @@ async def open_accounts(
     """
     codes = list(assets) if assets is not None else sorted(await asset_scales(session))
     keys = [AccountKey.entity(owner, code, bucket) for code in codes for bucket in CLIENT_BUCKETS]
-    await _create_accounts(await _driver(session), keys)
+    await _create_accounts(await driver_connection(session), keys)
 
 
 async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> dict[AccountKey, int]:
@@ -789,7 +782,7 @@ async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> di
     exchange's sequencer checks a whole group of orders against the locked funds); the
     batch it then posts is checked by the ledger's rules all the same.
     """
-    locked = await _lock_accounts(await _driver(session), sorted(set(keys)))
+    locked = await _lock_accounts(await driver_connection(session), sorted(set(keys)))
     return {k: a.balance for k, a in locked.items()}
 
 
@@ -826,7 +819,7 @@ async def send_lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) 
     :func:`lock_balances` (which creates them) when the caller needs them.
     """
     ordered = sorted(set(keys))
-    cursor = (await _driver(session)).cursor()
+    cursor = (await driver_connection(session)).cursor()
     await cursor.execute(_LOCK_SQL, _key_columns(ordered))
     return PendingBalances(cursor, ordered)
 
@@ -879,12 +872,11 @@ _STAGE_SQL = """
 _LOCK_BY_ID_SQL = (
     "SELECT 1 FROM ledger_account WHERE id = ANY(%(ids)b::uuid[]) ORDER BY id FOR NO KEY UPDATE"
 )
-_EXPECT_SQL = """
-    SELECT niha_expect(count(*) = %(n)s::bigint, 'a ledger balance')
-    FROM ledger_account AS a
-    JOIN unnest(%(ids)b::uuid[], %(balances)b::bigint[]) AS e(id, balance)
+_SAME_BALANCES = """(
+    SELECT count(*) FROM ledger_account AS a
+    JOIN unnest(%(ids)s::uuid[], %(balances)s::bigint[]) AS e(id, balance)
       ON a.id = e.id AND a.balance = e.balance
-"""
+) = %(n)s::bigint"""
 
 
 async def send_expect_balances(
@@ -900,7 +892,7 @@ async def send_expect_balances(
     exchange's groups of orders): if one moved, the caller's transaction fails with a
     serialization failure (SQLSTATE 40001) at its commit, and nothing of it is written.
     """
-    await _send_expect(await _driver(session), known, expect, keys)
+    await _send_expect(await driver_connection(session), known, expect, keys)
 
 
 async def _send_expect(
@@ -917,7 +909,7 @@ async def _send_expect(
             "ids": [known[k].id for k in expect],
             "balances": list(expect.values()),
         }
-        await _raw(driver, _EXPECT_SQL, params, fetch=False)
+        await send_expectations(driver, [Expectation(_SAME_BALANCES, params, "a ledger balance")])
 
 
 class BalanceMoved(DomainError):
@@ -987,7 +979,7 @@ async def _stage_known(
         raise domain_error(exc) from None
     expected = {k: known[k].balance for k in keys if k.is_client}
     expected.update(expect)
-    driver = await _driver(session)
+    driver = await driver_connection(session)
     await _send_expect(driver, known, expected, keys)
     locked = {k: known[k] for k in keys}
     return await _send_stage(driver, transfers, scales, keys, locked, after)

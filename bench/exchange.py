@@ -1,4 +1,4 @@
-"""Exchange benchmarks: the pure matcher beside pip-installable peers (and, later, HTTP).
+"""Exchange benchmarks: the pure matcher beside pip-installable peers, and HTTP placement.
 
     python bench/exchange.py [--part matcher|http|all] [--ops 200000] [--seed 7]
                              [--repeat 7] [--depth-ops 100000] [--min-turn 1.0]
@@ -54,9 +54,9 @@ uv.lock, not installed by default); unless ``--no-install`` is given the script
 installs them into the project's environment with
 ``uv sync --frozen --inexact --group bench``.
 
-Part ``http`` (order placement through the API on PostgreSQL beside pgbench) is not
-written yet: add it as ``part_http`` (it is registered in ``PARTS``); ``--part all``
-runs every part.
+Part ``http``: order placement through the API on PostgreSQL beside pgbench's
+tpcb-like TPS at 1, 8 and 32 clients (``bench/exchange_http.py``, which documents it).
+``--part all`` runs every part.
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ group transaction, and acknowledged once that has committed). Then
 ``pgbench -b tpcb-like -c N -j N -T seconds``. Prints orders/s, p50/p99 latency and the
 ratio to pgbench TPS. Drops both databases.
 
+Before measuring, ``--history`` orders (default 20,000) are placed the same way and both
+databases are vacuumed and analysed: as ``pgbench -i -s 10`` gives pgbench a million
+accounts, the venue gets a history of orders, trades and ledger batches. Measured on an
+empty venue, PostgreSQL plans the foreign-key checks of its first transactions for tables
+of a few rows -- reading them page by page -- and keeps those plans while the tables grow
+(see docs/benchmarks.md).
+
 The clients speak HTTP/1.1 over raw sockets (:class:`_Conn`): on two cores, a client
 library such as httpx would cost about as much CPU per request as the server spends.
 One server process by default: with two on two cores, each process reloads the book
@@ -135,7 +142,11 @@ class _Conn:
         self.writer.close()
 
 
-async def _load(urls: list[str], tokens: list[str], clients: int, seconds: float) -> list[float]:
+async def _load(
+    urls: list[str], tokens: list[str], clients: int, seconds: float, orders: int = 0
+) -> list[float]:
+    """Place orders from ``clients`` clients for ``seconds`` (or, with ``orders``, until
+    that many are placed); the latency of each."""
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
@@ -144,7 +155,7 @@ async def _load(urls: list[str], tokens: list[str], clients: int, seconds: float
         conn = _Conn(urls[i % len(urls)], tokens[i])
         await conn.open()
         try:
-            while time.perf_counter() < stop:
+            while time.perf_counter() < stop and not (orders and len(latencies) >= orders):
                 side = rng.choice(("BUY", "SELL"))
                 cents = 7000 + rng.randint(-3, 3)
                 body = json.dumps(
@@ -198,7 +209,7 @@ def _pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
 
 
-def run(seconds: int, client_counts: list[int], processes: int) -> None:
+def run(seconds: int, client_counts: list[int], processes: int, history: int = 20_000) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
@@ -244,6 +255,8 @@ def run(seconds: int, client_counts: list[int], processes: int) -> None:
                     raise RuntimeError("niha serve did not start")
                 time.sleep(0.2)
         asyncio.run(_load(urls, tokens, 4, 2))  # warm up (connections, caches)
+        if history:
+            asyncio.run(_load(urls, tokens, max(client_counts), 600, history))
         print(
             f"\n== http: order placement through the API ({processes} x niha serve) vs pgbench tpcb-like"
         )
@@ -276,6 +289,7 @@ def part_http(args: argparse.Namespace) -> None:
         getattr(args, "http_seconds", 10),
         [1, 8, 32],
         getattr(args, "http_processes", 1),
+        getattr(args, "http_history", 20_000),
     )
 
 
@@ -284,8 +298,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--history", type=int, default=20_000, help="orders placed first")
     a = parser.parse_args()
-    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes)
+    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes, a.history)
 
 
 if __name__ == "__main__":

@@ -78,9 +78,20 @@ def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
         "pool_recycle": 1800,
         "pool_size": 10,
         "max_overflow": 20,
+        "connect_args": {"options": PLANNER_OPTIONS},
     }
     options.update(kwargs)
     return create_async_engine(sqlalchemy_url(plain), **options)
+
+
+#: The planner's cost of a random page read, for this service's connections: 1.1 (solid
+#: state storage, where a random read costs about what a sequential one does), not
+#: PostgreSQL's default 4 (spinning disks). With 4, the foreign-key checks of every
+#: ledger transfer (``SELECT 1 FROM ledger_account WHERE id = $1 FOR KEY SHARE``) read a
+#: small table -- the ledger's accounts, a few pages whose balance rows are updated all
+#: day and so hold many dead versions -- page by page instead of through its primary key,
+#: and the backend keeps that plan. Measured in docs/benchmarks.md.
+PLANNER_OPTIONS = "-c random_page_cost=1.1"
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

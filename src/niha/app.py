@@ -58,6 +58,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # The service has its own access log and Prometheus metrics. FastAPI's native
+        # OpenTelemetry would otherwise look for configured providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.db = db

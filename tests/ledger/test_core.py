@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import uuid
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -209,3 +212,20 @@ def test_reconcile_finds_each_violation() -> None:
         broken_batches=[(uuid.UUID(int=4), 2, 1)],
     )
     assert codes(found) == ["transfer_inconsistent", "batch_incomplete"]
+
+
+def test_account_keys_hash_by_value_in_copies_and_pickles() -> None:
+    owner = uuid.uuid4()
+    key = AccountKey.entity(owner, "EUR", "available")
+    same = AccountKey("entity", owner, "EUR", "available")
+    assert key == same and hash(key) == hash(same) and {key: 1}[same] == 1
+    other = AccountKey.entity(owner, "EUR", "reserved")
+    assert key != other and len({key, same, other}) == 2
+    for copied in (pickle.loads(pickle.dumps(key)), copy.deepcopy(key), copy.copy(key)):
+        assert copied == key and hash(copied) == hash(key)
+    assert replace(key, bucket="reserved") == other
+    assert hash(replace(key, bucket="reserved")) == hash(other)
+    assert sorted([other, key]) == [key, other]
+    assert repr(key) == (
+        f"AccountKey(owner_type='entity', owner_id={owner!r}, asset='EUR', bucket='available')"
+    )

@@ -4,6 +4,7 @@ import { Alert } from "./Alert";
 import { Button } from "./Button";
 import { Input } from "./Field";
 import { Modal } from "./Modal";
+import { useAction } from "../lib/useAction";
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -34,14 +35,12 @@ export function ConfirmDialog({
   onCancel,
 }: ConfirmDialogProps) {
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, reset, run } = useAction();
 
   useEffect(() => {
     if (open) {
       setTyped("");
-      setError(null);
-      setBusy(false);
+      reset();
     }
   }, [open]);
 
@@ -49,15 +48,9 @@ export function ConfirmDialog({
 
   async function confirm() {
     if (!matches || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onConfirm();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -3,6 +3,7 @@ import { Button } from "./Button";
 import { Textarea } from "./Field";
 import { FormAlert, useFieldErrors } from "./Form";
 import { Modal } from "./Modal";
+import { useAction } from "../lib/useAction";
 
 /**
  * A confirmation that needs a reason (it goes to the audit log): halt, resume, cancel an
@@ -41,15 +42,13 @@ export function ReasonModal({
   const formId = useId();
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, reset, run } = useAction();
   const fe = useFieldErrors(error);
   useEffect(() => {
     if (open) {
       setReason("");
       setTouched(false);
-      setError(null);
-      setBusy(false);
+      reset();
     }
   }, [open]);
 
@@ -60,16 +59,10 @@ export function ReasonModal({
   async function submit() {
     setTouched(true);
     if (tooShort || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onConfirm(trimmed);
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

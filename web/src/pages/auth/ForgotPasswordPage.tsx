@@ -3,11 +3,11 @@ import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
 import { Alert, Button, Form, FormAlert, Input, useFieldErrors } from "../../components";
 import { AuthShell } from "./AuthShell";
+import { useAction } from "../../lib/useAction";
 
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [localError, setLocalError] = useState<string | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const fe = useFieldErrors(error);
@@ -18,16 +18,10 @@ export function ForgotPasswordPage() {
       return;
     }
     setLocalError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(api.POST("/api/v1/auth/password-reset/request", { body: { email: email.trim() } }));
       setSentTo(email.trim());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

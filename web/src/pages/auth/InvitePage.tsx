@@ -8,6 +8,7 @@ import { isApiError, weakMessage, type ApiError } from "../../lib/errors";
 import { humanize } from "../../lib/format";
 import { PASSWORD_HINT, passwordProblem } from "../../lib/password";
 import { AuthShell } from "./AuthShell";
+import { useAction } from "../../lib/useAction";
 
 const INVITE_ERRORS: Record<string, { title: string; body: string }> = {
   invitation_not_found: {
@@ -56,8 +57,7 @@ export function InvitePage() {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [local, setLocal] = useState<Record<string, string>>({});
   const [accepted, setAccepted] = useState(false);
   const apiErrors = useFieldErrors(error);
@@ -77,9 +77,7 @@ export function InvitePage() {
     if (confirm !== password) errs.confirm = "The passwords don't match.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(
         api.POST("/api/v1/auth/invitations/{token}/accept", {
           params: { path: { token } },
@@ -87,11 +85,7 @@ export function InvitePage() {
         }),
       );
       setAccepted(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const inviteGone = isApiError(error) && INVITE_ERRORS[(error as ApiError).code];

@@ -6,6 +6,7 @@ import { isApiError } from "../../lib/errors";
 import { safeNextPath } from "../../lib/password";
 import { homePath, pathAllowed } from "../../lib/permissions";
 import { AuthShell } from "./AuthShell";
+import { useAction } from "../../lib/useAction";
 
 const MESSAGES = {
   invalid_credentials: "Email or password is incorrect.",
@@ -26,8 +27,7 @@ export function LoginPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const apiFieldErrors = useFieldErrors(error);
   const codeRef = useRef<HTMLInputElement>(null);
@@ -44,23 +44,20 @@ export function LoginPage() {
     setLocalErrors(errs);
     if (Object.keys(errs).length) return;
 
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await login(email.trim(), password, step === "totp" ? code.trim() : undefined);
-      acknowledgeEnd();
-      navigate(next && pathAllowed(user, next) ? next : homePath(user), { replace: true });
-    } catch (e) {
-      if (isApiError(e, "totp_required")) {
-        setStep("totp");
-        setError(null);
-      } else {
+    await run(async () => {
+      try {
+        const user = await login(email.trim(), password, step === "totp" ? code.trim() : undefined);
+        acknowledgeEnd();
+        navigate(next && pathAllowed(user, next) ? next : homePath(user), { replace: true });
+      } catch (e) {
+        if (isApiError(e, "totp_required")) {
+          setStep("totp"); // the next step, not an error
+          return;
+        }
         if (isApiError(e, "totp_invalid")) setCode("");
-        setError(e);
+        throw e;
       }
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const fe = { ...apiFieldErrors, ...localErrors };

@@ -5,13 +5,13 @@ import { Alert, Button, Form, FormAlert, Input, useFieldErrors } from "../../com
 import { isApiError, weakMessage } from "../../lib/errors";
 import { PASSWORD_HINT, passwordProblem } from "../../lib/password";
 import { AuthShell } from "./AuthShell";
+import { useAction } from "../../lib/useAction";
 
 export function ResetPasswordPage() {
   const { token = "" } = useParams();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [local, setLocal] = useState<Record<string, string>>({});
   const [done, setDone] = useState(false);
   const apiErrors = useFieldErrors(error);
@@ -23,16 +23,10 @@ export function ResetPasswordPage() {
     if (confirm !== password) errs.confirm = "The passwords don't match.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(api.POST("/api/v1/auth/password-reset/confirm", { body: { token, password } }));
       setDone(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const badToken = isApiError(error, "invalid_token");

@@ -4,6 +4,7 @@ import { CONTACT_INTERESTS, type ContactInterest } from "../../api/onboarding";
 import { Alert, Button, Form, FormAlert, Input, Select, Textarea, useFieldErrors } from "../../components";
 import { isApiError } from "../../lib/errors";
 import { countryOptions, INTEREST_LABEL } from "../onboarding/labels";
+import { useAction } from "../../lib/useAction";
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -22,8 +23,7 @@ const EMPTY: Values = { name: "", email: "", company: "", country: "", interest:
 export function ContactForm() {
   const [values, setValues] = useState<Values>(EMPTY);
   const [local, setLocal] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [sentTo, setSentTo] = useState<string | null>(null);
   const apiErrors = useFieldErrors(error);
   const fe = { ...apiErrors, ...local };
@@ -41,9 +41,7 @@ export function ContactForm() {
     if (!values.message.trim()) errs.message = "Write a short message.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(
         api.POST("/api/v1/contact-requests", {
           body: {
@@ -58,11 +56,7 @@ export function ContactForm() {
       );
       setSentTo(values.email.trim());
       setValues(EMPTY);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (sentTo) {

@@ -4,6 +4,7 @@ import { Button, Card, Form, FormAlert, Input, useFieldErrors, useToast } from "
 import { useUser } from "../../lib/auth";
 import { isApiError, weakMessage } from "../../lib/errors";
 import { PASSWORD_HINT, passwordProblem } from "../../lib/password";
+import { useAction } from "../../lib/useAction";
 
 export function ChangePasswordCard() {
   const user = useUser();
@@ -11,8 +12,7 @@ export function ChangePasswordCard() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [local, setLocal] = useState<Record<string, string>>({});
   const apiErrors = useFieldErrors(error);
 
@@ -25,19 +25,13 @@ export function ChangePasswordCard() {
     if (confirm !== next) errs.confirm = "The passwords don't match.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(api.POST("/api/v1/auth/password", { body: { current_password: current, new_password: next } }));
       setCurrent("");
       setNext("");
       setConfirm("");
       toast({ title: "Password changed", description: "Use your new password next time you sign in." });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const wrongCurrent = isApiError(error, "invalid_credentials");

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type ReactNode } from "react";
 import { Button, FormAlert, Input, Modal, useFieldErrors } from "../../components";
+import { useAction } from "../../lib/useAction";
 
 export interface InviteModalProps {
   open: boolean;
@@ -20,8 +21,7 @@ export function InviteModal({ open, title, description, children, explain, onClo
   const formId = useId();
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [local, setLocal] = useState<Record<string, string>>({});
   const apiErrors = useFieldErrors(error);
 
@@ -40,17 +40,15 @@ export function InviteModal({ open, title, description, children, explain, onClo
     if (!name.trim()) errs.name = "Enter the person's name.";
     setLocal(errs);
     if (Object.keys(errs).length) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit({ email: email.trim(), name: name.trim() });
-    } catch (e) {
-      const explained = explain?.(e);
-      if (explained) setLocal(explained);
-      else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      try {
+        await onSubmit({ email: email.trim(), name: name.trim() });
+      } catch (e) {
+        const explained = explain?.(e);
+        if (!explained) throw e;
+        setLocal(explained); // shown on the fields, not as an alert
+      }
+    });
   }
 
   const fe = { ...apiErrors, ...local };

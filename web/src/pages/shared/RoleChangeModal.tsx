@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Button, FormAlert, Modal, Select, type SelectOption } from "../../components";
 import { humanize } from "../../lib/format";
+import { useAction } from "../../lib/useAction";
 
 export interface RoleChangeModalProps<R extends string> {
   /** whose role changes; null closes the modal */
@@ -15,8 +16,7 @@ export interface RoleChangeModalProps<R extends string> {
 /** Pick a new role for someone (staff roles in the backoffice, entity roles for an owner's team). */
 export function RoleChangeModal<R extends string>({ person, options, hint, onClose, onSave }: RoleChangeModalProps<R>) {
   const [role, setRole] = useState<R | "">("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [shownFor, setShownFor] = useState<string | null>(null);
   if (person && shownFor !== person.id) {
     setShownFor(person.id);
@@ -27,15 +27,9 @@ export function RoleChangeModal<R extends string>({ person, options, hint, onClo
 
   async function save() {
     if (!changed) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await onSave(role as R);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -4,6 +4,7 @@ import type { TotpEnrollment } from "../../api/types";
 import { Badge, Button, Card, Form, FormAlert, Input, QrCode, Stepper, useToast } from "../../components";
 import { useAuth, useUser } from "../../lib/auth";
 import { isApiError } from "../../lib/errors";
+import { useAction } from "../../lib/useAction";
 
 /** "JBSWY3DPEHPK3PXP" -> "JBSW Y3DP EHPK 3PXP" */
 function groupSecret(secret: string): string {
@@ -17,22 +18,15 @@ export function TotpCard({ description }: { description: string }) {
   const { toast } = useToast();
   const [enrollment, setEnrollment] = useState<TotpEnrollment | null>(null);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [codeError, setCodeError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
 
   async function start() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       setEnrollment(await unwrap(api.POST("/api/v1/auth/totp/enroll")));
       setCode("");
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function confirm() {
@@ -41,21 +35,19 @@ export function TotpCard({ description }: { description: string }) {
       return;
     }
     setCodeError(null);
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(api.POST("/api/v1/auth/totp/confirm", { body: { code: code.trim() } }));
+    await run(async () => {
+      try {
+        await unwrap(api.POST("/api/v1/auth/totp/confirm", { body: { code: code.trim() } }));
+      } catch (e) {
+        if (!isApiError(e, "totp_invalid")) throw e;
+        setCodeError("That code is not valid. Check the time on your phone and try the current code.");
+        setCode("");
+        return;
+      }
       setEnrollment(null);
       await reloadUser().catch(() => undefined);
       toast({ title: "Two-factor authentication is on", description: "You'll be asked for a code each time you sign in." });
-    } catch (e) {
-      if (isApiError(e, "totp_invalid")) {
-        setCodeError("That code is not valid. Check the time on your phone and try the current code.");
-        setCode("");
-      } else setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function copySecret() {

@@ -26,6 +26,7 @@ import { useUser } from "../../../lib/auth";
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { ADMIN_FUNDING_KEY, localInputToIso, useBackofficeRefresh } from "./shared";
+import { useAction } from "../../../lib/useAction";
 
 const KEY = [...ADMIN_FUNDING_KEY, "holds"] as const;
 
@@ -79,8 +80,7 @@ function ExtendModal({ hold, onClose }: { hold: Hold | null; onClose: () => void
   const qc = useQueryClient();
   const [until, setUntil] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (!hold) return;
     setUntil(new Date(new Date(hold.expires_at).getTime() + 7 * 86400_000).toISOString().slice(0, 16));
@@ -105,9 +105,7 @@ function ExtendModal({ hold, onClose }: { hold: Hold | null; onClose: () => void
             loading={busy}
             onClick={async () => {
               if (!hold) return;
-              setBusy(true);
-              setError(null);
-              try {
+              await run(async () => {
                 await unwrap(
                   api.POST("/api/v1/admin/aml/holds/{hold_id}/extend", {
                     params: { path: { hold_id: hold.id } },
@@ -116,11 +114,7 @@ function ExtendModal({ hold, onClose }: { hold: Hold | null; onClose: () => void
                 );
                 void qc.invalidateQueries({ queryKey: KEY });
                 onClose();
-              } catch (e) {
-                setError(e);
-              } finally {
-                setBusy(false);
-              }
+              });
             }}
           >
             Extend

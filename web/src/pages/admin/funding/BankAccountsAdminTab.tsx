@@ -24,6 +24,7 @@ import { downloadFile } from "../../../lib/download";
 import { errorMessage, toApiError } from "../../../lib/errors";
 import { authFetchPath } from "../../../lib/http";
 import { ADMIN_FUNDING_KEY, useBackofficeRefresh } from "./shared";
+import { useAction } from "../../../lib/useAction";
 
 const KEY = [...ADMIN_FUNDING_KEY, "bank-accounts"] as const;
 const MAX_BYTES = 10 * 1024 * 1024;
@@ -39,8 +40,7 @@ function VerifyModal({ account, onClose }: { account: AdminBankAccount | null; o
   const { toast } = useToast();
   const [file, setFile] = useState<File | null>(null);
   const [notes, setNotes] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (!account) return;
     setFile(null);
@@ -50,9 +50,7 @@ function VerifyModal({ account, onClose }: { account: AdminBankAccount | null; o
 
   async function submit() {
     if (!account || !file) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const form = new FormData();
       form.set("file", file);
       if (notes.trim()) form.set("notes", notes.trim());
@@ -65,11 +63,7 @@ function VerifyModal({ account, onClose }: { account: AdminBankAccount | null; o
       toast({ title: "Bank account verified", description: account.iban_formatted });
       void qc.invalidateQueries({ queryKey: KEY });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -25,6 +25,7 @@ import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { amountError, canonicalAmount } from "../../client/funding/amount";
 import { ADMIN_FUNDING_KEY, localInputToIso, nowInput, useBackofficeRefresh } from "./shared";
+import { useAction } from "../../../lib/useAction";
 
 const KEY = [...ADMIN_FUNDING_KEY, "deposits"] as const;
 
@@ -37,8 +38,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
   const [payerIban, setPayerIban] = useState("");
   const [notes, setNotes] = useState("");
   const [local, setLocal] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const fe = useFieldErrors(error);
 
   useEffect(() => {
@@ -57,9 +57,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
     const problem = amountError(amount);
     setLocal(problem);
     if (problem) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const done = await unwrap(
         api.POST("/api/v1/admin/deposits/{deposit_id}/confirm", {
           params: { path: { deposit_id: deposit.id } },
@@ -79,11 +77,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
       });
       void qc.invalidateQueries({ queryKey: ADMIN_FUNDING_KEY });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const mismatch = deposit?.amount && !amountError(amount) && canonicalAmount(amount) !== deposit.amount;

@@ -29,6 +29,7 @@ import { statusTone } from "../../../lib/status";
 import { useDebounced } from "../../../lib/useDebounced";
 import { amountError, canonicalAmount } from "../../client/funding/amount";
 import { ADMIN_FUNDING_KEY, localInputToIso, nowInput, useBackofficeRefresh } from "./shared";
+import { useAction } from "../../../lib/useAction";
 
 const KEY = [...ADMIN_FUNDING_KEY, "withdrawals"] as const;
 
@@ -42,8 +43,7 @@ function CompleteModal({ withdrawal, onClose }: { withdrawal: AdminWithdrawal | 
   const { toast } = useToast();
   const [reference, setReference] = useState("");
   const [executedAt, setExecutedAt] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const fe = useFieldErrors(error);
   useEffect(() => {
     if (!withdrawal) return;
@@ -54,9 +54,7 @@ function CompleteModal({ withdrawal, onClose }: { withdrawal: AdminWithdrawal | 
 
   async function submit() {
     if (!withdrawal || !reference.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(
         api.POST("/api/v1/admin/withdrawals/{withdrawal_id}/complete", {
           params: { path: { withdrawal_id: withdrawal.id } },
@@ -66,11 +64,7 @@ function CompleteModal({ withdrawal, onClose }: { withdrawal: AdminWithdrawal | 
       toast({ title: "Withdrawal completed", description: `${withdrawal.amount} ${withdrawal.currency} sent.` });
       void qc.invalidateQueries({ queryKey: ADMIN_FUNDING_KEY });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

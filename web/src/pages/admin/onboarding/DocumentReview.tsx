@@ -4,6 +4,7 @@ import { api, unwrap } from "../../../api/client";
 import type { KycDocument } from "../../../api/onboarding";
 import { Button, FormAlert, Modal, Textarea, useToast } from "../../../components";
 import { documentLabel } from "../../onboarding/labels";
+import { useAction } from "../../../lib/useAction";
 
 /** Approve / reject a KYC document; refreshes every query that shows documents or entities. */
 export function useDocumentReview() {
@@ -51,8 +52,7 @@ export function RejectDocumentModal({
 }) {
   const { reject } = useDocumentReview();
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [shownFor, setShownFor] = useState<string | null>(null);
   if (doc && shownFor !== doc.id) {
     setShownFor(doc.id);
@@ -62,15 +62,9 @@ export function RejectDocumentModal({
 
   async function submit() {
     if (!doc || !reason.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onRejected(await reject(doc, reason.trim()));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

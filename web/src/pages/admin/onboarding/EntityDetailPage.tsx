@@ -31,6 +31,7 @@ import { DocumentViewer } from "./DocumentViewer";
 import { EntityFeesCard } from "./EntityFeesCard";
 import { RejectDocumentModal } from "./DocumentReview";
 import { ReviewButtons } from "./KycQueuePage";
+import { useAction } from "../../../lib/useAction";
 
 type Decision = "approve" | "request-changes" | "suspend" | "reactivate";
 
@@ -60,8 +61,7 @@ function DecisionModal({
   onDone: (message: string) => void;
 }) {
   const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [shownFor, setShownFor] = useState<Decision | null>(null);
   if (decision !== shownFor) {
     setShownFor(decision);
@@ -72,21 +72,15 @@ function DecisionModal({
 
   async function submit() {
     if (!decision || !spec || (spec.required && !text.trim())) return;
-    setBusy(true);
-    setError(null);
     const path = { params: { path: { entity_id: entity.id } } };
-    try {
+    await run(async () => {
       if (decision === "approve") await unwrap(api.POST("/api/v1/admin/entities/{entity_id}/approve", path));
       else if (decision === "request-changes")
         await unwrap(api.POST("/api/v1/admin/entities/{entity_id}/request-changes", { ...path, body: { comments: text.trim() } }));
       else if (decision === "suspend") await unwrap(api.POST("/api/v1/admin/entities/{entity_id}/suspend", { ...path, body: { reason: text.trim() } }));
       else await unwrap(api.POST("/api/v1/admin/entities/{entity_id}/reactivate", { ...path, body: { comments: text.trim() || null } }));
       onDone(spec.done);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

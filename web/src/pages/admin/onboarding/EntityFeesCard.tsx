@@ -6,6 +6,7 @@ import type { User } from "../../../api/types";
 import { Button, Card, EmptyState, FormAlert, Input, Modal, RelativeTime, Select, Skeleton, Textarea, useFieldErrors, useToast } from "../../../components";
 import { useUser } from "../../../lib/auth";
 import { useChannel } from "../../../lib/useChannel";
+import { useAction } from "../../../lib/useAction";
 
 type FeeOverridePage = paths["/api/v1/admin/fee-overrides"]["get"]["responses"][200]["content"]["application/json"];
 export type FeeOverride = FeeOverridePage["items"][number];
@@ -57,8 +58,7 @@ function FeeModal({
   const [taker, setTaker] = useState("");
   const [reason, setReason] = useState("");
   const [local, setLocal] = useState<Record<string, string>>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [shownFor, setShownFor] = useState<string | null>(null);
   const key = open ? (editing?.id ?? "new") : null;
   if (key !== shownFor) {
@@ -82,9 +82,7 @@ function FeeModal({
     if (reason.trim().length < 3) found.reason = "Say why (at least 3 characters)";
     setLocal(found);
     if (Object.keys(found).length || typeof m === "string" || typeof t === "string") return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const saved = await unwrap(
         api.PUT("/api/v1/admin/entities/{entity_id}/fees", {
           params: { path: { entity_id: entityId } },
@@ -92,11 +90,7 @@ function FeeModal({
         }),
       );
       onSaved(saved);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const replaces = !editing && taken.has(scope);
@@ -167,8 +161,7 @@ function RemoveModal({
   onRemoved: (o: FeeOverride) => void;
 }) {
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [shownFor, setShownFor] = useState<string | null>(null);
   if ((target?.id ?? null) !== shownFor) {
     setShownFor(target?.id ?? null);
@@ -178,9 +171,7 @@ function RemoveModal({
 
   async function remove() {
     if (!target || reason.trim().length < 3) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await unwrap(
         api.DELETE("/api/v1/admin/entities/{entity_id}/fees", {
           params: { path: { entity_id: entityId }, query: target.instrument ? { instrument: target.instrument } : {} },
@@ -188,11 +179,7 @@ function RemoveModal({
         }),
       );
       onRemoved(target);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

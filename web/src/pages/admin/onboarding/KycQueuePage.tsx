@@ -12,6 +12,7 @@ import { FileTypeIcon, StatusBadge, statusLabel } from "../../onboarding/shared"
 import { canReviewKyc } from "./can";
 import { DocumentViewer } from "./DocumentViewer";
 import { RejectDocumentModal, useDocumentReview } from "./DocumentReview";
+import { useAction } from "../../../lib/useAction";
 
 const PAGE_SIZE = 50;
 
@@ -26,8 +27,7 @@ export function ReviewButtons({
   onDone?: (d: KycDocument) => void;
 }) {
   const { approve } = useDocumentReview();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   if (doc.status !== "PENDING_REVIEW") return null;
   const name = `${documentLabel(doc.document_type)} ${doc.filename}`;
   return (
@@ -43,16 +43,10 @@ export function ReviewButtons({
         loading={busy}
         aria-label={`Approve ${name}`}
         onClick={async () => {
-          setBusy(true);
-          setError(null);
-          try {
+          await run(async () => {
             const updated = await approve(doc); // (not inside onDone?.(): it may be absent)
             onDone?.(updated);
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         Approve

@@ -5,6 +5,7 @@ import type { BankAccount } from "../../../api/fundingTypes";
 import { Button, FormAlert, Input, Modal, useFieldErrors, useToast } from "../../../components";
 import { checkBic, checkIban, IBAN_PROBLEM_TEXT } from "../../../lib/iban";
 import { useDebounced } from "../../../lib/useDebounced";
+import { useAction } from "../../../lib/useAction";
 
 export const ACCOUNTS_KEY = ["funding", "bank-accounts"] as const;
 
@@ -32,8 +33,7 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
   const [bank, setBank] = useState("");
   const [country, setCountry] = useState("");
   const [touched, setTouched] = useState<Record<string, boolean>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const apiErrors = useFieldErrors(error);
 
   useEffect(() => {
@@ -84,8 +84,6 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
   async function submit() {
     setTouched({ iban: true, swift: true, name: true, bank: true });
     if (!name.trim() || !bank.trim() || local.problem || local.incomplete || !bic.valid || !/^[A-Za-z]{2}$/.test(country.trim())) return;
-    setBusy(true);
-    setError(null);
     const body = {
       account_name: name.trim(),
       iban: local.compact,
@@ -93,7 +91,7 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
       bank_name: bank.trim(),
       country: country.trim().toUpperCase(),
     };
-    try {
+    await run(async () => {
       if (editing) {
         await unwrap(api.PUT("/api/v1/funding/bank-accounts/{account_id}", { params: { path: { account_id: editing.id } }, body }));
       } else {
@@ -102,11 +100,7 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
       toast({ title: editing ? "Bank account updated" : "Bank account added", description: "We'll verify it shortly." });
       void qc.invalidateQueries({ queryKey: ACCOUNTS_KEY });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -5,6 +5,7 @@ import type { BankAccount, Deposit } from "../../../api/fundingTypes";
 import { Button, FormAlert, Input, Modal, Select, useFieldErrors } from "../../../components";
 import { amountError, canonicalAmount } from "./amount";
 import { WireInstructionsPanel } from "./WireInstructionsPanel";
+import { useAction } from "../../../lib/useAction";
 
 export interface DepositAnnouncementModalProps {
   open: boolean;
@@ -19,8 +20,7 @@ export function DepositAnnouncementModal({ open, onClose, accounts }: DepositAnn
   const [from, setFrom] = useState("");
   const [wireRef, setWireRef] = useState("");
   const [local, setLocal] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<Deposit | null>(null);
   const apiErrors = useFieldErrors(error);
 
@@ -39,9 +39,7 @@ export function DepositAnnouncementModal({ open, onClose, accounts }: DepositAnn
     const problem = amountError(amount);
     setLocal(problem);
     if (problem) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const deposit = await unwrap(
         api.POST("/api/v1/funding/deposits/announce", {
           body: {
@@ -54,11 +52,7 @@ export function DepositAnnouncementModal({ open, onClose, accounts }: DepositAnn
       );
       setCreated(deposit);
       void qc.invalidateQueries({ queryKey: ["funding", "deposits"] });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const usable = accounts.filter((a) => a.status !== "REJECTED");

@@ -5,6 +5,7 @@ import type { BankAccount } from "../../../api/fundingTypes";
 import { Alert, Button, DetailList, FormAlert, Input, Modal, Money, Select, Textarea, useFieldErrors, useToast } from "../../../components";
 import { amountError, canonicalAmount } from "./amount";
 import { BALANCES_KEY } from "./BalancesCard";
+import { useAction } from "../../../lib/useAction";
 
 export interface WithdrawalRequestModalProps {
   open: boolean;
@@ -31,8 +32,7 @@ export function WithdrawalRequestModal({ open, onClose, available, accounts, onA
   const [accountId, setAccountId] = useState("");
   const [reason, setReason] = useState("");
   const [local, setLocal] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const apiErrors = useFieldErrors(error);
 
   useEffect(() => {
@@ -58,29 +58,27 @@ export function WithdrawalRequestModal({ open, onClose, available, accounts, onA
 
   async function submit() {
     if (!account) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(
-        api.POST("/api/v1/funding/withdrawals/request", {
-          body: {
-            amount: canonicalAmount(amount),
-            currency: "EUR",
-            bank_account_id: account.id,
-            ...(reason.trim() ? { reason: reason.trim() } : {}),
-          },
-        }),
-      );
+    await run(async () => {
+      try {
+        await unwrap(
+          api.POST("/api/v1/funding/withdrawals/request", {
+            body: {
+              amount: canonicalAmount(amount),
+              currency: "EUR",
+              bank_account_id: account.id,
+              ...(reason.trim() ? { reason: reason.trim() } : {}),
+            },
+          }),
+        );
+      } catch (e) {
+        setStep("form"); // back to the form, with the error shown
+        throw e;
+      }
       toast({ title: "Withdrawal requested", description: "It is waiting for approval." });
       void qc.invalidateQueries({ queryKey: ["funding"] });
       void qc.invalidateQueries({ queryKey: BALANCES_KEY });
       onClose();
-    } catch (e) {
-      setError(e);
-      setStep("form");
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const noAccount = verified.length === 0;

@@ -15,6 +15,7 @@ import { downloadFile } from "../../../lib/download";
 import { errorMessage } from "../../../lib/errors";
 import { DOCUMENT_HINT, documentLabel, formatBytes } from "../../onboarding/labels";
 import { blobToDataUrl, documentFilePath, FileTypeIcon, StatusBadge, uploadDocument } from "../../onboarding/shared";
+import { useAction } from "../../../lib/useAction";
 
 const UPLOAD_MESSAGES: Record<string, string> = {
   duplicate_document: "You already uploaded this exact file for this document.",
@@ -37,8 +38,7 @@ export function DocumentUploader({
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const [notes, setNotes] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const notesId = useId();
 
   useEffect(() => {
@@ -57,18 +57,12 @@ export function DocumentUploader({
 
   async function upload() {
     if (!file) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const doc = await uploadDocument({ file, documentType: type, notes });
       setFile(null);
       setNotes("");
       onUploaded(doc);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!file) {

@@ -10,8 +10,11 @@ over the processes) that place LIMIT orders around one price on EUA-EUR for
 ``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
-``pgbench -b tpcb-like -c N -j N -T seconds``. Prints orders/s, p50/p99 latency and the
-ratio to pgbench TPS. Drops both databases.
+``pgbench -b tpcb-like -c N -j N -T seconds``. Prints orders/s, p50/p99 latency, the
+ratio to pgbench TPS, and where the CPU went: milliseconds of CPU per order of the server
+process(es) and of PostgreSQL. With ``--in-process``, then the same orders placed in
+this process without HTTP (``exchange.api.place``, as the order lane calls it): what the
+server could do if HTTP cost nothing. Drops both databases.
 
 Before measuring, ``--history`` orders (default 20,000) are placed the same way and both
 databases are vacuumed and analysed: as ``pgbench -i -s 10`` gives pgbench a million
@@ -142,6 +145,66 @@ class _Conn:
         self.writer.close()
 
 
+def _order_body(rng: random.Random) -> bytes:
+    """A LIMIT order around 70.00 EUR on EUA-EUR: half of them cross and trade."""
+    cents = 7000 + rng.randint(-3, 3)
+    return json.dumps(
+        {
+            "instrument": "EUA-EUR",
+            "order_type": rng.choice(("BUY", "SELL")),
+            "order_kind": "LIMIT",
+            "quantity": rng.randint(1, 20),
+            "price": f"{cents // 100}.{cents % 100:02d}",
+            "time_in_force": rng.choice(("GTC", "IOC")),
+        }
+    ).encode()
+
+
+async def _place_in_process(
+    url: str, tokens: list[str], clients: int, seconds: float
+) -> tuple[float, float]:
+    """The same orders from ``clients`` callers placed in this process, without HTTP
+    (``exchange.api.place``, as the order lane calls it): orders/s and ms of this
+    process's CPU per order. What the server could do if HTTP cost nothing."""
+    from niha import runtime
+    from niha.config import Settings
+    from niha.core.db import Database
+    from niha.exchange.api import place
+    from niha.exchange.schemas import PlaceOrderIn
+    from niha.identity.service import principal_from_token
+
+    runtime.tune_gc()
+    settings = Settings(secret_key=SECRET, api_key_pepper=SECRET, env="development")
+    db = Database(url)
+    try:
+        principals = [await principal_from_token(db, settings, t) for t in tokens[:clients]]
+        placed = 0
+
+        async def caller(i: int, stop: float) -> None:
+            nonlocal placed
+            principal = principals[i]
+            assert principal is not None
+            rng = random.Random(i)
+            while time.perf_counter() < stop:
+                await place(
+                    db.maker,
+                    settings,
+                    principal,
+                    PlaceOrderIn.model_validate_json(_order_body(rng)),
+                )
+                placed += 1
+
+        warm = time.perf_counter() + 1
+        await asyncio.gather(*(caller(i, warm) for i in range(clients)))
+        placed = 0
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(caller(i, t0 + seconds) for i in range(clients)))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+        return placed / wall, cpu * 1000 / max(placed, 1)
+    finally:
+        await db.dispose()
+
+
 async def _load(
     urls: list[str], tokens: list[str], clients: int, seconds: float, orders: int = 0
 ) -> list[float]:
@@ -156,18 +219,7 @@ async def _load(
         await conn.open()
         try:
             while time.perf_counter() < stop and not (orders and len(latencies) >= orders):
-                side = rng.choice(("BUY", "SELL"))
-                cents = 7000 + rng.randint(-3, 3)
-                body = json.dumps(
-                    {
-                        "instrument": "EUA-EUR",
-                        "order_type": side,
-                        "order_kind": "LIMIT",
-                        "quantity": rng.randint(1, 20),
-                        "price": f"{cents // 100}.{cents % 100:02d}",
-                        "time_in_force": rng.choice(("GTC", "IOC")),
-                    }
-                ).encode()
+                body = _order_body(rng)
                 t0 = time.perf_counter()
                 status, text = await conn.post(body)
                 if status != 201:
@@ -204,12 +256,41 @@ def _settle(urls: list[str]) -> None:
     _admin(urls[0], "CHECKPOINT")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0.0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine so far (0.0 when it runs
+    elsewhere: the column then reads 0)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def _pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
 
 
-def run(seconds: int, client_counts: list[int], processes: int, history: int = 20_000) -> None:
+def run(
+    seconds: int,
+    client_counts: list[int],
+    processes: int,
+    history: int = 20_000,
+    in_process: bool = False,
+) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
@@ -262,16 +343,35 @@ def run(seconds: int, client_counts: list[int], processes: int, history: int = 2
         )
         print(
             f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
+            f" {'server cpu':>11} {'pg cpu':>7}"
         )
         for n in client_counts:
             _settle([app_url, pg_url])
+            server0 = sum(_cpu_seconds(p.pid) for p in procs)
+            pg0 = _postgres_cpu_seconds()
             lat = asyncio.run(_load(urls, tokens, n, seconds))
+            server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
+            pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
             rate = len(lat) / seconds
             _settle([app_url, pg_url])
             tps = _pgbench(pg_url, n, seconds)
             print(
                 f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"
+                f" {server_ms:>8.3f} ms {pg_ms:>4.2f} ms"
             )
+        print(
+            "   server cpu / pg cpu: CPU time per order of the niha serve process(es) and of\n"
+            "   every PostgreSQL process on this machine, read from /proc around the measurement"
+        )
+        if in_process:
+            import uvloop
+
+            print("\n== the same orders placed in one process without HTTP (exchange.api.place)")
+            print(f"{'clients':>7} {'orders/s':>9} {'cpu':>11}")
+            for n in client_counts:
+                _settle([app_url])
+                rate, cpu_ms = uvloop.run(_place_in_process(app_url, tokens, n, seconds))
+                print(f"{n:>7} {rate:>9.0f} {cpu_ms:>8.3f} ms")
     finally:
         for p in procs:
             p.terminate()
@@ -299,8 +399,11 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--history", type=int, default=20_000, help="orders placed first")
+    parser.add_argument(
+        "--in-process", action="store_true", help="also place the orders without HTTP"
+    )
     a = parser.parse_args()
-    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes, a.history)
+    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes, a.history, a.in_process)
 
 
 if __name__ == "__main__":

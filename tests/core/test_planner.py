@@ -53,3 +53,16 @@ async def test_the_ledgers_foreign_key_checks_use_the_accounts_primary_key(
     # ... the service's connections go through the primary key.
     plan = await _fk_plan(fresh_database_url)
     assert "Index Scan using pk_ledger_account" in plan, plan
+
+
+async def test_options_in_the_database_url_are_kept(fresh_database_url: str) -> None:
+    joiner = "&" if "?" in fresh_database_url else "?"
+    url = f"{fresh_database_url}{joiner}options=-c%20statement_timeout%3D4321"
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            timeout = (await conn.exec_driver_sql("SHOW statement_timeout")).scalar_one()
+            cost = (await conn.exec_driver_sql("SHOW random_page_cost")).scalar_one()
+    finally:
+        await engine.dispose()
+    assert (timeout, cost) == ("4321ms", "1.1")

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import orjson
 import psycopg
@@ -78,7 +78,7 @@ def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
         "pool_recycle": 1800,
         "pool_size": 10,
         "max_overflow": 20,
-        "connect_args": {"options": PLANNER_OPTIONS},
+        "connect_args": {"options": connect_options(plain)},
     }
     options.update(kwargs)
     return create_async_engine(sqlalchemy_url(plain), **options)
@@ -92,6 +92,13 @@ def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
 #: day and so hold many dead versions -- page by page instead of through its primary key,
 #: and the backend keeps that plan. Measured in docs/benchmarks.md.
 PLANNER_OPTIONS = "-c random_page_cost=1.1"
+
+
+def connect_options(plain: str) -> str:
+    """The ``options`` of the service's connections: the URL's own (``?options=...``, e.g.
+    a ``statement_timeout``), then :data:`PLANNER_OPTIONS` -- given to the driver apart,
+    they would replace the URL's."""
+    return " ".join([*parse_qs(urlsplit(plain).query).get("options", []), PLANNER_OPTIONS])
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     funding_bank_bic: str = "ABNANL2A"
     funding_bank_name: str = "ABN AMRO Bank N.V."
     funding_bank_address: str = "Gustav Mahlerlaan 10, 1082 PP Amsterdam, Netherlands"
+    # An announced deposit (PENDING) whose wire has not arrived after this many days is
+    # cancelled as expired (a later wire is booked as an unannounced one).
+    funding_deposit_announcement_days: int = Field(default=30, ge=1, le=365)
     aml_hold_standard_hours: int = 24
     aml_hold_first_deposit_hours: int = 72
     aml_hold_large_amount: int = 5_000_000  # EUR 50,000.00 and above ...

@@ -920,6 +920,56 @@ async def reject_hold(
     return hold, returned
 
 
+async def expire_announcements(
+    session: AsyncSession, settings: Settings, *, limit: int = 200
+) -> int:
+    """Cancel announced deposits (PENDING) older than ``funding_deposit_announcement_days``
+    whose wire never arrived (the periodic job): no money moved, so only the status
+    changes -- with a note on the timeline, an audit record and a ``deposit.expired``
+    event for the client. A wire that arrives later is booked as an unannounced one.
+    Skips rows another transaction holds (a confirmation under way wins)."""
+    days = settings.funding_deposit_announcement_days
+    cutoff = utcnow() - timedelta(days=days)
+    ids = (
+        await session.scalars(
+            select(Deposit.id)
+            .where(Deposit.status == DepositStatus.PENDING, Deposit.created_at <= cutoff)
+            .order_by(Deposit.created_at, Deposit.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    actor = Actor.system("deposit-expiry")
+    note = f"No wire arrived within {days} days of the announcement."
+    for deposit_id in ids:
+        row = await _lock_deposit(session, deposit_id)
+        if row.status != DepositStatus.PENDING:
+            continue
+        before = _snapshot(row)
+        now = utcnow()
+        row.status = DepositStatus.CANCELLED
+        row.history = [*row.history, history_entry(row.status, now, actor, note)]
+        row.updated_at = now
+        await session.flush()
+        await audit.record(
+            session,
+            actor,
+            "deposit_expired",
+            DEPOSIT_RESOURCE,
+            row.id,
+            before=before,
+            after=_snapshot(row),
+        )
+        await _publish(
+            session,
+            row,
+            "deposit.expired",
+            "Deposit announcement expired",
+            f"{row.reference_code} expired: {note} Announce a new deposit before you wire.",
+        )
+    return len(ids)
+
+
 async def clear_expired_holds(session: AsyncSession, *, limit: int = 200) -> int:
     """Clear unflagged ACTIVE holds whose time is up (the periodic job); skips rows another
     transaction holds, so concurrent runs and staff actions never block or double-book."""

@@ -1,4 +1,5 @@
-"""Funding's background job: clear AML holds whose time is up (every minute)."""
+"""Funding's background jobs: clear AML holds whose time is up (every minute); expire
+deposit announcements whose wire never came (every hour)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from niha.jobs.registry import JobContext, job
 log = structlog.get_logger("niha.funding")
 
 CLEAR_EXPIRED_HOLDS_CRON = "* * * * *"
+EXPIRE_ANNOUNCEMENTS_CRON = "23 * * * *"
 
 
 @job("funding.clear_expired_holds", cron=CLEAR_EXPIRED_HOLDS_CRON, retry=3)
@@ -19,3 +21,12 @@ async def clear_expired_holds(ctx: JobContext, *, timestamp: int) -> None:
     cleared = await service.clear_expired_holds(ctx.session)
     if cleared:
         log.info("aml_holds_cleared", count=cleared)
+
+
+@job("funding.expire_deposit_announcements", cron=EXPIRE_ANNOUNCEMENTS_CRON, retry=3)
+async def expire_deposit_announcements(ctx: JobContext, *, timestamp: int) -> None:
+    """PENDING deposits older than ``funding_deposit_announcement_days`` -> CANCELLED (no
+    money moved; see :func:`service.expire_announcements`). Idempotent."""
+    expired = await service.expire_announcements(ctx.session, ctx.settings)
+    if expired:
+        log.info("deposit_announcements_expired", count=expired)

@@ -92,11 +92,17 @@ class HistoryItemOut(BaseModel):
 
 
 def _history(items: list[dict[str, Any]], *, staff: bool) -> list[HistoryItemOut]:
+    """The timeline. Clients see the notes meant for them: a rejection's reason and what
+    the platform itself wrote (``by`` None, e.g. an expired announcement); staff see all."""
     return [
         HistoryItemOut(
             status=str(i["status"]),
             at=str(i["at"]),
-            note=(i.get("note") if staff or i["status"] == "REJECTED" else None),
+            note=(
+                i.get("note")
+                if staff or i["status"] == "REJECTED" or i.get("by") is None
+                else None
+            ),
         )
         for i in items
     ]

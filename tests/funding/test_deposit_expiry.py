@@ -74,9 +74,9 @@ async def test_an_announcement_without_a_wire_expires_after_the_configured_days(
     expired = await stored_events(session, "notifications", "deposit.expired")
     assert [e.data["id"] for e in expired] == [old["id"]]
     assert old["reference_code"] in expired[0].data["message"]
-    assert [e.data["id"] for e in await stored_events(session, "backoffice", "deposit.expired")] == [
-        old["id"]
-    ]
+    assert [
+        e.data["id"] for e in await stored_events(session, "backoffice", "deposit.expired")
+    ] == [old["id"]]
 
     # Staff can no longer confirm it (a late wire is booked as an unannounced one) ...
     problem(

@@ -99,9 +99,7 @@ def _history(items: list[dict[str, Any]], *, staff: bool) -> list[HistoryItemOut
             status=str(i["status"]),
             at=str(i["at"]),
             note=(
-                i.get("note")
-                if staff or i["status"] == "REJECTED" or i.get("by") is None
-                else None
+                i.get("note") if staff or i["status"] == "REJECTED" or i.get("by") is None else None
             ),
         )
         for i in items

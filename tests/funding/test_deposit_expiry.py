@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.config import Settings
 from niha.core import clock
-from niha.core.clock import utcnow
+from niha.core.clock import isoformat_z, utcnow
 from niha.jobs.registry import JobContext, get_job
 from tests.funding.helpers import World, announce, balance, confirm, ok, problem, receipt
 from tests.identity.factories import audit_rows
@@ -47,6 +47,8 @@ async def test_an_announcement_without_a_wire_expires_after_the_configured_days(
     start = utcnow()
     clock.freeze(start)
     old = await announce(client, w, "500.00")
+    # The client is told by when to wire.
+    assert old["wire_instructions"]["valid_until"] == isoformat_z(start + timedelta(days=days))
     received = await announce(client, w, "700.00")
     await confirm(client, w, received["id"], "700.00")
     clock.freeze(start + timedelta(days=10))

@@ -553,6 +553,9 @@ async def test_high_risk_jurisdiction_and_structuring_flags(
 async def test_service_reports_wire_instructions_from_settings(settings: Settings) -> None:
     from niha.funding.models import Deposit
 
-    d = Deposit(reference_code="NIHA-7KQ2-9XD4", currency="EUR")
+    announced = datetime(2025, 3, 2, 10, 0, tzinfo=UTC)
+    d = Deposit(reference_code="NIHA-7KQ2-9XD4", currency="EUR", created_at=announced)
     w = service.wire_instructions(settings, d, "10.00")
     assert w.reference == "NIHA-7KQ2-9XD4" and w.bic == settings.funding_bank_bic
+    days = settings.funding_deposit_announcement_days
+    assert w.valid_until == announced + timedelta(days=days)

@@ -99,6 +99,8 @@ class WireInstructions:
     reference: str
     amount: str | None
     currency: str
+    #: After this the announcement expires (:func:`expire_announcements`).
+    valid_until: datetime
 
 
 def wire_instructions(settings: Settings, deposit: Deposit, amount: str | None) -> WireInstructions:
@@ -111,6 +113,7 @@ def wire_instructions(settings: Settings, deposit: Deposit, amount: str | None) 
         reference=deposit.reference_code,
         amount=amount,
         currency=deposit.currency,
+        valid_until=deposit.created_at + timedelta(days=settings.funding_deposit_announcement_days),
     )
 
 

@@ -216,6 +216,9 @@ class WireInstructionsOut(BaseModel):
     reference: str = Field(description="quote exactly this on the wire")
     amount: str | None
     currency: str
+    valid_until: UtcDatetime = Field(
+        description="the announcement expires if no wire has arrived by then"
+    )
 
     @classmethod
     def of(cls, w: WireInstructions) -> WireInstructionsOut:

@@ -4405,6 +4405,11 @@ export interface components {
              * @description quote exactly this on the wire
              */
             reference: string;
+            /**
+             * Valid Until
+             * @description the announcement expires if no wire has arrived by then
+             */
+            valid_until: string;
         };
         /** WithdrawalCompleteIn */
         WithdrawalCompleteIn: {

@@ -63,6 +63,7 @@ const pending: Deposit = {
     reference: "NIHA-7KQ2-9XD4",
     amount: "1500.00",
     currency: "EUR",
+    valid_until: "2025-04-01T10:00:00Z",
   },
   created_at: "2025-03-02T10:00:00Z",
   updated_at: "2025-03-02T10:00:00Z",
@@ -107,6 +108,7 @@ describe("Funding page (client)", { timeout: 30_000 }, () => {
     expect(within(instructions).getByTestId("reference-code")).toHaveTextContent("NIHA-7KQ2-9XD4");
     expect(within(instructions).getByRole("button", { name: "Copy payment reference" })).toBeInTheDocument();
     expect(within(instructions).getByRole("button", { name: "Copy IBAN" })).toBeInTheDocument();
+    expect(within(instructions).getByText("01 Apr 2025")).toBeInTheDocument(); // wire by then
     const [req] = callsTo(f, "POST /api/v1/funding/deposits/announce");
     expect(await req!.json()).toEqual({ amount: "1500.00", currency: "EUR", bank_account_id: account.id });
   });

@@ -1,5 +1,6 @@
 import type { WireInstructions } from "../../../api/fundingTypes";
 import { Alert, Money } from "../../../components";
+import { formatAbsolute } from "../../../lib/format";
 import { CopyButton } from "./CopyButton";
 
 /** The platform's bank details and the reference to quote, each with a copy button. */
@@ -38,8 +39,9 @@ export function WireInstructionsPanel({ instructions }: { instructions: WireInst
         ))}
       </dl>
       <Alert tone="info">
-        Send a SEPA transfer from an account in your organisation's name. Funds are credited once received and after a
-        short compliance hold.
+        Send a SEPA transfer from an account in your organisation's name by{" "}
+        <strong className="font-semibold">{formatAbsolute(instructions.valid_until, { dateOnly: true })}</strong>: the announcement expires after
+        that. Funds are credited once received and after a short compliance hold.
       </Alert>
     </div>
   );

@@ -297,25 +297,32 @@ async def cancel_deposit(
     row = await _own_deposit(session, deposit_id, entity_id, lock=True)
     if row.status != DepositStatus.PENDING:
         raise transition_error("deposit", row.status, "cancelled")
+    await _cancel(session, row, actor, "deposit_cancelled", "deposit.cancelled")
+    return row
+
+
+async def _cancel(
+    session: AsyncSession,
+    row: Deposit,
+    actor: Actor,
+    action: str,
+    event: str,
+    *,
+    note: str | None = None,
+    title: str = "Deposit cancelled",
+    message: str | None = None,
+) -> None:
+    """A PENDING deposit (locked) -> CANCELLED: no money moved; timeline, audit, event."""
     before = _snapshot(row)
     now = utcnow()
     row.status = DepositStatus.CANCELLED
-    row.history = [*row.history, history_entry(row.status, now, actor)]
+    row.history = [*row.history, history_entry(row.status, now, actor, note)]
     row.updated_at = now
     await session.flush()
     await audit.record(
-        session,
-        actor,
-        "deposit_cancelled",
-        DEPOSIT_RESOURCE,
-        row.id,
-        before=before,
-        after=_snapshot(row),
+        session, actor, action, DEPOSIT_RESOURCE, row.id, before=before, after=_snapshot(row)
     )
-    await _publish(
-        session, row, "deposit.cancelled", "Deposit cancelled", f"{row.reference_code} cancelled."
-    )
-    return row
+    await _publish(session, row, event, title, message or f"{row.reference_code} cancelled.")
 
 
 # --------------------------------------------------------------------------- staff: deposits
@@ -946,30 +953,18 @@ async def expire_announcements(
     note = f"No wire arrived within {days} days of the announcement."
     for deposit_id in ids:
         row = await _lock_deposit(session, deposit_id)
-        if row.status != DepositStatus.PENDING:
-            continue
-        before = _snapshot(row)
-        now = utcnow()
-        row.status = DepositStatus.CANCELLED
-        row.history = [*row.history, history_entry(row.status, now, actor, note)]
-        row.updated_at = now
-        await session.flush()
-        await audit.record(
-            session,
-            actor,
-            "deposit_expired",
-            DEPOSIT_RESOURCE,
-            row.id,
-            before=before,
-            after=_snapshot(row),
-        )
-        await _publish(
-            session,
-            row,
-            "deposit.expired",
-            "Deposit announcement expired",
-            f"{row.reference_code} expired: {note} Announce a new deposit before you wire.",
-        )
+        if row.status == DepositStatus.PENDING:
+            await _cancel(
+                session,
+                row,
+                actor,
+                "deposit_expired",
+                "deposit.expired",
+                note=note,
+                title="Deposit announcement expired",
+                message=f"{row.reference_code} expired: {note} "
+                "Announce a new deposit before you wire.",
+            )
     return len(ids)
 
 

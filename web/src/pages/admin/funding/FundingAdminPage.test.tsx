@@ -125,6 +125,45 @@ describe("Funding (backoffice)", { timeout: 30_000 }, () => {
     expect(await screen.findByText("Receipt confirmed")).toBeInTheDocument();
   });
 
+  it("records a wire that came without an announcement, for a client found by name", async () => {
+    const user = userEvent.setup();
+    const f = base({
+      "GET /api/v1/admin/entities": (req) =>
+        json({
+          items: new URL(req.url).searchParams.get("search") === "acme" ? [{ id: deposit.entity_id, legal_name: "Acme Carbon GmbH", status: "APPROVED" }] : [],
+          next_cursor: null,
+        }),
+      "POST /api/v1/admin/deposits/record": [
+        () => problem(422, "amount_too_large", { detail: "The amount is above the limit.", errors: [{ field: "actual_amount", message: "Too large", code: "amount_too_large" }] }),
+        () => json({ ...deposit, reference_code: "NIHA-AB12-CD34", status: "ON_HOLD", hold: { id: hold.id, status: "ACTIVE", flagged: false, expires_at: hold.expires_at } }, 201),
+      ],
+    });
+    renderApp(<AppRoutes />, { route: "/admin/funding" });
+    await screen.findAllByText("NIHA-7KQ2-9XD4", {}, { timeout: 15_000 });
+    await user.click(screen.getByRole("button", { name: "Record unannounced wire" }));
+    const dialog = await screen.findByRole("dialog", { name: "Record unannounced wire" });
+    // Nothing chosen yet: the form says what is missing and sends nothing.
+    await user.click(within(dialog).getByRole("button", { name: "Record wire" }));
+    expect(within(dialog).getByText("Choose the client the wire is for.")).toBeInTheDocument();
+    expect(within(dialog).getByText("Enter an amount.")).toBeInTheDocument();
+    expect(callsTo(f, "POST /api/v1/admin/deposits/record")).toHaveLength(0);
+
+    await user.type(within(dialog).getByLabelText(/^Client/), "acme");
+    await user.click(await within(dialog).findByRole("option", { name: /Acme Carbon GmbH/ }));
+    expect(within(dialog).getByText("Acme Carbon GmbH")).toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText(/Amount received/), "2500");
+    await user.type(within(dialog).getByLabelText("Payer name"), "Acme Carbon GmbH");
+    await user.type(within(dialog).getByLabelText("Reference on the wire"), "INV-77");
+    await user.click(within(dialog).getByRole("button", { name: "Record wire" }));
+    expect(await within(dialog).findByText("Too large")).toBeInTheDocument(); // the server's field error
+    await user.click(within(dialog).getByRole("button", { name: "Record wire" }));
+    await waitFor(() => expect(callsTo(f, "POST /api/v1/admin/deposits/record")).toHaveLength(2));
+    const body = (await callsTo(f, "POST /api/v1/admin/deposits/record")[1]!.json()) as Record<string, string>;
+    expect(body).toMatchObject({ entity_id: deposit.entity_id, actual_amount: "2500.00", actual_currency: "EUR", payer_name: "Acme Carbon GmbH", wire_reference: "INV-77" });
+    expect(await screen.findByText("Wire recorded")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "Record unannounced wire" })).not.toBeInTheDocument());
+  });
+
   it("lets no one complete a withdrawal they approved", async () => {
     const other = { ...withdrawal, id: "0190a0a0-0000-7000-8000-0000000000f2", approved_by: "0190a0a0-0000-7000-8000-00000000000b", amount: "90.00" };
     const user = userEvent.setup();

@@ -9,14 +9,12 @@ import {
   DetailList,
   EmptyState,
   FormAlert,
-  Input,
   Modal,
   Money,
   ReasonModal,
   RelativeTime,
   Select,
   Table,
-  Textarea,
   useFieldErrors,
   useToast,
   type Column,
@@ -24,7 +22,9 @@ import {
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { amountError, canonicalAmount } from "../../client/funding/amount";
-import { ADMIN_FUNDING_KEY, localInputToIso, nowInput, useBackofficeRefresh } from "./shared";
+import { ReceiptFields, emptyReceipt, receiptBody, type ReceiptValues } from "./ReceiptFields";
+import { RecordWireModal } from "./RecordWireModal";
+import { ADMIN_FUNDING_KEY, useBackofficeRefresh } from "./shared";
 import { useAction } from "../../../lib/useAction";
 
 const KEY = [...ADMIN_FUNDING_KEY, "deposits"] as const;
@@ -32,43 +32,28 @@ const KEY = [...ADMIN_FUNDING_KEY, "deposits"] as const;
 function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | null; onClose: () => void }) {
   const qc = useQueryClient();
   const { toast } = useToast();
-  const [amount, setAmount] = useState("");
-  const [receivedAt, setReceivedAt] = useState("");
-  const [payerName, setPayerName] = useState("");
-  const [payerIban, setPayerIban] = useState("");
-  const [notes, setNotes] = useState("");
+  const [receipt, setReceipt] = useState<ReceiptValues>(emptyReceipt());
   const [local, setLocal] = useState<string | null>(null);
   const { busy, error, setError, run } = useAction();
   const fe = useFieldErrors(error);
 
   useEffect(() => {
     if (!deposit) return;
-    setAmount(deposit.amount ?? "");
-    setReceivedAt(nowInput());
-    setPayerName("");
-    setPayerIban("");
-    setNotes("");
+    setReceipt(emptyReceipt(deposit.amount ?? ""));
     setLocal(null);
     setError(null);
   }, [deposit]);
 
   async function submit() {
     if (!deposit) return;
-    const problem = amountError(amount);
+    const problem = amountError(receipt.amount);
     setLocal(problem);
     if (problem) return;
     await run(async () => {
       const done = await unwrap(
         api.POST("/api/v1/admin/deposits/{deposit_id}/confirm", {
           params: { path: { deposit_id: deposit.id } },
-          body: {
-            actual_amount: canonicalAmount(amount),
-            actual_currency: deposit.currency,
-            received_at: localInputToIso(receivedAt),
-            ...(notes.trim() ? { admin_notes: notes.trim() } : {}),
-            ...(payerName.trim() ? { payer_name: payerName.trim() } : {}),
-            ...(payerIban.trim() ? { payer_iban: payerIban.replace(/\s+/g, "") } : {}),
-          },
+          body: receiptBody(receipt, deposit.currency),
         }),
       );
       toast({
@@ -80,7 +65,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
     });
   }
 
-  const mismatch = deposit?.amount && !amountError(amount) && canonicalAmount(amount) !== deposit.amount;
+  const mismatch = deposit?.amount && !amountError(receipt.amount) && canonicalAmount(receipt.amount) !== deposit.amount;
   return (
     <Modal
       open={!!deposit}
@@ -115,28 +100,14 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
             Announced: <Money value={deposit.amount} currency={deposit.currency} className="font-medium text-navy-950" />
           </p>
         )}
-        <Input
-          label={`Amount received (${deposit?.currency ?? "EUR"})`}
-          inputMode="decimal"
-          value={amount}
-          onChange={(e) => setAmount(e.target.value)}
-          error={local ?? fe.actual_amount}
-          hint={mismatch ? "Differs from the announcement: the hold will be flagged." : undefined}
-          required
+        <ReceiptFields
+          values={receipt}
+          onChange={setReceipt}
+          currency={deposit?.currency ?? "EUR"}
+          errors={fe}
+          amountError={local}
+          amountHint={mismatch ? "Differs from the announcement: the hold will be flagged." : undefined}
         />
-        <Input
-          label="Received at (UTC)"
-          type="datetime-local"
-          value={receivedAt}
-          onChange={(e) => setReceivedAt(e.target.value)}
-          error={fe.received_at}
-          required
-        />
-        <div className="grid gap-4 sm:grid-cols-2">
-          <Input label="Payer name" value={payerName} onChange={(e) => setPayerName(e.target.value)} error={fe.payer_name} maxLength={200} />
-          <Input label="Payer IBAN" value={payerIban} onChange={(e) => setPayerIban(e.target.value.toUpperCase())} error={fe.payer_iban} className="font-mono" maxLength={64} />
-        </div>
-        <Textarea label="Notes" rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} maxLength={2000} />
       </form>
     </Modal>
   );
@@ -150,6 +121,7 @@ export function PendingDepositsTab() {
   const [confirming, setConfirming] = useState<AdminDeposit | null>(null);
   const [rejecting, setRejecting] = useState<AdminDeposit | null>(null);
   const [shown, setShown] = useState<AdminDeposit | null>(null);
+  const [recording, setRecording] = useState(false);
 
   const list = useInfiniteQuery({
     queryKey: [...KEY, status],
@@ -220,14 +192,19 @@ export function PendingDepositsTab() {
 
   return (
     <div className="flex flex-col gap-4">
-      <div className="max-w-xs">
-        <Select
-          label="Status"
-          value={status}
-          onChange={(e) => setStatus(e.target.value as DepositStatus | "")}
-          placeholder="All statuses"
-          options={DEPOSIT_STATUSES.map((s) => ({ value: s, label: humanize(s.toLowerCase()) }))}
-        />
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div className="w-full max-w-xs">
+          <Select
+            label="Status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as DepositStatus | "")}
+            placeholder="All statuses"
+            options={DEPOSIT_STATUSES.map((s) => ({ value: s, label: humanize(s.toLowerCase()) }))}
+          />
+        </div>
+        <Button variant="secondary" onClick={() => setRecording(true)}>
+          Record unannounced wire
+        </Button>
       </div>
       {list.isError && <Alert tone="error">{errorMessage(list.error)}</Alert>}
       <Table
@@ -240,6 +217,7 @@ export function PendingDepositsTab() {
         pagination={{ hasMore: !!list.hasNextPage, onLoadMore: () => void list.fetchNextPage(), loadingMore: list.isFetchingNextPage }}
       />
       <ConfirmReceiptModal deposit={confirming} onClose={() => setConfirming(null)} />
+      <RecordWireModal open={recording} onClose={() => setRecording(false)} />
       <ReasonModal
         confirmLabel="Reject"
         open={!!rejecting}

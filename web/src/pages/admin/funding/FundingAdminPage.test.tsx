@@ -152,6 +152,8 @@ describe("Funding (backoffice)", { timeout: 30_000 }, () => {
     await user.click(await within(dialog).findByRole("option", { name: /Acme Carbon GmbH/ }));
     expect(within(dialog).getByText("Acme Carbon GmbH")).toBeInTheDocument();
     await user.type(within(dialog).getByLabelText(/Amount received/), "2500");
+    expect(within(dialog).queryByText("Enter an amount.")).not.toBeInTheDocument(); // gone once typed
+    expect(within(dialog).queryByText("Choose the client the wire is for.")).not.toBeInTheDocument();
     await user.type(within(dialog).getByLabelText("Payer name"), "Acme Carbon GmbH");
     await user.type(within(dialog).getByLabelText("Reference on the wire"), "INV-77");
     await user.click(within(dialog).getByRole("button", { name: "Record wire" }));

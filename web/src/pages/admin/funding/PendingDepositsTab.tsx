@@ -102,7 +102,10 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
         )}
         <ReceiptFields
           values={receipt}
-          onChange={setReceipt}
+          onChange={(r) => {
+            setReceipt(r);
+            if (r.amount !== receipt.amount) setLocal(null); // said again on submit
+          }}
           currency={deposit?.currency ?? "EUR"}
           errors={fe}
           amountError={local}

@@ -153,8 +153,24 @@ export function RecordWireModal({ open, onClose }: { open: boolean; onClose: () 
         }}
       >
         <FormAlert error={Object.keys(fe).length ? null : error} />
-        <ClientPicker value={client} onChange={setClient} error={local.client ?? fe.entity_id} />
-        <ReceiptFields values={receipt} onChange={setReceipt} currency="EUR" errors={fe} amountError={local.amount} />
+        <ClientPicker
+          value={client}
+          onChange={(c) => {
+            setClient(c);
+            setLocal((l) => ({ ...l, client: undefined }));
+          }}
+          error={local.client ?? fe.entity_id}
+        />
+        <ReceiptFields
+          values={receipt}
+          onChange={(r) => {
+            setReceipt(r);
+            if (r.amount !== receipt.amount) setLocal((l) => ({ ...l, amount: null })); // said again on submit
+          }}
+          currency="EUR"
+          errors={fe}
+          amountError={local.amount}
+        />
         <Input
           label="Reference on the wire"
           value={wireReference}

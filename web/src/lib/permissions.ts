@@ -40,6 +40,11 @@ export function canManageUsers(user: User | null | undefined): boolean {
   return user?.role === "super_admin" || user?.role === "admin";
 }
 
+/** Confirm, reject and record incoming wires (the server's deposits:manage). */
+export function canManageDeposits(user: User | null | undefined): boolean {
+  return user?.role === "super_admin" || user?.role === "admin" || user?.role === "operations";
+}
+
 export function isStaff(user: User | null | undefined): boolean {
   return !!user?.role;
 }

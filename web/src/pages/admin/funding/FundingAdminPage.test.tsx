@@ -166,6 +166,19 @@ describe("Funding (backoffice)", { timeout: 30_000 }, () => {
     await waitFor(() => expect(screen.queryByRole("dialog", { name: "Record unannounced wire" })).not.toBeInTheDocument());
   });
 
+  it("shows compliance the deposit queue without the actions only operations may take", async () => {
+    const compliance = { ...staffUser, role: "compliance" as const };
+    mockFetch({
+      "POST /api/v1/auth/refresh": () => json(tokenFor(compliance)),
+      "GET /api/v1/admin/deposits": () => json({ items: [deposit], next_cursor: null }),
+    });
+    renderApp(<AppRoutes />, { route: "/admin/funding" });
+    await screen.findAllByText("NIHA-7KQ2-9XD4", {}, { timeout: 15_000 });
+    expect(screen.queryByRole("button", { name: "Confirm receipt of NIHA-7KQ2-9XD4" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Record unannounced wire" })).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Details of NIHA-7KQ2-9XD4" })).toBeInTheDocument();
+  });
+
   it("lets no one complete a withdrawal they approved", async () => {
     const other = { ...withdrawal, id: "0190a0a0-0000-7000-8000-0000000000f2", approved_by: "0190a0a0-0000-7000-8000-00000000000b", amount: "90.00" };
     const user = userEvent.setup();

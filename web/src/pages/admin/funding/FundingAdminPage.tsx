@@ -1,6 +1,7 @@
 import { useSearchParams } from "react-router";
 import { PageHeader, Tabs } from "../../../components";
 import { useUser } from "../../../lib/auth";
+import { canManageDeposits } from "../../../lib/permissions";
 import { AMLHoldsTab } from "./AMLHoldsTab";
 import { BankAccountsAdminTab } from "./BankAccountsAdminTab";
 import { PendingDepositsTab } from "./PendingDepositsTab";
@@ -23,7 +24,7 @@ export function FundingAdminPage() {
         value={tab}
         onChange={(id) => setParams(id === "deposits" ? {} : { tab: id }, { replace: true })}
         items={[
-          { id: "deposits", label: "Deposits", content: <PendingDepositsTab /> },
+          { id: "deposits", label: "Deposits", content: <PendingDepositsTab canManage={canManageDeposits(user)} /> },
           { id: "holds", label: "AML holds", content: <AMLHoldsTab /> },
           { id: "withdrawals", label: "Withdrawals", content: <WithdrawalsTab /> },
           { id: "bank-accounts", label: "Bank accounts", content: <BankAccountsAdminTab canVerify={canVerify} /> },

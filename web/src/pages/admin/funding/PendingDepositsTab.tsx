@@ -116,7 +116,8 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
   );
 }
 
-export function PendingDepositsTab() {
+/** `canManage`: confirm, reject and record wires (others see the queue and the details). */
+export function PendingDepositsTab({ canManage }: { canManage: boolean }) {
   const qc = useQueryClient();
   const { toast } = useToast();
   useBackofficeRefresh(["deposit."], KEY);
@@ -174,7 +175,7 @@ export function PendingDepositsTab() {
       align: "right",
       cell: (d) => (
         <div className="flex justify-end gap-1">
-          {d.status === "PENDING" ? (
+          {d.status === "PENDING" && canManage ? (
             <>
               <Button aria-label={`Confirm receipt of ${d.reference_code}`} size="sm" onClick={() => setConfirming(d)}>
                 Confirm receipt
@@ -205,9 +206,11 @@ export function PendingDepositsTab() {
             options={DEPOSIT_STATUSES.map((s) => ({ value: s, label: humanize(s.toLowerCase()) }))}
           />
         </div>
-        <Button variant="secondary" onClick={() => setRecording(true)}>
-          Record unannounced wire
-        </Button>
+        {canManage && (
+          <Button variant="secondary" onClick={() => setRecording(true)}>
+            Record unannounced wire
+          </Button>
+        )}
       </div>
       {list.isError && <Alert tone="error">{errorMessage(list.error)}</Alert>}
       <Table

@@ -11,7 +11,9 @@ over the processes) that place LIMIT orders around one price on EUA-EUR for
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
 ``pgbench -b tpcb-like -c N -j N -T seconds``. Prints orders/s, p50/p99 latency, the
-ratio to pgbench TPS, and where the CPU went: milliseconds of CPU per order of the server
+ratio to pgbench TPS (``--rounds R``: every client count R times, ours and pgbench
+alternating, then the median ratio and its range: this machine is shared and noisy), and
+where the CPU went: milliseconds of CPU per order of the server
 process(es) and of PostgreSQL. With ``--in-process``, then the same orders placed in
 this process without HTTP (``exchange.api.place``, as the order lane calls it): what the
 server could do if HTTP cost nothing. Drops both databases.
@@ -40,6 +42,7 @@ import os
 import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -290,6 +293,7 @@ def run(
     processes: int,
     history: int = 20_000,
     in_process: bool = False,
+    rounds: int = 1,
 ) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -345,24 +349,33 @@ def run(
             f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
             f" {'server cpu':>11} {'pg cpu':>7}"
         )
-        for n in client_counts:
-            _settle([app_url, pg_url])
-            server0 = sum(_cpu_seconds(p.pid) for p in procs)
-            pg0 = _postgres_cpu_seconds()
-            lat = asyncio.run(_load(urls, tokens, n, seconds))
-            server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
-            pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
-            rate = len(lat) / seconds
-            _settle([app_url, pg_url])
-            tps = _pgbench(pg_url, n, seconds)
-            print(
-                f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"
-                f" {server_ms:>8.3f} ms {pg_ms:>4.2f} ms"
-            )
+        ratios: dict[int, list[float]] = {n: [] for n in client_counts}
+        for _ in range(rounds):
+            for n in client_counts:
+                _settle([app_url, pg_url])
+                server0 = sum(_cpu_seconds(p.pid) for p in procs)
+                pg0 = _postgres_cpu_seconds()
+                lat = asyncio.run(_load(urls, tokens, n, seconds))
+                server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
+                pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
+                rate = len(lat) / seconds
+                _settle([app_url, pg_url])
+                tps = _pgbench(pg_url, n, seconds)
+                ratios[n].append(rate / tps)
+                print(
+                    f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"
+                    f" {server_ms:>8.3f} ms {pg_ms:>4.2f} ms"
+                )
         print(
             "   server cpu / pg cpu: CPU time per order of the niha serve process(es) and of\n"
             "   every PostgreSQL process on this machine, read from /proc around the measurement"
         )
+        if rounds > 1:
+            print(f"\n   ratio over {rounds} rounds (each ours, then pgbench, alternating):")
+            for n, rs in ratios.items():
+                print(
+                    f"   {n:>4} clients: median {statistics.median(rs):.2f}x ({min(rs):.2f}x-{max(rs):.2f}x)"
+                )
         if in_process:
             import uvloop
 
@@ -402,8 +415,18 @@ def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="also place the orders without HTTP"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure every client count this many times"
+    )
     a = parser.parse_args()
-    run(a.seconds, [int(c) for c in a.clients.split(",")], a.processes, a.history, a.in_process)
+    run(
+        a.seconds,
+        [int(c) for c in a.clients.split(",")],
+        a.processes,
+        a.history,
+        a.in_process,
+        a.rounds,
+    )
 
 
 if __name__ == "__main__":

@@ -940,32 +940,31 @@ async def expire_announcements(
     Skips rows another transaction holds (a confirmation under way wins)."""
     days = settings.funding_deposit_announcement_days
     cutoff = utcnow() - timedelta(days=days)
-    ids = (
+    # Locked as they are read, still PENDING: one statement for the whole batch.
+    rows = (
         await session.scalars(
-            select(Deposit.id)
+            select(Deposit)
             .where(Deposit.status == DepositStatus.PENDING, Deposit.created_at <= cutoff)
             .order_by(Deposit.created_at, Deposit.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         )
     ).all()
     actor = Actor.system("deposit-expiry")
     note = f"No wire arrived within {days} days of the announcement."
-    for deposit_id in ids:
-        row = await _lock_deposit(session, deposit_id)
-        if row.status == DepositStatus.PENDING:
-            await _cancel(
-                session,
-                row,
-                actor,
-                "deposit_expired",
-                "deposit.expired",
-                note=note,
-                title="Deposit announcement expired",
-                message=f"{row.reference_code} expired: {note} "
-                "Announce a new deposit before you wire.",
-            )
-    return len(ids)
+    for row in rows:
+        await _cancel(
+            session,
+            row,
+            actor,
+            "deposit_expired",
+            "deposit.expired",
+            note=note,
+            title="Deposit announcement expired",
+            message=f"{row.reference_code} expired: {note} Announce a new deposit before you wire.",
+        )
+    return len(rows)
 
 
 async def clear_expired_holds(session: AsyncSession, *, limit: int = 200) -> int:

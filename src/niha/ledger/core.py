@@ -66,9 +66,9 @@ MAX_REFERENCE_ID = 100
 class AccountKey:
     """An account's natural identity: (owner, asset, bucket).
 
-    Hashed once, when made: a key is looked up in dicts and sets a dozen times per order
-    (hashing it anew each time -- four fields, one a UUID whose hash is computed in
-    Python -- was 3% of the order lane's CPU)."""
+    Hashed once, when made: an order looks keys up in dicts and sets ~120 times, and
+    hashing anew each time (four fields, one a UUID whose hash is computed in Python)
+    cost about 3% of the order lane's CPU (estimated: ~0.2 us a hash)."""
 
     owner_type: str
     owner_id: uuid.UUID

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from niha.core.clock import utcnow
 from niha.core.ids import new_id
+from niha.core.pipeline import Statements
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +79,10 @@ def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
         "pool_recycle": 1800,
         "pool_size": 10,
         "max_overflow": 20,
-        "connect_args": {"options": connect_options(plain)},
+        # psycopg prepares no statement of its own (it would DEALLOCATE ALL after every
+        # ROLLBACK on the connection, the statements the hot paths prepare themselves too:
+        # core.pipeline, the ledger's writer).
+        "connect_args": {"options": connect_options(plain), "prepare_threshold": None},
     }
     options.update(kwargs)
     return create_async_engine(sqlalchemy_url(plain), **options)
@@ -255,6 +259,8 @@ class Sent:
     async def rows(self) -> list[tuple[Any, ...]]:
         """Its rows (a statement that returns rows); in pipeline mode, this reads
         everything sent so far (one round trip for all of it)."""
+        if self._cursor is None:
+            raise TypeError("a statement added to core.pipeline.Statements has no rows to read")
         try:
             rows: list[tuple[Any, ...]] = await self._cursor.fetchall()
             return rows
@@ -267,7 +273,12 @@ async def send(driver: Any, query: str, params: Any = None) -> Sent:
 
     In pipeline mode (``async with driver.pipeline()``) the statement is only queued:
     statements sent one after the other travel in one round trip, at the first read.
+    ``driver`` may also be a :class:`~niha.core.pipeline.Statements`, which collects the
+    statement for its own round trip (its rows are never read).
     """
+    if isinstance(driver, Statements):
+        driver.add(query, params)
+        return Sent(None)
     cursor = driver.cursor()
     await cursor.execute(query, params)
     return Sent(cursor)

@@ -1,5 +1,6 @@
 """Run a unit of work again when PostgreSQL aborts it for a serialization failure
-(SQLSTATE 40001) or a deadlock (40P01) — the two errors a retry cures.
+(SQLSTATE 40001) or a deadlock (40P01) — the errors a retry cures (and 26000, a prepared
+statement gone, see :data:`RETRYABLE_SQLSTATES`).
 
 The ledger locks its accounts in one global order, so ledger-only transactions do not
 deadlock; a unit of work that combines several lock-taking steps, or runs at
@@ -20,7 +21,10 @@ from niha.core.db import unit_of_work
 
 T = TypeVar("T")
 
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+#: Serialization failure, deadlock, and a prepared statement gone from the connection
+#: (26000: psycopg deallocates every prepared statement of a connection after a ROLLBACK
+#: on it, those of ``core.pipeline`` too, which prepares them again next time).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "26000"})
 
 
 def sqlstates(exc: BaseException) -> list[str]:

@@ -80,6 +80,7 @@ from niha.core.db import (
 )
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
+from niha.core.pipeline import Statements
 from niha.core.retry import retrying, sqlstates
 from niha.exchange import book_cache
 from niha.exchange import fees as feecalc
@@ -371,6 +372,39 @@ class _Group:
     originals: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
 
 
+async def _stage(
+    session: AsyncSession,
+    g: _Group,
+    conn: Any,
+    remembered: book_cache.Remembered,
+    marks: Sequence[uuid.UUID],
+) -> tuple[list[events.EmittedEvent], list[uuid.UUID]]:
+    """Send the group's rows and events, then the ledger's lock and write, on ``conn`` (a
+    connection in pipeline mode, or :class:`Statements`): the events to publish and the
+    ids of their outbox rows (to mark them published)."""
+    if g.inserted:
+        # One ticker for the group (subscribers take it as "the market moved"): the state
+        # after its last order, what its orders traded.
+        g.records.append(events.new_event(*_ticker(g), at=g.now))
+    # The group's rows and events first (their outbox rows come before the ledger's, as
+    # they were emitted), then the ledger's lock and write.
+    await _write(g, conn, marks)
+    records = g.records
+    batches = [g.records[0].id] if g.records else []
+    accounts = remembered.accounts
+    via = conn if isinstance(conn, Statements) else None
+    if g.transfers:
+        staged = await ledger.stage_batch(
+            session, g.transfers, known=accounts, expect=g.expect, via=via
+        )
+        records = records + staged.events
+        batches += [staged.events[0].id] if staged.events else []
+        accounts.update(staged.accounts)
+    elif g.expect:
+        await ledger.send_expect_balances(session, accounts, g.expect, via=via)
+    return records, batches
+
+
 async def _place_group(
     session: AsyncSession,
     runner: _Runner,
@@ -381,11 +415,14 @@ async def _place_group(
 ) -> tuple[list[PlacedOrder | DomainError], _Written]:
     """Decide and write one group; committed when this returns (see the module).
 
-    The transaction runs in psycopg's pipeline mode. When the slot remembers what the
-    last group saw and left, and that covers this group (:func:`_fits`), the group is
-    decided on it and everything goes in ONE round trip: the checks that it still holds
-    (:func:`_decide_remembered`), the group's rows and events, the ledger's write and
-    COMMIT. Otherwise the group reads what it needs under locks first
+    When the slot remembers what the last group saw and left, and that covers this group
+    (:func:`_fits`), the group is decided on it and everything goes in ONE round trip
+    straight through libpq (:class:`~niha.core.pipeline.Statements`): the checks that it
+    still holds (:func:`_decide_remembered`), the group's rows and events, the ledger's
+    write and COMMIT. (When the ledger must read an account the slot has not seen, the
+    checks end that round trip and the rest goes through psycopg's pipeline mode, with
+    the ledger's reads.)
+    Otherwise, in psycopg's pipeline mode, the group reads what it needs under locks first
     (:func:`_decide_locked`: one round trip, and one more for the ledger's lock when it
     does not know every account). The events are returned, for publication.
     """
@@ -396,45 +433,55 @@ async def _place_group(
     owns = isinstance(session.bind, AsyncEngine)
     deciding: list[_Group] = []  # the group, once its orders start changing the book
     commit_sent = False
+    built: list[events.Event] = []
     try:
         try:
-            async with driver.pipeline():
-                remembered = slot.remembered
-                if remembered is not None and _fits(remembered, slot, group):
+            remembered = slot.remembered
+            decided = done = False
+            if remembered is not None and _fits(remembered, slot, group):
+                # The remembered way: every statement straight through libpq, unread, sent
+                # as it is made (the server takes the locks and runs the checks meanwhile).
+                batch = Statements(driver)
+                try:
                     g, results = await _decide_remembered(
-                        runner, slot, remembered, driver, group, scales, deciding
+                        runner, slot, remembered, batch, group, scales, deciding
                     )
-                else:
-                    g, results, remembered = await _decide_locked(
-                        session, runner, slot, instrument_id, driver, group, scales, deciding
-                    )
-                if g.inserted:
-                    # One ticker for the group (subscribers take it as "the market moved"):
-                    # the state after its last order, what its orders traded.
-                    g.records.append(events.new_event(*_ticker(g), at=g.now))
-                # The group's rows and events first (their outbox rows come before the
-                # ledger's, as they were emitted), then the ledger's lock and write.
-                await _write(g, driver, marks)
-                records = g.records
-                batches = [g.records[0].id] if g.records else []  # outbox rows' ids
-                accounts = remembered.accounts
-                if g.transfers:
-                    staged = await ledger.stage_batch(
-                        session, g.transfers, known=accounts, expect=g.expect
-                    )
-                    records = records + staged.events
-                    batches += [staged.events[0].id] if staged.events else []
-                    accounts.update(staged.accounts)
-                elif g.expect:
-                    await ledger.send_expect_balances(session, accounts, g.expect)
-                if owns:
-                    # Sent, not awaited: the pipeline's closing sync carries it with the
-                    # writes.
-                    await send(driver, "COMMIT")
-                    commit_sent = True
-                # While the server runs the group: the answers, the events to publish.
-                _prepare_answers(group, results)
-                built = events.to_publish(records)
+                    decided = True
+                    if ledger.knows(remembered.accounts, g.transfers, g.expect):
+                        records, batches = await _stage(session, g, batch, remembered, marks)
+                        if owns:
+                            batch.add("COMMIT")
+                            commit_sent = True
+
+                        def meanwhile() -> None:
+                            # While the server runs the group: the answers, the events.
+                            _prepare_answers(group, results)
+                            built.extend(events.to_publish(records))
+
+                        await batch.execute(meanwhile)
+                        done = True
+                    else:
+                        # The ledger must read an account the slot has not seen: the checks
+                        # end this round trip (the transaction stays open), psycopg goes on.
+                        await batch.execute()
+                finally:
+                    await batch.discard()  # after an error of ours: what was sent, read
+            if not done:
+                async with driver.pipeline():
+                    if not decided:
+                        g, results, remembered = await _decide_locked(
+                            session, runner, slot, instrument_id, driver, group, scales, deciding
+                        )
+                    assert remembered is not None
+                    records, batches = await _stage(session, g, driver, remembered, marks)
+                    if owns:
+                        # Sent, not awaited: the pipeline's closing sync carries it with the
+                        # writes.
+                        await send(driver, "COMMIT")
+                        commit_sent = True
+                    # While the server runs the group: the answers, the events to publish.
+                    _prepare_answers(group, results)
+                    built = events.to_publish(records)
         except psycopg.errors.IntegrityError as exc:
             # The ledger's write failed with the others (a key that exists, a CHECK).
             error = ledger.integrity_error(exc)
@@ -445,6 +492,7 @@ async def _place_group(
         _forget(slot, deciding[0] if deciding else None, unknown=commit_sent and not _refused(exc))
         raise
     g.book.release()
+    assert remembered is not None
     # What this group saw and left, for the next one (any failure forgets it).
     remembered.instrument = g.inst
     remembered.schedule = g.schedule

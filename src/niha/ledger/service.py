@@ -34,12 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core import events
 from niha.core.clock import utcnow
-from niha.core.db import Database, Expectation, driver_connection, send_expectations
+from niha.core.db import Database, Expectation, driver_connection, send, send_expectations
 from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import EmittedEvent, emit
 from niha.core.ids import new_id
 from niha.core.money import format_amount
 from niha.core.pagination import PageParams, build_page, keyset_page
+from niha.core.pipeline import Statements
 from niha.ledger import core
 from niha.ledger.core import (
     CLIENT_BUCKETS,
@@ -884,15 +885,19 @@ async def send_expect_balances(
     known: Mapping[AccountKey, AccountState],
     expect: Mapping[AccountKey, int],
     keys: Iterable[AccountKey] = (),
+    *,
+    via: Statements | None = None,
 ) -> None:
     """Lock ``keys`` and ``expect``'s accounts (ids from ``known``) and check, in the
-    caller's transaction, that each of ``expect`` holds its balance; sent, not read.
+    caller's transaction, that each of ``expect`` holds its balance; sent, not read
+    (added to ``via`` when given, for the caller's own round trip).
 
     For a caller that decided on balances it remembered instead of locked ones (the
     exchange's groups of orders): if one moved, the caller's transaction fails with a
     serialization failure (SQLSTATE 40001) at its commit, and nothing of it is written.
     """
-    await _send_expect(await driver_connection(session), known, expect, keys)
+    driver = via if via is not None else await driver_connection(session)
+    await _send_expect(driver, known, expect, keys)
 
 
 async def _send_expect(
@@ -902,7 +907,7 @@ async def _send_expect(
     keys: Iterable[AccountKey],
 ) -> None:
     ids = sorted({known[k].id for k in (*expect, *keys)})
-    await _raw(driver, _LOCK_BY_ID_SQL, {"ids": ids}, fetch=False)
+    await send(driver, _LOCK_BY_ID_SQL, {"ids": ids})
     if expect:
         params = {
             "n": len(expect),
@@ -922,12 +927,25 @@ class BalanceMoved(DomainError):
     sqlstate = "40001"
 
 
+def knows(
+    known: Mapping[AccountKey, AccountState],
+    transfers: Iterable[TransferRequest],
+    expect: Iterable[AccountKey] = (),
+) -> bool:
+    """Whether ``known`` holds every account of ``transfers`` and ``expect``: then
+    :func:`stage_batch` reads nothing."""
+    return all(t.debit in known and t.credit in known for t in transfers) and all(
+        k in known for k in expect
+    )
+
+
 async def stage_batch(
     session: AsyncSession,
     transfers: Sequence[TransferRequest],
     *,
     known: Mapping[AccountKey, AccountState] | None = None,
     expect: Mapping[AccountKey, int] | None = None,
+    via: Statements | None = None,
 ) -> StagedBatch:
     """:func:`post_batch` for a caller that commits right after, in pipeline mode.
 
@@ -947,11 +965,17 @@ async def stage_batch(
     hold them (platform accounts carry no rule on their balance). Otherwise the
     accounts are locked and read first, and ``expect`` -- balances the caller decided
     on -- is checked against them (:class:`BalanceMoved`).
+
+    ``via``: statements the caller sends in a round trip of its own
+    (:class:`~niha.core.pipeline.Statements`); the lock, the check and the write are
+    added to it. Only with ``known`` holding every account (nothing to read).
     """
     expect = expect or {}
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
-    if known is not None and all(k in known for k in keys) and all(k in known for k in expect):
-        return await _stage_known(session, list(transfers), keys, known, expect)
+    if known is not None and knows(known, transfers, expect):
+        return await _stage_known(session, list(transfers), keys, known, expect, via)
+    if via is not None:
+        raise ValueError("stage_batch(via=...) needs every account in known")
     planned = await _plan(session, transfers)
     if isinstance(planned, PostedBatch):
         return StagedBatch(planned.id, {}, [])
@@ -970,6 +994,7 @@ async def _stage_known(
     keys: list[AccountKey],
     known: Mapping[AccountKey, AccountState],
     expect: Mapping[AccountKey, int],
+    via: Statements | None,
 ) -> StagedBatch:
     scales = await asset_scales(session, {t.debit.asset for t in transfers})
     try:
@@ -979,7 +1004,7 @@ async def _stage_known(
         raise domain_error(exc) from None
     expected = {k: known[k].balance for k in keys if k.is_client}
     expected.update(expect)
-    driver = await driver_connection(session)
+    driver = via if via is not None else await driver_connection(session)
     await _send_expect(driver, known, expected, keys)
     locked = {k: known[k] for k in keys}
     return await _send_stage(driver, transfers, scales, keys, locked, after)
@@ -1004,7 +1029,7 @@ async def _send_stage(
     ]
     params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)
     params["events"] = events.outbox_rows(records)
-    await _raw(driver, _STAGE_SQL, params, fetch=False)
+    await send(driver, _STAGE_SQL, params)
     accounts = {k: AccountState(locked[k].id, after[k]) for k in keys}
     return StagedBatch(batch_id, after, records, accounts)
 

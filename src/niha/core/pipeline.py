@@ -1,0 +1,275 @@
+"""Statements sent in one round trip straight through libpq's pipeline, unread.
+
+For the hottest transaction of the venue -- a group of orders decided on what its
+instrument's slot remembers (``exchange.placement``) -- every statement is a write or a
+check whose rows nobody reads: only an error matters. psycopg's pipeline mode costs
+about 0.3 ms of CPU for such a transaction of seven statements (a cursor, a query
+conversion and binary dumpers per statement, a generator per result); libpq's own calls,
+with each statement prepared once per connection and its parameters as text, cost about
+a fifth of that (``bench/exchange_http.py``, docs/exchange.md).
+
+:class:`Statements` collects the statements (``core.db.send`` adds to it as it would send
+on a connection); :meth:`Statements.execute` sends them all with a sync, lets the caller
+work while the server runs them (``meanwhile``), then reads every result and raises the
+first error as psycopg would (``psycopg.errors``' class for its SQLSTATE, with its
+diagnostics), so retries and constraint mapping see the same exceptions.
+
+Parameters go as text with no declared type: PostgreSQL infers each from where it is
+used, so a statement must make its parameters' types clear (``%(x)s::jsonb``, a column
+compared to it, a function's argument). Each distinct statement is prepared on a
+connection the first time it runs there, in the same round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import uuid
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import pq
+
+# psycopg's placeholders: named or positional, text (s) or binary (b) -- all go as text.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sb]|%[sb]|%%")
+
+#: At most this many distinct statements are prepared per connection; others run unnamed.
+MAX_PREPARED = 128
+
+
+class _Shape:
+    """A statement converted once: ``$n`` placeholders, where each parameter comes from
+    (names, or positions), and its prepared statement's name."""
+
+    __slots__ = ("keys", "name", "sql")
+
+    def __init__(self, query: str) -> None:
+        keys: list[str | int] = []
+
+        def number(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if token == "%%":
+                return "%"
+            keys.append(match.group(1) if match.group(1) else len(keys))
+            return f"${len(keys)}"
+
+        self.sql = _PLACEHOLDER.sub(number, query).encode()
+        self.keys = keys
+        self.name = b"niha_" + hashlib.blake2b(self.sql, digest_size=8).hexdigest().encode()
+
+    def values(self, params: Any) -> list[bytes | None]:
+        # Names index a mapping, positions a sequence.
+        return [text(params[k]) for k in self.keys] if self.keys else []
+
+
+_shapes: dict[str, _Shape] = {}
+
+
+def _shape(query: str) -> _Shape:
+    shape = _shapes.get(query)
+    if shape is None:
+        shape = _Shape(query)
+        if len(_shapes) < 4 * MAX_PREPARED:
+            _shapes[query] = shape
+    return shape
+
+
+def text(value: Any) -> bytes | None:
+    """``value`` as PostgreSQL's text input for a parameter (None is NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, list | tuple):
+        return _array(value).encode()
+    return _scalar(value).encode()
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return value.hex  # PostgreSQL reads a UUID without its dashes; cheaper to make
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise TypeError("a naive datetime has no meaning as a parameter")
+        return value.isoformat()
+    raise TypeError(f"no text form for a parameter of type {type(value).__name__}")
+
+
+def _array(values: Sequence[Any]) -> str:
+    items = []
+    for v in values:
+        if v is None:
+            items.append("NULL")
+        elif isinstance(v, str):
+            items.append('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(v, list | tuple):
+            items.append(_array(v))
+        else:
+            items.append(_scalar(v))  # no quotes, commas, braces or spaces to escape
+    return "{" + ",".join(items) + "}"
+
+
+#: The statements prepared on each connection (by name).
+_prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+
+
+class Statements:
+    """Statements sent on a connection as they are added, none of whose rows are read,
+    then read in one go (see the module).
+
+    The first :meth:`add` puts the connection (a psycopg connection this task owns, not in
+    pipeline mode) in libpq's pipeline mode, with a ``BEGIN`` first when no transaction
+    is open; each statement goes out at once, so the server runs the first ones (a
+    lock, checks) while the caller builds the next. :meth:`execute` ends the round trip;
+    :meth:`discard`, for a caller that gives up before, reads and drops what was sent.
+    """
+
+    __slots__ = ("_answers", "_driver", "_fresh", "_known", "_open", "_pgconn")
+
+    def __init__(self, driver: psycopg.AsyncConnection[Any]) -> None:
+        self._driver = driver
+        self._pgconn = driver.pgconn
+        known = _prepared.get(driver)
+        if known is None:
+            known = _prepared[driver] = set()
+        self._known = known
+        #: What each result will answer, in order: a statement prepared here (its name),
+        #: or a run (None).
+        self._answers: list[bytes | None] = []
+        self._fresh = 0  # statements prepared in this round trip
+        self._open = False  # in pipeline mode, results to read
+
+    def add(self, query: str, params: Any = None) -> None:
+        pgconn = self._pgconn
+        if not self._open:
+            pgconn.enter_pipeline_mode()
+            self._open = True
+            if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                self._send(_shape("BEGIN"), None)
+        self._send(_shape(query), params)
+        pgconn.flush()  # what the socket takes now; the rest at execute()
+
+    def _send(self, shape: _Shape, params: Any) -> None:
+        pgconn, answers = self._pgconn, self._answers
+        values = shape.values(params)
+        name = shape.name
+        if name not in self._known and name not in answers:
+            if len(self._known) + self._fresh >= MAX_PREPARED:
+                pgconn.send_query_params(shape.sql, values)
+                answers.append(None)
+                return
+            pgconn.send_prepare(name, shape.sql)
+            answers.append(name)
+            self._fresh += 1
+        pgconn.send_query_prepared(name, values)
+        answers.append(None)
+
+    async def execute(self, meanwhile: Callable[[], None] | None = None) -> None:
+        """End the round trip: call ``meanwhile`` once everything is on its way, then read
+        every result. Raises the first statement's error (the transaction is then
+        aborted), then what ``meanwhile`` raised; or ``psycopg.OperationalError`` when
+        the connection is lost -- it is then closed: whether the statements ran is
+        unknown. The transaction stays open unless a COMMIT was added."""
+        answers = self._answers
+        results, failed = await self._finish(meanwhile)
+        error: pq.abc.PGresult | None = None
+        for result, prepared in zip(results, answers, strict=True):
+            status = result.status
+            if status == pq.ExecStatus.FATAL_ERROR:
+                error = error or result
+            elif prepared is not None and status == pq.ExecStatus.COMMAND_OK:
+                self._known.add(prepared)
+        if error is not None:
+            if error.error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
+                # Deallocated behind our back (DISCARD ALL, DEALLOCATE ALL): prepared again
+                # next time; core.retry runs the transaction again.
+                self._known.clear()
+            raise psycopg.errors.error_from_result(error, encoding=self._driver.info.encoding)
+        if failed is not None:
+            raise failed
+
+    async def discard(self) -> None:
+        """Read and drop the results of what was sent (after an error of the caller's);
+        the connection leaves pipeline mode, its transaction aborted or open."""
+        if self._open:
+            await self._finish(None)
+
+    async def _finish(
+        self, meanwhile: Callable[[], None] | None
+    ) -> tuple[list[Any], Exception | None]:
+        """Sync, ``meanwhile``, every result: the results and what ``meanwhile`` raised."""
+        pgconn = self._pgconn
+        failed: Exception | None = None
+        if not self._open:
+            return [], None
+        self._open = False
+        self._answers = []
+        try:
+            pgconn.pipeline_sync()
+            await _flush(pgconn)
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except Exception as exc:  # raised once the results are read
+                    failed = exc
+            results = await _read(pgconn)
+            pgconn.exit_pipeline_mode()
+        except BaseException:
+            # Mid-pipeline (lost, cancelled): the connection cannot be trusted again.
+            if pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                await self._driver.close()
+            raise
+        return results, failed
+
+
+def _wait(pgconn: Any, *, write: bool) -> asyncio.Future[None]:
+    loop = asyncio.get_running_loop()
+    fd = pgconn.socket
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    if write:
+        loop.add_writer(fd, wake)
+
+    def done(_: object) -> None:
+        loop.remove_reader(fd)
+        if write:
+            loop.remove_writer(fd)
+
+    ready.add_done_callback(done)
+    return ready
+
+
+async def _flush(pgconn: Any) -> None:
+    """Send what libpq holds; read meanwhile (a server writing results is not stalled)."""
+    while pgconn.flush():
+        await _wait(pgconn, write=True)
+        pgconn.consume_input()
+
+
+async def _read(pgconn: Any) -> list[Any]:
+    """Every result up to the pipeline's sync (which is not returned)."""
+    results: list[Any] = []
+    while True:
+        while pgconn.is_busy():
+            await _wait(pgconn, write=False)
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            continue
+        if result.status == pq.ExecStatus.PIPELINE_SYNC:
+            return results
+        results.append(result)

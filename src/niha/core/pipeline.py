@@ -2,15 +2,16 @@
 
 For the hottest transaction of the venue -- a group of orders decided on what its
 instrument's slot remembers (``exchange.placement``) -- every statement is a write or a
-check whose rows nobody reads: only an error matters. psycopg's pipeline mode costs
-about 0.3 ms of CPU for such a transaction of seven statements (a cursor, a query
-conversion and binary dumpers per statement, a generator per result); libpq's own calls,
-with each statement prepared once per connection and its parameters as text, cost about
-a fifth of that (``bench/exchange_http.py``, docs/exchange.md).
+check whose rows nobody reads: only an error matters. Through psycopg's pipeline mode
+each statement costs a cursor, a query conversion, binary dumpers and a generator per
+result; straight through libpq, with each statement prepared once per connection and
+its parameters as text, a group of one order costs the server about a third less CPU
+(``bench/exchange_http.py`` at one client; docs/exchange.md).
 
-:class:`Statements` collects the statements (``core.db.send`` adds to it as it would send
-on a connection); :meth:`Statements.execute` sends them all with a sync, lets the caller
-work while the server runs them (``meanwhile``), then reads every result and raises the
+:class:`Statements` sends each statement as it is added (``core.db.send`` adds to it as
+it would send on a connection), so the server runs the first ones while the caller makes
+the next; :meth:`Statements.execute` ends the round trip with a sync, lets the caller
+work while the server finishes (``meanwhile``), then reads every result and raises the
 first error as psycopg would (``psycopg.errors``' class for its SQLSTATE, with its
 diagnostics), so retries and constraint mapping see the same exceptions.
 

@@ -16,7 +16,6 @@ from psycopg import pq
 
 from niha.core.db import make_engine, send
 from niha.core.pipeline import Statements, text
-from niha.core.retry import is_retryable
 
 
 @pytest.fixture
@@ -143,29 +142,29 @@ async def test_an_error_is_psycopgs_and_nothing_is_written(
     assert await _rows(conn) == [(3, "c")]
 
 
-async def test_statements_deallocated_behind_its_back_fail_once_retryably(
+async def test_its_own_transaction_sent_again_when_its_statements_were_deallocated(
     conn: psycopg.AsyncConnection[Any],
 ) -> None:
     def batch(n: int) -> Statements:
         b = Statements(conn)
         b.add("INSERT INTO t VALUES (%(id)s, 'x', now())", {"id": n})
+        b.add("INSERT INTO t VALUES (%(id)s + 100, 'y', now())", {"id": n})
         b.add("COMMIT")
         return b
 
     await batch(1).execute()
     await conn.execute("DEALLOCATE ALL")
     await conn.commit()
-    with pytest.raises(psycopg.errors.InvalidSqlStatementName) as caught:
-        await batch(2).execute()
-    assert is_retryable(caught.value)
-    await conn.rollback()
-    await batch(2).execute()  # prepared again
-    assert await _rows(conn) == [(1, "x"), (2, "x")]
+    await batch(2).execute()  # rolled back, prepared again and sent again: once
+    assert await _rows(conn) == [(1, "x"), (2, "x"), (101, "y"), (102, "y")]
+    assert await _prepared(conn) == 4
 
 
-async def test_a_rollback_on_a_service_connection_keeps_them(fresh_database_url: str) -> None:
-    """psycopg DEALLOCATEs ALL after a ROLLBACK on a connection where it prepared statements
-    of its own: the service's connections let it prepare none (``core.db.make_engine``)."""
+async def test_a_rollback_through_psycopg_does_not_lose_a_placement(
+    fresh_database_url: str,
+) -> None:
+    """psycopg sends DEALLOCATE ALL after a ROLLBACK on a connection where it prepared
+    statements of its own (the service's connections let it: ``prepare_threshold`` 5)."""
     engine = make_engine(fresh_database_url, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as sa:
@@ -174,20 +173,41 @@ async def test_a_rollback_on_a_service_connection_keeps_them(fresh_database_url:
             await driver.execute("CREATE TABLE t (id int PRIMARY KEY)")
             await driver.commit()
             first = Statements(driver)
-            first.add("INSERT INTO t VALUES (1)")
+            first.add("INSERT INTO t VALUES (%(id)s)", {"id": 1})
             first.add("COMMIT")
             await first.execute()
-            for _ in range(8):  # often enough for psycopg's own preparing, when on
+            for _ in range(8):  # often enough for psycopg to prepare it
                 await driver.execute("SELECT count(*) FROM t WHERE id = %s", (1,))
             await driver.rollback()
+            await driver.execute("SELECT 1")  # psycopg's DEALLOCATE ALL goes out first
+            await driver.commit()
             second = Statements(driver)
-            second.add("INSERT INTO t VALUES (1 + 1)")
-            second.add("INSERT INTO t VALUES (1)")  # prepared by the first: still there
-            second.add("ROLLBACK")
-            with pytest.raises(psycopg.errors.UniqueViolation):
-                await second.execute()
+            second.add("INSERT INTO t VALUES (%(id)s)", {"id": 2})
+            second.add("COMMIT")
+            await second.execute()
+            cur = await driver.execute("SELECT array_agg(id ORDER BY id) FROM t")
+            assert await cur.fetchone() == ([1, 2],)
     finally:
         await engine.dispose()
+
+
+async def test_inside_an_open_transaction_statements_go_unnamed(
+    conn: psycopg.AsyncConnection[Any],
+) -> None:
+    """A failure there could not be taken back and sent again: nothing is prepared, so
+    nothing can be deallocated behind its back."""
+    await conn.execute("SELECT 1")  # psycopg opened a transaction
+    batch = Statements(conn)
+    batch.add("INSERT INTO t VALUES (%(id)s, 'x', now())", {"id": 1})
+    await batch.execute()
+    assert conn.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+    await conn.execute("DEALLOCATE ALL")
+    again = Statements(conn)
+    again.add("INSERT INTO t VALUES (%(id)s, 'x', now())", {"id": 2})
+    again.add("COMMIT")
+    await again.execute()
+    assert await _prepared(conn) == 0
+    assert await _rows(conn) == [(1, "x"), (2, "x")]
 
 
 async def test_discard_reads_what_was_sent(conn: psycopg.AsyncConnection[Any]) -> None:

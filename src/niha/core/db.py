@@ -79,10 +79,7 @@ def make_engine(plain: str, **kwargs: Any) -> AsyncEngine:
         "pool_recycle": 1800,
         "pool_size": 10,
         "max_overflow": 20,
-        # psycopg prepares no statement of its own (it would DEALLOCATE ALL after every
-        # ROLLBACK on the connection, the statements the hot paths prepare themselves too:
-        # core.pipeline, the ledger's writer).
-        "connect_args": {"options": connect_options(plain), "prepare_threshold": None},
+        "connect_args": {"options": connect_options(plain)},
     }
     options.update(kwargs)
     return create_async_engine(sqlalchemy_url(plain), **options)

@@ -17,8 +17,9 @@ diagnostics), so retries and constraint mapping see the same exceptions.
 
 Parameters go as text with no declared type: PostgreSQL infers each from where it is
 used, so a statement must make its parameters' types clear (``%(x)s::jsonb``, a column
-compared to it, a function's argument). Each distinct statement is prepared on a
-connection the first time it runs there, in the same round trip.
+compared to it, a function's argument). In a transaction of its own, each distinct
+statement is prepared on a connection the first time it runs there, in the same round
+trip.
 """
 
 from __future__ import annotations
@@ -122,19 +123,29 @@ def _array(values: Sequence[Any]) -> str:
 #: The statements prepared on each connection (by name).
 _prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
 
+_GONE = b"26000"  # invalid_sql_statement_name: a prepared statement that is not there
+
 
 class Statements:
     """Statements sent on a connection as they are added, none of whose rows are read,
     then read in one go (see the module).
 
     The first :meth:`add` puts the connection (a psycopg connection this task owns, not in
-    pipeline mode) in libpq's pipeline mode, with a ``BEGIN`` first when no transaction
-    is open; each statement goes out at once, so the server runs the first ones (a
-    lock, checks) while the caller builds the next. :meth:`execute` ends the round trip;
-    :meth:`discard`, for a caller that gives up before, reads and drops what was sent.
+    pipeline mode) in libpq's pipeline mode; each statement goes out at once, so the
+    server runs the first ones (a lock, checks) while the caller builds the next.
+    :meth:`execute` ends the round trip; :meth:`discard`, for a caller that gives up
+    before, reads and drops what was sent.
+
+    When no transaction is open, the statements run in one of their own (a ``BEGIN``
+    first) and are prepared once per connection. psycopg deallocates every prepared
+    statement of a connection after a ROLLBACK on it (when it prepared some of its own),
+    ours too: a transaction of its own that finds one of them gone is rolled back
+    (nothing of it stays) and sent again at once, the statements prepared anew.
+    Inside a transaction already open, a failure could not be taken back that way: the
+    statements go unnamed (parsed each time).
     """
 
-    __slots__ = ("_answers", "_driver", "_fresh", "_known", "_open", "_pgconn")
+    __slots__ = ("_answers", "_driver", "_fresh", "_items", "_known", "_open", "_own", "_pgconn")
 
     def __init__(self, driver: psycopg.AsyncConnection[Any]) -> None:
         self._driver = driver
@@ -148,21 +159,30 @@ class Statements:
         self._answers: list[bytes | None] = []
         self._fresh = 0  # statements prepared in this round trip
         self._open = False  # in pipeline mode, results to read
+        self._own = False  # the statements run in a transaction of their own (BEGIN sent)
+        self._items: list[tuple[_Shape, Any]] = []  # what was added (to send again)
 
     def add(self, query: str, params: Any = None) -> None:
         pgconn = self._pgconn
         if not self._open:
             pgconn.enter_pipeline_mode()
             self._open = True
-            if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            if not self._items and pgconn.transaction_status == pq.TransactionStatus.IDLE:
+                self._own = True
                 self._send(_shape("BEGIN"), None)
-        self._send(_shape(query), params)
+        shape = _shape(query)
+        self._items.append((shape, params))
+        self._send(shape, params)
         pgconn.flush()  # what the socket takes now; the rest at execute()
 
     def _send(self, shape: _Shape, params: Any) -> None:
         pgconn, answers = self._pgconn, self._answers
         values = shape.values(params)
         name = shape.name
+        if not self._own:
+            pgconn.send_query_params(shape.sql, values)
+            answers.append(None)
+            return
         if name not in self._known and name not in answers:
             if len(self._known) + self._fresh >= MAX_PREPARED:
                 pgconn.send_query_params(shape.sql, values)
@@ -180,6 +200,30 @@ class Statements:
         aborted), then what ``meanwhile`` raised; or ``psycopg.OperationalError`` when
         the connection is lost -- it is then closed: whether the statements ran is
         unknown. The transaction stays open unless a COMMIT was added."""
+        error, failed = await self._results(meanwhile)
+        if error is not None and self._own and error.error_field(_DIAG_SQLSTATE) == _GONE:
+            # Deallocated behind our back: roll back (nothing ran) and send it all again.
+            self._known.clear()
+            self._fresh = 0
+            self._pgconn.enter_pipeline_mode()
+            self._open = True
+            self._pgconn.send_query_params(b"ROLLBACK", None)
+            self._answers.append(None)
+            self._send(_shape("BEGIN"), None)
+            for shape, params in self._items:
+                self._send(shape, params)
+            error, _ = await self._results(None)
+        if error is not None:
+            if error.error_field(_DIAG_SQLSTATE) == _GONE:
+                self._known.clear()  # prepared again next time (core.retry runs it again)
+            raise psycopg.errors.error_from_result(error, encoding=self._driver.info.encoding)
+        if failed is not None:
+            raise failed
+
+    async def _results(
+        self, meanwhile: Callable[[], None] | None
+    ) -> tuple[pq.abc.PGresult | None, Exception | None]:
+        """The first error of the round trip, and what ``meanwhile`` raised."""
         answers = self._answers
         results, failed = await self._finish(meanwhile)
         error: pq.abc.PGresult | None = None
@@ -189,14 +233,7 @@ class Statements:
                 error = error or result
             elif prepared is not None and status == pq.ExecStatus.COMMAND_OK:
                 self._known.add(prepared)
-        if error is not None:
-            if error.error_field(pq.DiagnosticField.SQLSTATE) == b"26000":
-                # Deallocated behind our back (DISCARD ALL, DEALLOCATE ALL): prepared again
-                # next time; core.retry runs the transaction again.
-                self._known.clear()
-            raise psycopg.errors.error_from_result(error, encoding=self._driver.info.encoding)
-        if failed is not None:
-            raise failed
+        return error, failed
 
     async def discard(self) -> None:
         """Read and drop the results of what was sent (after an error of the caller's);
@@ -230,6 +267,9 @@ class Statements:
                 await self._driver.close()
             raise
         return results, failed
+
+
+_DIAG_SQLSTATE = pq.DiagnosticField.SQLSTATE
 
 
 def _wait(pgconn: Any, *, write: bool) -> asyncio.Future[None]:

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 #: Serialization failure, deadlock, and a prepared statement gone from the connection
 #: (26000: psycopg deallocates every prepared statement of a connection after a ROLLBACK
-#: on it, those of ``core.pipeline`` too, which prepares them again next time).
+#: on it; ``core.pipeline`` sends its own transaction again itself, prepares them again
+#: next time otherwise).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "26000"})
 
 

@@ -253,3 +253,23 @@ async def test_arrays_of_ids_numbers_and_times_read_back(
     )  # fmt: skip
     assert await cur.fetchone() == (True, True, True)
     await conn.rollback()
+
+
+async def test_rows_of_the_statements_that_ask_for_them(conn: psycopg.AsyncConnection[Any]) -> None:
+    at = datetime(2026, 12, 5, 21, 0, tzinfo=UTC)
+    batch = Statements(conn)
+    batch.add("INSERT INTO t VALUES (1, 'one', %(at)s)", {"at": at})
+    batch.add("SELECT id, note, at, id = 1 FROM t ORDER BY id", rows=True)
+    batch.add(
+        "SELECT %(x)s::uuid, %(n)s::bigint WHERE false", {"x": uuid.UUID(int=3), "n": 1}, rows=True
+    )
+    batch.add("SELECT %(x)s::uuid[]", {"x": [uuid.UUID(int=3)]}, rows=True)
+    batch.add("COMMIT")
+    assert await batch.execute() == [[(1, "one", at, True)], [], [([uuid.UUID(int=3)],)]]
+    # Again, after its statements were deallocated: sent again, the same rows.
+    await conn.execute("DEALLOCATE ALL")
+    await conn.commit()
+    again = Statements(conn)
+    again.add("SELECT id, note, at, id = 1 FROM t ORDER BY id", rows=True)
+    again.add("COMMIT")
+    assert await again.execute() == [[(1, "one", at, True)]]

@@ -1,11 +1,12 @@
-"""Statements sent in one round trip straight through libpq's pipeline, unread.
+"""Statements sent in one round trip straight through libpq's pipeline.
 
-For the hottest transaction of the venue -- a group of orders decided on what its
-instrument's slot remembers (``exchange.placement``) -- every statement is a write or a
-check whose rows nobody reads: only an error matters. Through psycopg's pipeline mode
-each statement costs a cursor, a query conversion, binary dumpers and a generator per
-result; straight through libpq, with each statement prepared once per connection and
-its parameters as text, a group of one order costs the server about a third less CPU
+For the venue's hottest transactions -- a group of orders decided on what its
+instrument's slot remembers (``exchange.placement``), a group of ledger batches planned
+on the balances the writer last saw (``ledger.writer``) -- every statement is known in
+advance and most return nothing anyone reads. Through psycopg's pipeline mode each
+statement costs a cursor, a query conversion, binary dumpers and a generator per result;
+straight through libpq, with each statement prepared once per connection and its
+parameters as text, a group of one order costs the server about a third less CPU
 (``bench/exchange_http.py`` at one client; docs/exchange.md).
 
 :class:`Statements` sends each statement as it is added (``core.db.send`` adds to it as
@@ -13,7 +14,8 @@ it would send on a connection), so the server runs the first ones while the call
 the next; :meth:`Statements.execute` ends the round trip with a sync, lets the caller
 work while the server finishes (``meanwhile``), then reads every result and raises the
 first error as psycopg would (``psycopg.errors``' class for its SQLSTATE, with its
-diagnostics), so retries and constraint mapping see the same exceptions.
+diagnostics), so retries and constraint mapping see the same exceptions. A statement
+added with ``rows=True`` has its rows returned, read by psycopg's own loaders.
 
 Parameters go as text with no declared type: PostgreSQL infers each from where it is
 used, so a statement must make its parameters' types clear (``%(x)s::jsonb``, a column
@@ -36,6 +38,7 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
+from psycopg.adapt import Transformer
 
 # psycopg's placeholders: named or positional, text (s) or binary (b) -- all go as text.
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sb]|%[sb]|%%")
@@ -127,8 +130,8 @@ _GONE = b"26000"  # invalid_sql_statement_name: a prepared statement that is not
 
 
 class Statements:
-    """Statements sent on a connection as they are added, none of whose rows are read,
-    then read in one go (see the module).
+    """Statements sent on a connection as they are added, their results read in one go
+    (see the module).
 
     The first :meth:`add` puts the connection (a psycopg connection this task owns, not in
     pipeline mode) in libpq's pipeline mode; each statement goes out at once, so the
@@ -145,7 +148,9 @@ class Statements:
     statements go unnamed (parsed each time).
     """
 
-    __slots__ = ("_answers", "_driver", "_fresh", "_items", "_known", "_open", "_own", "_pgconn")
+    __slots__ = (
+        "_answers", "_driver", "_fresh", "_items", "_known", "_open", "_own", "_pgconn", "_runs",
+    )  # fmt: skip
 
     def __init__(self, driver: psycopg.AsyncConnection[Any]) -> None:
         self._driver = driver
@@ -160,9 +165,13 @@ class Statements:
         self._fresh = 0  # statements prepared in this round trip
         self._open = False  # in pipeline mode, results to read
         self._own = False  # the statements run in a transaction of their own (BEGIN sent)
-        self._items: list[tuple[_Shape, Any]] = []  # what was added (to send again)
+        #: What was added (to send again): each statement, its parameters, whether its
+        #: rows are wanted.
+        self._items: list[tuple[_Shape, Any, bool]] = []
+        self._runs: list[int] = []  # where each added statement's result comes, in order
 
-    def add(self, query: str, params: Any = None) -> None:
+    def add(self, query: str, params: Any = None, *, rows: bool = False) -> None:
+        """Send ``query`` (``rows``: :meth:`execute` returns what it selects)."""
         pgconn = self._pgconn
         if not self._open:
             pgconn.enter_pipeline_mode()
@@ -171,36 +180,41 @@ class Statements:
                 self._own = True
                 self._send(_shape("BEGIN"), None)
         shape = _shape(query)
-        self._items.append((shape, params))
-        self._send(shape, params)
+        self._items.append((shape, params, rows))
+        self._runs.append(self._send(shape, params))
         pgconn.flush()  # what the socket takes now; the rest at execute()
 
-    def _send(self, shape: _Shape, params: Any) -> None:
+    def _send(self, shape: _Shape, params: Any) -> int:
+        """Send one statement (prepared first when it is new here); where its result comes."""
         pgconn, answers = self._pgconn, self._answers
         values = shape.values(params)
         name = shape.name
         if not self._own:
             pgconn.send_query_params(shape.sql, values)
             answers.append(None)
-            return
+            return len(answers) - 1
         if name not in self._known and name not in answers:
             if len(self._known) + self._fresh >= MAX_PREPARED:
                 pgconn.send_query_params(shape.sql, values)
                 answers.append(None)
-                return
+                return len(answers) - 1
             pgconn.send_prepare(name, shape.sql)
             answers.append(name)
             self._fresh += 1
         pgconn.send_query_prepared(name, values)
         answers.append(None)
+        return len(answers) - 1
 
-    async def execute(self, meanwhile: Callable[[], None] | None = None) -> None:
+    async def execute(
+        self, meanwhile: Callable[[], None] | None = None
+    ) -> list[list[tuple[Any, ...]]]:
         """End the round trip: call ``meanwhile`` once everything is on its way, then read
-        every result. Raises the first statement's error (the transaction is then
-        aborted), then what ``meanwhile`` raised; or ``psycopg.OperationalError`` when
-        the connection is lost -- it is then closed: whether the statements ran is
-        unknown. The transaction stays open unless a COMMIT was added."""
-        error, failed = await self._results(meanwhile)
+        every result; the rows of each statement added with ``rows``, in order. Raises
+        the first statement's error (the transaction is then aborted), then what
+        ``meanwhile`` raised; or ``psycopg.OperationalError`` when the connection is
+        lost -- it is then closed: whether the statements ran is unknown. The
+        transaction stays open unless a COMMIT was added."""
+        results, error, failed = await self._results(meanwhile)
         if error is not None and self._own and error.error_field(_DIAG_SQLSTATE) == _GONE:
             # Deallocated behind our back: roll back (nothing ran) and send it all again.
             self._known.clear()
@@ -210,20 +224,32 @@ class Statements:
             self._pgconn.send_query_params(b"ROLLBACK", None)
             self._answers.append(None)
             self._send(_shape("BEGIN"), None)
-            for shape, params in self._items:
-                self._send(shape, params)
-            error, _ = await self._results(None)
+            self._runs = [self._send(shape, params) for shape, params, _ in self._items]
+            results, error, _ = await self._results(None)
         if error is not None:
             if error.error_field(_DIAG_SQLSTATE) == _GONE:
                 self._known.clear()  # prepared again next time (core.retry runs it again)
             raise psycopg.errors.error_from_result(error, encoding=self._driver.info.encoding)
         if failed is not None:
             raise failed
+        return [
+            self._rows(results[at])
+            for (_, _, wanted), at in zip(self._items, self._runs, strict=True)
+            if wanted
+        ]
+
+    def _rows(self, result: pq.abc.PGresult) -> list[tuple[Any, ...]]:
+        """A result's rows, read by psycopg's own loaders (text format)."""
+        if not result.ntuples:
+            return []
+        loader = Transformer(self._driver)
+        loader.set_pgresult(result)
+        return loader.load_rows(0, result.ntuples, tuple)
 
     async def _results(
         self, meanwhile: Callable[[], None] | None
-    ) -> tuple[pq.abc.PGresult | None, Exception | None]:
-        """The first error of the round trip, and what ``meanwhile`` raised."""
+    ) -> tuple[list[Any], pq.abc.PGresult | None, Exception | None]:
+        """Every result of the round trip, its first error, and what ``meanwhile`` raised."""
         answers = self._answers
         results, failed = await self._finish(meanwhile)
         error: pq.abc.PGresult | None = None
@@ -233,7 +259,7 @@ class Statements:
                 error = error or result
             elif prepared is not None and status == pq.ExecStatus.COMMAND_OK:
                 self._known.add(prepared)
-        return error, failed
+        return results, error, failed
 
     async def discard(self) -> None:
         """Read and drop the results of what was sent (after an error of the caller's);

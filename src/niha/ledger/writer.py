@@ -26,9 +26,9 @@ transaction:
 The transaction runs on one pooled connection held while groups keep coming. The writer
 remembers the id (it never changes) and the last balance it saw of every account of its
 groups. A group whose accounts it has all seen is planned on those balances (steps 3-4
-before anything is sent) and posted in ONE round trip: a simple query of ``BEGIN``, the
-lock of the accounts by id (id order), the write statement and ``COMMIT``, the two
-statements prepared once per connection. The write statement first checks, under the
+before anything is sent) and posted in ONE round trip: ``BEGIN``, the lock of the
+accounts by id (id order), the write statement and ``COMMIT``, through libpq's pipeline,
+each statement prepared once per connection (``core.pipeline.Statements``). The write statement first checks, under the
 locks, that every account still holds the balance the plan was made on; if one does not
 (another transaction or process moved it meanwhile) it writes nothing, the transaction
 commits empty, and the group goes the locked way: BEGIN and the lock by natural key in
@@ -40,7 +40,8 @@ negative stays a backstop. A failure of the transaction fails every caller of th
 with :class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
 serialization failure or deadlock (SQLSTATE 40001/40P01), another transaction committing
 one of the group's idempotency keys first, or a prepared statement gone from the
-connection, runs the group again.
+connection (which the pipeline itself sends again at once, in a transaction of its own),
+runs the group again.
 
 Concurrency comes from batching, not from parallel transactions: while one group is in
 the database, the submissions of all other callers queue up and go together into the
@@ -57,7 +58,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import json
 import random
 import uuid
@@ -78,6 +78,7 @@ from niha.core.db import Database
 from niha.core.errors import DomainError
 from niha.core.events import EmittedEvent
 from niha.core.ids import new_id
+from niha.core.pipeline import Statements
 from niha.core.retry import is_retryable
 from niha.ledger import core, service
 from niha.ledger.core import AccountKey, TransferRequest
@@ -167,77 +168,6 @@ _LOCK_IDS_SQL = """
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
 """
-
-
-class _Prepared:
-    """A statement of psycopg-style named parameters (``%(name)s``, ``%(name)b``)
-    prepared server-side as ``$n``, executed with literal arguments in a simple query."""
-
-    def __init__(self, sql: str, types: Mapping[str, str]) -> None:
-        self.params = list(types)
-        text = sql
-        for n, name in enumerate(self.params, 1):
-            text = text.replace(f"%({name})s", f"${n}").replace(f"%({name})b", f"${n}")
-        self.name = f"niha_ledger_{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-        signature = ", ".join(types.values())
-        self.prepare = f"PREPARE {self.name}({signature}) AS {text}"
-        self.text = sql
-
-    def execute(self, params: Mapping[str, Any]) -> str:
-        return f"EXECUTE {self.name}({', '.join(_literal(params[p]) for p in self.params)}); "
-
-
-def _literal(value: Any) -> str:
-    """A SQL literal of ``value`` (with standard conforming strings, PostgreSQL's
-    default; see :func:`_literals_ok`)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return f"'{value.hex}'"
-    if isinstance(value, datetime):
-        return f"'{value.isoformat()}'"
-    if isinstance(value, list):  # of UUIDs or ints: '{...}'
-        return (
-            "'{"
-            + ",".join(v.hex if isinstance(v, uuid.UUID) else str(int(v)) for v in value)
-            + "}'"
-        )
-    raise TypeError(f"no literal for {type(value).__name__}")  # pragma: no cover
-
-
-def _literals_ok(driver: Any) -> bool:
-    """Whether :func:`_literal` quotes right on this connection."""
-    return bool(driver.info.parameter_status("standard_conforming_strings") == "on")
-
-
-_PARAM_TYPES = {
-    "transfers": "json",
-    "keys": "json",
-    "ids": "uuid[]",
-    "expected": "bigint[]",
-    "now": "timestamptz",
-    "a_ids": "uuid[]",
-    "a_deltas": "bigint[]",
-    "events": "jsonb",
-    "marks": "uuid[]",
-}
-_prepared_by_text: dict[str, _Prepared] = {}
-# The statements prepared on each connection (by name).
-_statements: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def _prepared(sql: str) -> _Prepared:
-    prepared = _prepared_by_text.get(sql)
-    if prepared is None:
-        types = {k: v for k, v in _PARAM_TYPES.items() if f"%({k})" in sql}
-        prepared = _prepared_by_text[sql] = _Prepared(sql, types)
-    return prepared
 
 
 @dataclass(eq=False)
@@ -368,11 +298,7 @@ class LedgerWriter:
             except Exception as exc:
                 self._unmarked = marks + self._unmarked
                 await self._reset()
-                if attempt < self.attempts and (
-                    is_retryable(exc)
-                    or _key_race(exc)
-                    or isinstance(exc, psycopg.errors.InvalidSqlStatementName)
-                ):
+                if attempt < self.attempts and (is_retryable(exc) or _key_race(exc)):
                     self.retries += 1
                     await asyncio.sleep(self.base_delay * (2**attempt) * (0.5 + random.random()))
                     continue
@@ -446,7 +372,7 @@ class LedgerWriter:
         batches = [(group[i].batch_id, group[i].transfers) for i in valid]
         existing: list[core.ExistingTransfer] = []
         done: _Done | None = None
-        if all(k in self._balances for k in keys) and _literals_ok(driver):
+        if all(k in self._balances for k in keys):
             planned = await self._post_planned(driver, group, valid, keys, batches, scales, marks)
             marks = []  # that transaction carried them (and committed, whatever else)
             if isinstance(planned, tuple):
@@ -526,7 +452,7 @@ class LedgerWriter:
     ) -> _Done | list[core.ExistingTransfer] | None:
         """The optimistic round trip: plan on the balances this writer last saw, then
         BEGIN, lock the accounts by id, write unless the locked balances differ from
-        those planned on (or a key exists), COMMIT -- all in one simple query.
+        those planned on (or a key exists), COMMIT -- all in one round trip.
 
         The plan is the one :meth:`_post_locked` would make exactly when every locked
         balance equals the planned-on one, which the write statement checks under the
@@ -542,32 +468,18 @@ class LedgerWriter:
         params = _params(batches, [], list(posted.values()), records, marks, now)
         params["ids"] = [ids[k] for k in keys]
         params["expected"] = [before[k] for k in keys]
-        write, lock = _prepared(_WRITE_GROUP_SQL), _prepared(_LOCK_IDS_SQL)
-        have = _statements.setdefault(driver, set())
-        # One simple query, one round trip: the statements are prepared once per
-        # connection (named after their text), their arguments are literals.
-        query = f"BEGIN; {self._lock_timeout}; {lock.execute(params)}{write.execute(params)}COMMIT"
-        await driver.set_autocommit(True)
+        # One round trip: BEGIN, the lock, the write and COMMIT go out together, each
+        # statement prepared once per connection (core.pipeline).
+        batch = Statements(driver)
+        batch.add(self._lock_timeout)
+        batch.add(_LOCK_IDS_SQL, params, rows=True)
+        batch.add(_WRITE_GROUP_SQL, params, rows=True)
+        batch.add("COMMIT")
         try:
-            for statement in (write, lock):
-                if statement.name not in have:
-                    with contextlib.suppress(psycopg.errors.DuplicatePreparedStatement):
-                        await driver.execute(statement.prepare)
-                    have.add(statement.name)
-            cursor = await driver.execute(query)
-            returned = []
-            while True:
-                if cursor.description is not None:
-                    returned.append(await cursor.fetchall())
-                if not cursor.nextset():
-                    break
-        except psycopg.errors.InvalidSqlStatementName:  # deallocated behind our back:
-            have.clear()  # prepared again when the flush runs again
-            raise
+            returned = await batch.execute()
         finally:
             if driver.info.transaction_status != TransactionStatus.IDLE:
-                await driver.execute("ROLLBACK")  # a failed statement left it open
-            await driver.set_autocommit(False)
+                await driver.rollback()  # a failed statement left it open
         locked, [row] = returned
         duplicate, stale = bool(row and row[0]), bool(row and row[1])
         if not duplicate and not stale:

@@ -379,13 +379,15 @@ async def _history(
     orders: list[dict[str, Any]] = []
     fills: list[dict[str, Any]] = []
     trades: list[dict[str, Any]] = []
-    while t < now - timedelta(minutes=5):
+    while True:
         recent = now - t < timedelta(days=3)
         step = (
             timedelta(minutes=rng.uniform(4, 16))
             if recent
             else timedelta(minutes=rng.uniform(60, 180))
         )
+        if t + step > now - timedelta(minutes=1):
+            break  # the history ends before the seed runs: no trade in the future
         t += step
         drift = (target - price) / max((now - t).total_seconds() / 3600, 24) * 0.02
         shock = (

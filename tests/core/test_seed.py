@@ -103,6 +103,12 @@ def test_seed_demo_twice_logins_kyc_funding_and_reconcile(cli_env: str, tmp_path
         }
         open_orders = conn.execute("SELECT count(*) FROM exchange_order WHERE status = 'OPEN'")
         assert (open_orders.fetchone() or (0,))[0] > 0
+        # The history of trades ends before the seed ran: none in the future.
+        future = conn.execute(
+            "SELECT count(*) FROM exchange_trade WHERE created_at > now()"
+            " UNION ALL SELECT count(*) FROM exchange_order WHERE created_at > now()"
+        )
+        assert [n for (n,) in future.fetchall()] == [0, 0]
 
     _run("reconcile", "--date", utcnow().date().isoformat())
     _run("reconcile")

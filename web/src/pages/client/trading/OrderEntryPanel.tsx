@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, useToast } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
-import { formatDecimal } from "../../../lib/format";
+import { formatDecimal, formatMoney } from "../../../lib/format";
 import { cx } from "../../../lib/cx";
 import type { Book, Instrument, Order } from "./types";
 import { feeCents, fromCents, toCents } from "./types";
@@ -170,7 +170,7 @@ export function OrderEntryPanel({
       void qc.invalidateQueries({ queryKey: ["orders"] });
       void qc.invalidateQueries({ queryKey: ["funding", "balances"] });
       const what = `${order.order_type === "BUY" ? "Buy" : "Sell"} ${order.quantity} ${base}`;
-      if (order.status === "FILLED") toast({ tone: "success", title: `${what} filled`, description: `Average price ${order.average_fill_price} EUR` });
+      if (order.status === "FILLED") toast({ tone: "success", title: `${what} filled`, description: `Average price ${formatMoney(order.average_fill_price ?? "0")}` });
       else if (order.status === "EXPIRED")
         toast({ tone: "info", title: `${what}: ${order.filled_quantity} filled`, description: "The rest was not executable and was cancelled." });
       else toast({ tone: "success", title: `${what} placed`, description: order.filled_quantity ? `${order.filled_quantity} filled so far` : "Resting on the book" });

@@ -15,7 +15,8 @@ import { OrderEntryPanel } from "./OrderEntryPanel";
 import { PriceChart } from "./PriceChart";
 import { RecentTrades } from "./RecentTrades";
 import { TradeHistoryTab } from "./TradeHistoryTab";
-import { SYMBOLS } from "./types";
+import { fillToast } from "./fillToast";
+import { SYMBOLS, type FillEvent } from "./types";
 import { useInstruments, useLiveBook, useTape, useTicker } from "./useMarket";
 
 function Stat({ label, value, tone }: { label: string; value: string; tone?: "up" | "down" }) {
@@ -66,8 +67,8 @@ export function TradingPage() {
     retry: false,
   });
   useChannel("fills", (e) => {
-    const f = e.data as { side: string; quantity: number; price: string; instrument: string };
-    toast({ tone: "success", title: `${f.side === "BUY" ? "Bought" : "Sold"} ${f.quantity} ${f.instrument.split("-")[0]}`, description: `at ${f.price} EUR` });
+    const shown = fillToast(e.data as FillEvent);
+    if (shown) toast(shown);
   });
   if (!(SYMBOLS as readonly string[]).includes(symbol)) return <Navigate to="/app/trade/EUA-EUR" replace />;
   const base = symbol.split("-")[0] ?? "EUA";

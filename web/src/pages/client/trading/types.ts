@@ -57,3 +57,12 @@ export function applyDelta(book: Book, delta: BookDelta): Book {
     asks: [...asks.values()].sort(byPrice),
   };
 }
+
+/** A `fill.created` event of the private `fills` channel. */
+export interface FillEvent {
+  side: "BUY" | "SELL";
+  liquidity: "MAKER" | "TAKER";
+  quantity: number;
+  price: string;
+  instrument: string;
+}

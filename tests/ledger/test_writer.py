@@ -388,6 +388,21 @@ async def test_events_published_after_commit_and_marked(
     assert unpublished == 0
 
 
+async def test_a_transactions_events_are_marked_by_their_outbox_row(
+    db: Database, received: list[Event]
+) -> None:
+    """Two entities' balances events, one outbox row (its id is its first event's): the
+    mark names that row."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await fund(db, a, 1000)
+    await writer.writer_for(db).drain()
+    await service.submit(db, [pay(avail(a), avail(b), 250, "ev:two")])
+    await writer.writer_for(db).drain()
+    assert {e.entity_id for e in received if e.channel == "balances"} >= {str(a), str(b)}
+    unpublished = await scalar(db, f"SELECT count(*) FROM {EVENTS} WHERE o.published_at IS NULL")
+    assert unpublished == 0
+
+
 async def test_a_cancelled_caller_before_its_group_is_not_posted(db: Database) -> None:
     a, b = uuid.uuid4(), uuid.uuid4()
     await fund(db, a, 100)

@@ -564,7 +564,8 @@ class LedgerWriter:
                 while self._to_publish:
                     records = self._to_publish.pop(0)
                     await events.publish(records)
-                    self._unmarked.extend(r.id for r in records)
+                    if records:  # one outbox row per transaction, its id its first event's
+                        self._unmarked.append(records[0].id)
                 if self._flusher is None and self._unmarked:
                     # no group is coming to carry the marks: mark them in a statement apart
                     ids, self._unmarked = self._unmarked, []

@@ -28,12 +28,12 @@ remembers the id (it never changes) and the last balance it saw of every account
 groups. A group whose accounts it has all seen is planned on those balances (steps 3-4
 before anything is sent) and posted in ONE round trip: ``BEGIN``, the lock of the
 accounts by id (id order), the write statement and ``COMMIT``, through libpq's pipeline,
-each statement prepared once per connection (``core.pipeline.Statements``). The write statement first checks, under the
-locks, that every account still holds the balance the plan was made on; if one does not
-(another transaction or process moved it meanwhile) it writes nothing, the transaction
-commits empty, and the group goes the locked way: BEGIN and the lock by natural key in
-one round trip (psycopg pipeline mode), steps 3-4 on the locked balances, the write and
-COMMIT in a second. A plan is only ever applied to exactly the balances it was made on,
+each statement prepared once per connection (``core.pipeline.Statements``). The write
+statement first checks, under the locks, that every account still holds the balance the
+plan was made on; if one does not (another transaction or process moved it meanwhile) it
+writes nothing, the transaction commits empty, and the group goes the locked way: BEGIN
+and the lock by natural key in one round trip (psycopg pipeline mode), steps 3-4 on the
+locked balances, the write and COMMIT in a second. A plan is only ever applied to exactly the balances it was made on,
 so each batch's outcome (``insufficient_funds`` and its shortfall included) is the one
 posting it alone in arrival order would give; the ``CHECK`` that client buckets are not
 negative stays a backstop. A failure of the transaction fails every caller of that group

@@ -8,6 +8,7 @@ import {
   Button,
   DetailList,
   EmptyState,
+  Form,
   FormAlert,
   Modal,
   Money,
@@ -84,16 +85,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
         </>
       }
     >
-      <form
-        id="confirm-receipt-form"
-        noValidate
-        aria-label="Confirm receipt"
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <Form id="confirm-receipt-form" aria-label="Confirm receipt" onSubmit={submit}>
         <FormAlert error={Object.keys(fe).length ? null : error} />
         {deposit?.amount && (
           <p className="text-sm text-slate-600">
@@ -111,7 +103,7 @@ function ConfirmReceiptModal({ deposit, onClose }: { deposit: AdminDeposit | nul
           amountError={local}
           amountHint={mismatch ? "Differs from the announcement: the hold will be flagged." : undefined}
         />
-      </form>
+      </Form>
     </Modal>
   );
 }

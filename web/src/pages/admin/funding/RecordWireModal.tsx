@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
 import { api, unwrap } from "../../../api/client";
-import { Alert, Badge, Button, FormAlert, Input, Modal, Spinner, useFieldErrors, useToast } from "../../../components";
+import { Alert, Badge, Button, Form, FormAlert, Input, Modal, Spinner, useFieldErrors, useToast } from "../../../components";
 import { cx } from "../../../lib/cx";
 import { errorMessage } from "../../../lib/errors";
 import { useAction } from "../../../lib/useAction";
@@ -142,16 +142,7 @@ export function RecordWireModal({ open, onClose }: { open: boolean; onClose: () 
         </>
       }
     >
-      <form
-        id="record-wire-form"
-        noValidate
-        aria-label="Record unannounced wire"
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <Form id="record-wire-form" aria-label="Record unannounced wire" onSubmit={submit}>
         <FormAlert error={Object.keys(fe).length ? null : error} />
         <ClientPicker
           value={client}
@@ -179,7 +170,7 @@ export function RecordWireModal({ open, onClose }: { open: boolean; onClose: () 
           hint="What the payer wrote, if anything."
           maxLength={140}
         />
-      </form>
+      </Form>
     </Modal>
   );
 }

@@ -9,6 +9,7 @@ import {
   ConfirmDialog,
   DetailList,
   EmptyState,
+  Form,
   FormAlert,
   Input,
   Modal,
@@ -92,20 +93,11 @@ function CompleteModal({ withdrawal, onClose }: { withdrawal: AdminWithdrawal | 
         </>
       }
     >
-      <form
-        id="complete-withdrawal-form"
-        noValidate
-        aria-label="Complete withdrawal"
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <Form id="complete-withdrawal-form" aria-label="Complete withdrawal" onSubmit={submit}>
         <FormAlert error={Object.keys(fe).length ? null : error} messages={{ same_approver: "You approved this withdrawal: a different colleague must complete it." }} />
         <Input label="Bank wire reference" value={reference} onChange={(e) => setReference(e.target.value)} error={fe.wire_reference} maxLength={140} required autoComplete="off" />
         <Input label="Executed at (UTC)" type="datetime-local" value={executedAt} onChange={(e) => setExecutedAt(e.target.value)} error={fe.executed_at} required />
-      </form>
+      </Form>
     </Modal>
   );
 }

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../../../api/client";
 import type { BankAccount } from "../../../api/fundingTypes";
-import { Button, FormAlert, Input, Modal, useFieldErrors, useToast } from "../../../components";
+import { Button, Form, FormAlert, Input, Modal, useFieldErrors, useToast } from "../../../components";
 import { checkBic, checkIban, IBAN_PROBLEM_TEXT } from "../../../lib/iban";
 import { useDebounced } from "../../../lib/useDebounced";
 import { useAction } from "../../../lib/useAction";
@@ -121,16 +121,7 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
         </>
       }
     >
-      <form
-        id="bank-account-form"
-        noValidate
-        aria-label={editing ? "Edit bank account" : "Add a bank account"}
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <Form id="bank-account-form" aria-label={editing ? "Edit bank account" : "Add a bank account"} onSubmit={submit}>
         <FormAlert error={Object.keys(apiErrors).length ? null : error} messages={MESSAGES} />
         <Input
           label="Account holder"
@@ -206,7 +197,7 @@ export function AddBankAccountModal({ open, onClose, editing, defaultName = "" }
           required
           autoComplete="off"
         />
-      </form>
+      </Form>
     </Modal>
   );
 }

@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../../../api/client";
 import type { BankAccount, Deposit } from "../../../api/fundingTypes";
-import { Button, FormAlert, Input, Modal, Select, useFieldErrors } from "../../../components";
+import { Button, Form, FormAlert, Input, Modal, Select, useFieldErrors } from "../../../components";
 import { amountError, canonicalAmount } from "./amount";
 import { WireInstructionsPanel } from "./WireInstructionsPanel";
 import { useAction } from "../../../lib/useAction";
@@ -86,16 +86,7 @@ export function DepositAnnouncementModal({ open, onClose, accounts }: DepositAnn
       {created?.wire_instructions ? (
         <WireInstructionsPanel instructions={created.wire_instructions} />
       ) : (
-        <form
-          id="deposit-form"
-          noValidate
-          aria-label="Deposit funds"
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
+        <Form id="deposit-form" aria-label="Deposit funds" onSubmit={submit}>
           <FormAlert error={Object.keys(apiErrors).length ? null : error} />
           <Input
             label="Amount (EUR)"
@@ -126,7 +117,7 @@ export function DepositAnnouncementModal({ open, onClose, accounts }: DepositAnn
             error={apiErrors.wire_reference}
             hint="For your own records, e.g. an invoice number."
           />
-        </form>
+        </Form>
       )}
     </Modal>
   );

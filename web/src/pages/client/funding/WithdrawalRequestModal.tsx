@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../../../api/client";
 import type { BankAccount } from "../../../api/fundingTypes";
-import { Alert, Button, DetailList, FormAlert, Input, Modal, Money, Select, Textarea, useFieldErrors, useToast } from "../../../components";
+import { Alert, Button, DetailList, Form, FormAlert, Input, Modal, Money, Select, Textarea, useFieldErrors, useToast } from "../../../components";
 import { amountError, canonicalAmount } from "./amount";
 import { BALANCES_KEY } from "./BalancesCard";
 import { useAction } from "../../../lib/useAction";
@@ -136,16 +136,7 @@ export function WithdrawalRequestModal({ open, onClose, available, accounts, onA
           Withdrawals go only to a bank account in your organisation's name that we have verified. Add one first.
         </Alert>
       ) : step === "form" ? (
-        <form
-          id="withdraw-form"
-          noValidate
-          aria-label="Withdraw funds"
-          className="flex flex-col gap-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            review();
-          }}
-        >
+        <Form id="withdraw-form" aria-label="Withdraw funds" onSubmit={review}>
           <FormAlert error={Object.keys(apiErrors).length ? null : error} messages={MESSAGES} />
           <div className="flex items-end gap-2">
             <Input
@@ -172,7 +163,7 @@ export function WithdrawalRequestModal({ open, onClose, available, accounts, onA
             required
           />
           <Textarea label="Reason (optional)" rows={2} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-        </form>
+        </Form>
       ) : (
         account && (
           <div className="flex flex-col gap-4">

@@ -22,6 +22,11 @@ async function fetchEntity(): Promise<Entity | null> {
   }
 }
 
+/** The caller's organisation (null before it is set up), kept by the onboarding pages. */
+export function useEntity() {
+  return useQuery({ queryKey: ENTITY_KEY, queryFn: fetchEntity });
+}
+
 export function useKycStatus() {
   return useQuery({ queryKey: KYC_KEY, queryFn: () => unwrap(api.GET("/api/v1/kyc/status")) });
 }
@@ -42,7 +47,7 @@ export function OnboardingPage() {
   const user = useUser();
   const [params, setParams] = useSearchParams();
   const tab = params.get("tab") === "documents" ? "documents" : "organisation";
-  const entity = useQuery({ queryKey: ENTITY_KEY, queryFn: fetchEntity });
+  const entity = useEntity();
   const kyc = useKycStatus();
   useOnboardingUpdates();
   const isOwner = user.entity_role === "owner";

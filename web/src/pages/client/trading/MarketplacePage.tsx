@@ -2,15 +2,20 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AreaSeries, ColorType, createChart, type UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
 import { api, unwrap } from "../../../api/client";
-import { Alert, Button, Input, Modal, PageHeader, useToast } from "../../../components";
+import { Alert, Button, Input, Modal, PageHeader, Skeleton, useToast } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
-import { formatDecimal } from "../../../lib/format";
+import { formatDecimal, formatMoney } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
+import { useBalances } from "../funding/BalancesCard";
+import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
+import { Sparkline } from "./Sparkline";
 import type { Certificate } from "./types";
 import { toCents } from "./types";
+import { useTakerFee, useTradingAccess } from "./useMarket";
 
 const fmt = (v: string | null | undefined) => (v ? formatDecimal(v, { scale: 2 }) : "—");
+const money = (v: string | null | undefined) => (v ? formatMoney(v) : "—");
 
 function Change({ value }: { value: string | null | undefined }) {
   if (!value) return <span className="text-slate-500">—</span>;
@@ -37,13 +42,29 @@ function HistoryChart({ points }: { points: { time: string; close: string }[] })
   return <div ref={box} className="h-48 w-full" />;
 }
 
+/** What "Buy now" and "Make offer" send: an IOC limit buy at the best ask, or a resting
+ * (GTC) limit buy at the client's price. */
+export function marketplaceDraft(kind: "buy" | "offer", quantity: string, bestAsk: string | null, offer: string): OrderDraft {
+  return {
+    side: "BUY",
+    kind: "LIMIT",
+    quantity: Number(quantity) || 0,
+    price: kind === "buy" ? bestAsk : offer.trim(),
+    tif: kind === "buy" ? "IOC" : "GTC",
+    postOnly: false,
+  };
+}
+
 export function CertificateDetailModal({ id, onClose }: { id: string | null; onClose: () => void }) {
   const [range, setRange] = useState<7 | 30 | 3650>(30);
   const [quantity, setQuantity] = useState("");
   const [offer, setOffer] = useState("");
+  const [confirming, setConfirming] = useState<"buy" | "offer" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const qc = useQueryClient();
   const { toast } = useToast();
+  const access = useTradingAccess();
+  const balances = useBalances();
   const q = useQuery({
     queryKey: ["marketplace", "certificate", id, range],
     enabled: !!id,
@@ -51,38 +72,79 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
       unwrap(api.GET("/api/v1/marketplace/certificates/{certificate_id}", { params: { path: { certificate_id: id! }, query: { history_days: range } } })),
   });
   const c = q.data;
+  const symbol = c?.instrument ?? "EUA-EUR";
+  const fee = useTakerFee(symbol);
   useChannel(c ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
+  const draft = marketplaceDraft(confirming ?? "buy", quantity, c?.best_ask ?? null, offer);
   const place = useMutation({
-    mutationFn: (kind: "buy" | "offer") =>
+    mutationFn: () =>
       unwrap(
         api.POST("/api/v1/orders/place", {
-          body:
-            kind === "buy"
-              ? { instrument: c!.instrument, order_type: "BUY", order_kind: "LIMIT", quantity: Number(quantity), price: c!.best_ask, time_in_force: "IOC", post_only: false }
-              : { instrument: c!.instrument, order_type: "BUY", order_kind: "LIMIT", quantity: Number(quantity), price: offer, time_in_force: "GTC", post_only: false },
+          body: {
+            instrument: symbol,
+            order_type: draft.side,
+            order_kind: draft.kind,
+            quantity: draft.quantity,
+            price: draft.price,
+            time_in_force: draft.tif,
+            post_only: false,
+          },
         }),
       ),
     onSuccess: (o) => {
-      setError(null);
+      setConfirming(null);
+      setQuantity("");
+      setOffer("");
       void qc.invalidateQueries({ queryKey: ["marketplace"] });
-      toast({
-        tone: o.filled_quantity ? "success" : "info",
-        title: o.status === "OPEN" ? "Offer placed" : `Bought ${o.filled_quantity} ${o.certificate_type}`,
-        description: o.average_fill_price ? `Average ${o.average_fill_price} EUR` : "Resting on the order book",
-      });
+      void qc.invalidateQueries({ queryKey: ["orders"] });
+      void qc.invalidateQueries({ queryKey: ["funding", "balances"] });
+      const bought = `Bought ${o.filled_quantity} ${o.certificate_type}`;
+      if (o.status === "OPEN") toast({ tone: "success", title: "Offer placed", description: `Buying ${o.quantity} ${o.certificate_type} at ${formatMoney(o.price ?? "0")}: resting on the order book` });
+      else if (o.status === "EXPIRED" && !o.filled_quantity) toast({ tone: "info", title: "Nothing bought", description: "The sellers at this price were gone. Nothing was charged." });
+      else
+        toast({
+          tone: "success",
+          title: bought,
+          description: `Average ${formatMoney(o.average_fill_price ?? "0")}${o.filled_quantity < o.quantity ? `; the other ${o.quantity - o.filled_quantity} were not available at this price and were cancelled` : ""}`,
+        });
     },
     onError: (e) => setError(errorMessage(e)),
   });
+  const close = () => {
+    setConfirming(null);
+    setQuantity("");
+    setOffer("");
+    setError(null);
+    onClose();
+  };
+  const qtyError = quantity && !(/^\d+$/.test(quantity) && Number(quantity) > 0) ? "Whole units only" : undefined;
+  const offerError = offer && toCents(offer) === null ? "A price in EUR with up to 2 decimals" : undefined;
   const qtyOk = /^\d+$/.test(quantity) && Number(quantity) > 0;
+  const atBest = c?.sellers_ladder[0]?.quantity ?? 0;
+  const eur = balances.data?.balances.find((b) => b.asset === "EUR")?.available ?? "0";
+  const halted = c?.status === "HALTED";
+  // "Buy now" is IOC at the best ask: it buys at most what is offered at that price.
+  const short = confirming === "buy" && draft.quantity > atBest;
+  const open = (kind: "buy" | "offer") => {
+    setError(null);
+    setConfirming(kind);
+  };
   return (
-    <Modal open={!!id} onClose={onClose} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
+    <Modal open={!!id} onClose={close} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
+      {q.isLoading && (
+        <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_260px]" aria-busy="true">
+          <Skeleton className="h-64 w-full" />
+          <Skeleton className="h-64 w-full" />
+        </div>
+      )}
+      {q.isError && <Alert tone="error">{errorMessage(q.error)}</Alert>}
       {c && (
         <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_260px]">
           <div className="flex flex-col gap-3">
             <div className="flex items-end justify-between">
               <div>
                 <p className="text-xs text-slate-500 uppercase">Current price</p>
-                <p className="text-2xl font-bold text-navy-950">{fmt(c.current_price)} EUR</p>
+                <p className="text-2xl font-bold text-navy-950">{money(c.current_price)}</p>
               </div>
               <div role="group" aria-label="Chart range" className="flex gap-1">
                 {([7, 30, 3650] as const).map((r) => (
@@ -93,49 +155,97 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
                 ))}
               </div>
             </div>
-            <HistoryChart points={c.price_history} />
+            {c.price_history.length ? (
+              <HistoryChart points={c.price_history} />
+            ) : (
+              <div className="grid h-48 place-items-center rounded-lg bg-slate-50 text-sm text-slate-500">No trades in this period</div>
+            )}
             <p className="text-sm text-slate-600">{c.description}</p>
           </div>
           <div className="flex flex-col gap-3">
             <h3 className="text-sm font-semibold text-navy-950">Available sellers</h3>
-            <table className="w-full text-xs tabular-nums" aria-label="Available sellers">
-              <thead>
-                <tr className="text-slate-500">
-                  <th className="text-left font-medium">Price</th>
-                  <th className="text-right font-medium">Quantity</th>
-                  <th className="text-right font-medium">Offers</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.sellers_ladder.slice(0, 8).map((l) => (
-                  <tr key={l.price}>
-                    <td className="text-red-700">{fmt(l.price)}</td>
-                    <td className="text-right">{formatDecimal(String(l.quantity))}</td>
-                    <td className="text-right text-slate-500">{l.orders}</td>
+            {c.sellers_ladder.length ? (
+              <table className="w-full text-xs tabular-nums" aria-label="Available sellers">
+                <thead>
+                  <tr className="text-slate-500">
+                    <th className="text-left font-medium">Price (EUR)</th>
+                    <th className="text-right font-medium">Quantity</th>
+                    <th className="text-right font-medium">Offers</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-            <Input label={`Quantity (${c.certificate_type})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} />
-            <Button disabled={!qtyOk || !c.best_ask} loading={place.isPending && place.variables === "buy"} onClick={() => place.mutate("buy")}>
-              Buy now at {fmt(c.best_ask)}
+                </thead>
+                <tbody>
+                  {c.sellers_ladder.slice(0, 8).map((l) => (
+                    <tr key={l.price}>
+                      <td className="text-red-700">{fmt(l.price)}</td>
+                      <td className="text-right">{formatDecimal(String(l.quantity))}</td>
+                      <td className="text-right text-slate-500">{l.orders}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p className="text-xs text-slate-500">No one is selling right now. Make an offer and it rests on the order book.</p>
+            )}
+            <p className="text-xs text-slate-500">
+              Available to spend: <span className="font-medium text-navy-950" data-testid="available-eur">{formatMoney(eur)}</span>
+            </p>
+            {!access.canTrade && !access.loading && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}
+            {halted && <Alert tone="warning">Trading in {c.certificate_type} is halted.</Alert>}
+            <Input label={`Quantity (${c.certificate_type})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} error={qtyError} placeholder="0" />
+            {qtyOk && c.best_ask && Number(quantity) > atBest && (
+              <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(c.best_ask)}; "Buy now" cancels what it cannot buy at that price.</p>
+            )}
+            <Button disabled={!qtyOk || !c.best_ask || !access.canTrade || halted} onClick={() => open("buy")}>
+              {c.best_ask ? `Buy now at ${money(c.best_ask)}` : "Buy now"}
             </Button>
-            <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} />
-            <Button variant="secondary" disabled={!qtyOk || toCents(offer) === null} loading={place.isPending && place.variables === "offer"} onClick={() => place.mutate("offer")}>
+            <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} error={offerError} placeholder={c.best_bid ?? "0.00"} />
+            <Button variant="secondary" disabled={!qtyOk || !offer || !!offerError || !access.canTrade || halted} onClick={() => open("offer")}>
               Make offer
             </Button>
-            {error && <Alert tone="error">{error}</Alert>}
           </div>
         </div>
       )}
+      <OrderConfirmationModal
+        open={!!confirming && !!c}
+        draft={draft}
+        symbol={symbol}
+        est={estimate(short ? { ...draft, quantity: atBest } : draft, null, fee.bps)}
+        note={
+          short
+            ? `${formatDecimal(String(atBest))} ${c?.certificate_type ?? ""} are for sale at ${money(draft.price)}: the estimate is for those, and the other ${formatDecimal(String(draft.quantity - atBest))} are cancelled.`
+            : confirming === "offer"
+              ? "Your offer rests on the order book until a seller accepts it or you cancel it. The EUR for it and the fee are reserved meanwhile."
+              : undefined
+        }
+        busy={place.isPending}
+        error={error}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => place.mutate()}
+      />
     </Modal>
   );
+}
+
+/** 30 days of daily closes per certificate type, for the trend lines. */
+function useTrends() {
+  return useQuery({
+    queryKey: ["marketplace", "stats", "trend"],
+    queryFn: async () => {
+      const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
+      const series = await Promise.all(
+        (["EUA", "CEA"] as const).map((t) => unwrap(api.GET("/api/v1/marketplace/price-history", { params: { query: { certificate_type: t, interval: "daily", from } } }))),
+      );
+      return Object.fromEntries(series.map((h) => [h.certificate_type, h.points.map((p) => p.close)])) as Record<string, string[]>;
+    },
+    staleTime: 60_000,
+  });
 }
 
 export function MarketStatsDashboard() {
   const qc = useQueryClient();
   useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "stats"] }));
   const stats = useQuery({ queryKey: ["marketplace", "stats"], queryFn: () => unwrap(api.GET("/api/v1/marketplace/statistics")) });
+  const trends = useTrends();
   const tape = useQuery({
     queryKey: ["marketplace", "stats", "tape"],
     queryFn: async () => {
@@ -147,19 +257,33 @@ export function MarketStatsDashboard() {
         .slice(0, 10);
     },
   });
+  if (stats.isError) return <Alert tone="error" title="Market statistics are unavailable">{errorMessage(stats.error)}</Alert>;
   return (
     <section aria-label="Market statistics" className="grid gap-4 lg:grid-cols-3">
+      {stats.isLoading &&
+        [0, 1].map((i) => (
+          <div key={i} className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4" aria-busy="true">
+            <Skeleton className="h-5 w-16" />
+            <Skeleton className="h-8 w-32" />
+            <Skeleton className="h-12 w-full" />
+            <Skeleton className="h-16 w-full" />
+          </div>
+        ))}
       {(stats.data?.certificates ?? []).map((c) => {
         const w = (id: string) => c.windows.find((x) => x.window === id);
         return (
-          <div key={c.certificate_type} className="rounded-xl border border-slate-200 bg-white p-4">
+          <div key={c.certificate_type} className="flex flex-col rounded-xl border border-slate-200 bg-white p-4">
             <div className="flex items-center justify-between">
               <h2 className="font-semibold text-navy-950">{c.certificate_type}</h2>
               <span className={cx("rounded-md px-2 py-0.5 text-xs font-semibold", c.trend === "up" ? "bg-emerald-50 text-emerald-700" : c.trend === "down" ? "bg-red-50 text-red-700" : "bg-slate-100 text-slate-600")}>
                 {c.trend === "up" ? "▲ Up" : c.trend === "down" ? "▼ Down" : "Flat"} (7d)
               </span>
             </div>
-            <p className="mt-1 text-2xl font-bold text-navy-950">{fmt(c.last_price)} EUR</p>
+            <p className="mt-1 text-2xl font-bold text-navy-950">{money(c.last_price)}</p>
+            <div className="mt-2">
+              <Sparkline closes={trends.data?.[c.certificate_type] ?? []} label={`${c.certificate_type} daily closing prices, last 30 days`} />
+              <p className="text-[11px] text-slate-400">Daily close, 30 days</p>
+            </div>
             <dl className="mt-3 grid grid-cols-3 gap-2 text-xs">
               {(["24h", "7d", "30d"] as const).map((id) => (
                 <div key={id}>
@@ -175,6 +299,8 @@ export function MarketStatsDashboard() {
       })}
       <div className="rounded-xl border border-slate-200 bg-white p-4">
         <h2 className="font-semibold text-navy-950">Latest trades</h2>
+        {tape.isLoading && <Skeleton className="mt-2 h-40 w-full" />}
+        {tape.data && !tape.data.length && <p className="mt-2 text-sm text-slate-500">No trades yet.</p>}
         <ul className="mt-2 flex flex-col gap-1 text-xs tabular-nums">
           {(tape.data ?? []).map((t) => (
             <li key={t.id} className="flex justify-between">
@@ -202,7 +328,7 @@ function CertificateCard({ c, onOpen, list }: { c: Certificate; onOpen: () => vo
       <dl className={cx("grid grid-cols-3 gap-3 text-sm", !list && "mt-4")}>
         <div><dt className="text-xs text-slate-500">Price</dt><dd className="font-semibold">{fmt(c.current_price)}</dd></div>
         <div><dt className="text-xs text-slate-500">24h</dt><dd><Change value={c.change_24h_percent} /></dd></div>
-        <div><dt className="text-xs text-slate-500">Available</dt><dd className="font-semibold">{formatDecimal(String(c.available_quantity))}</dd></div>
+        <div><dt className="text-xs text-slate-500">Available</dt><dd className="font-semibold">{formatDecimal(String(c.available_quantity))} t</dd></div>
         <div><dt className="text-xs text-slate-500">Best bid</dt><dd>{fmt(c.best_bid)}</dd></div>
         <div><dt className="text-xs text-slate-500">Best ask</dt><dd>{fmt(c.best_ask)}</dd></div>
         <div><dt className="text-xs text-slate-500">Sellers</dt><dd>{c.sellers}</dd></div>
@@ -270,7 +396,9 @@ export function MarketplacePage() {
                 <Button size="sm" variant={list ? "primary" : "secondary"} aria-pressed={list} onClick={() => setList(true)}>List</Button>
               </div>
             </div>
-            <div className={cx("grid gap-4", !list && "sm:grid-cols-2")}>
+            {q.isError && <Alert tone="error" title="The certificates could not be loaded">{errorMessage(q.error)}</Alert>}
+            <div className={cx("grid gap-4", !list && "sm:grid-cols-2")} aria-busy={q.isLoading}>
+              {q.isLoading && [0, 1].map((i) => <Skeleton key={i} className="h-40 w-full rounded-xl" />)}
               {(q.data?.items ?? []).map((c) => (
                 <CertificateCard key={c.id} c={c} list={list} onOpen={() => setOpen(c.id)} />
               ))}

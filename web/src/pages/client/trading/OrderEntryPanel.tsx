@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, useToast } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
@@ -7,6 +7,7 @@ import { formatDecimal, formatMoney } from "../../../lib/format";
 import { cx } from "../../../lib/cx";
 import type { Book, Instrument, Order } from "./types";
 import { feeCents, fromCents, toCents } from "./types";
+import { useTakerFee } from "./useMarket";
 
 export interface OrderDraft {
   side: "BUY" | "SELL";
@@ -47,6 +48,7 @@ export function OrderConfirmationModal({
   onConfirm,
   busy,
   error,
+  note,
 }: {
   open: boolean;
   draft: OrderDraft;
@@ -56,6 +58,8 @@ export function OrderConfirmationModal({
   onConfirm: () => void;
   busy: boolean;
   error: string | null;
+  /** What the client should know before confirming (shown under the summary). */
+  note?: ReactNode;
 }) {
   const base = symbol.split("-")[0] ?? "";
   return (
@@ -99,6 +103,7 @@ export function OrderConfirmationModal({
           </>
         )}
       </dl>
+      {note && <p className="mt-3 text-xs text-slate-600">{note}</p>}
       {error && (
         <div className="mt-4">
           <Alert tone="error">{error}</Alert>
@@ -140,10 +145,7 @@ export function OrderEntryPanel({
   }, [pickedPrice]);
 
   const draft: OrderDraft = { side, kind, quantity: Number(quantity) || 0, price: kind === "LIMIT" ? price : null, tif, postOnly };
-  // The fees this organisation pays (a negotiated rate where staff set one).
-  const myFees = useQuery({ queryKey: ["my-fees"], queryFn: () => unwrap(api.GET("/api/v1/fees")), staleTime: 60_000 });
-  const mine = myFees.data?.find((f) => f.instrument === symbol);
-  const takerBps = mine?.taker_fee_bps ?? instrument?.taker_fee_bps ?? 10;
+  const { bps: takerBps, negotiated } = useTakerFee(symbol);
   const est = estimate(draft, book, takerBps);
   const qtyError = quantity && (!/^\d+$/.test(quantity) || Number(quantity) <= 0) ? "Whole units only" : undefined;
   const priceError = kind === "LIMIT" && price && toCents(price) === null ? "Up to 2 decimals" : undefined;
@@ -242,7 +244,7 @@ export function OrderEntryPanel({
           <dt className="text-slate-500">Estimated total</dt>
           <dd className="text-right font-medium">{est ? `${formatDecimal(fromCents(est.notional), { scale: 2 })} EUR` : "—"}</dd>
           <dt className="text-slate-500">
-            Fee (max. {takerBps} bps{mine?.negotiated ? ", your rate" : ""})
+            Fee (max. {takerBps} bps{negotiated ? ", your rate" : ""})
           </dt>
           <dd className="text-right font-medium">{est ? `${formatDecimal(fromCents(est.fee), { scale: 2 })} EUR` : "—"}</dd>
         </dl>

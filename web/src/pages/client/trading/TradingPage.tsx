@@ -1,9 +1,6 @@
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { NavLink, Navigate, useParams } from "react-router";
-import { api, unwrap } from "../../../api/client";
 import { Tabs, useToast } from "../../../components";
-import { useUser } from "../../../lib/auth";
 import { cx } from "../../../lib/cx";
 import { formatDecimal } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
@@ -17,7 +14,7 @@ import { RecentTrades } from "./RecentTrades";
 import { TradeHistoryTab } from "./TradeHistoryTab";
 import { fillToast } from "./fillToast";
 import { SYMBOLS, type FillEvent } from "./types";
-import { useInstruments, useLiveBook, useTape, useTicker } from "./useMarket";
+import { useInstruments, useLiveBook, useTape, useTicker, useTradingAccess } from "./useMarket";
 
 function Stat({ label, value, tone }: { label: string; value: string; tone?: "up" | "down" }) {
   return (
@@ -53,7 +50,6 @@ function TickerBar({ symbol }: { symbol: string }) {
 /** One instrument's live market: chart, book, depth, tape, order entry, my orders and trades. */
 export function TradingPage() {
   const { symbol = "EUA-EUR" } = useParams();
-  const user = useUser();
   const { toast } = useToast();
   const instruments = useInstruments();
   const { book } = useLiveBook(symbol);
@@ -61,11 +57,7 @@ export function TradingPage() {
   const balances = useBalances();
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState("open");
-  const entity = useQuery({
-    queryKey: ["onboarding", "entity"],
-    queryFn: () => unwrap(api.GET("/api/v1/onboarding/entity")),
-    retry: false,
-  });
+  const { canTrade } = useTradingAccess();
   useChannel("fills", (e) => {
     const shown = fillToast(e.data as FillEvent);
     if (shown) toast(shown);
@@ -74,8 +66,6 @@ export function TradingPage() {
   const base = symbol.split("-")[0] ?? "EUA";
   const bal = (asset: string) => balances.data?.balances.find((b) => b.asset === asset)?.available ?? "0";
   const instrument = instruments.data?.find((i) => i.symbol === symbol);
-  const e = entity.data as { status?: string; kyc_status?: string } | undefined;
-  const canTrade = user.entity_role !== "viewer" && e?.status === "APPROVED" && e?.kyc_status === "APPROVED";
 
   return (
     <div className="flex flex-col gap-4">

@@ -1,7 +1,9 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, unwrap } from "../../../api/client";
+import { useUser } from "../../../lib/auth";
 import { useChannel } from "../../../lib/useChannel";
+import { useEntity } from "../onboarding/OnboardingPage";
 import { applyDelta, type Book, type BookDelta, type TapeTrade } from "./types";
 
 export const marketKey = (symbol: string, what: string) => ["market", symbol, what] as const;
@@ -102,4 +104,26 @@ export function useInstruments() {
     queryFn: () => unwrap(api.GET("/api/v1/market/instruments")),
     staleTime: 60_000,
   });
+}
+
+/** Whether the signed-in member may place orders: not a viewer, and the organisation and
+ * its KYC approved (the server checks again: `kyc_required`). */
+export function useTradingAccess(): { canTrade: boolean; loading: boolean } {
+  const user = useUser();
+  const entity = useEntity();
+  const e = entity.data;
+  return {
+    canTrade: user.entity_role !== "viewer" && e?.status === "APPROVED" && e?.kyc_status === "APPROVED",
+    loading: entity.isLoading,
+  };
+}
+
+/** The taker fee this organisation pays on `symbol` (a negotiated rate where staff set
+ * one, else the instrument's): the most an order can cost in fees. */
+export function useTakerFee(symbol: string): { bps: number; negotiated: boolean } {
+  const instruments = useInstruments();
+  const mine = useQuery({ queryKey: ["my-fees"], queryFn: () => unwrap(api.GET("/api/v1/fees")), staleTime: 60_000 });
+  const own = mine.data?.find((f) => f.instrument === symbol);
+  const instrument = instruments.data?.find((i) => i.symbol === symbol);
+  return { bps: own?.taker_fee_bps ?? instrument?.taker_fee_bps ?? 10, negotiated: !!own?.negotiated };
 }

@@ -1,0 +1,157 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { AppRoutes } from "../../../App";
+import type { User } from "../../../api/types";
+import { callsTo, clientUser, json, mockFetch, problem, renderApp, tokenFor } from "../../../test/utils";
+import { marketplaceDraft } from "./MarketplacePage";
+import type { Certificate, CertificateDetail } from "./types";
+
+// jsdom has no canvas: the price chart is drawn by a stand-in.
+vi.mock("lightweight-charts", () => ({
+  AreaSeries: {},
+  ColorType: { Solid: "solid" },
+  createChart: () => ({ addSeries: () => ({ setData: () => undefined }), timeScale: () => ({ fitContent: () => undefined }), remove: () => undefined }),
+}));
+
+const trader: User = { ...clientUser, entity_role: "trader" };
+
+const eua: Certificate = {
+  id: "EUA",
+  certificate_type: "EUA",
+  instrument: "EUA-EUR",
+  name: "EU Allowance (EUA)",
+  scheme: "EU ETS",
+  registry: "Union Registry",
+  phase: "Phase 4 (2021-2030)",
+  description: "One allowance to emit one tonne of CO2 equivalent.",
+  vintage_year: null,
+  current_price: "70.63",
+  best_bid: "70.46",
+  best_ask: "70.80",
+  available_quantity: 116,
+  sellers: 2,
+  demand_quantity: 40,
+  change_24h_percent: "1.66",
+  volume_24h: 2000,
+  status: "OPEN",
+};
+
+const detail: CertificateDetail = {
+  ...eua,
+  sequence: 41,
+  price_history: [
+    { time: "2025-03-01T00:00:00Z", open: "69.00", high: "70.00", low: "68.50", close: "69.80", volume: 100 },
+    { time: "2025-03-02T00:00:00Z", open: "69.80", high: "70.90", low: "69.70", close: "70.63", volume: 120 },
+  ],
+  sellers_ladder: [
+    { price: "70.80", quantity: 102, orders: 1 },
+    { price: "70.81", quantity: 14, orders: 1 },
+  ],
+} as CertificateDetail;
+
+const entity = (status: string, kyc: string) => ({ id: trader.entity_id, legal_name: "Acme Carbon GmbH", status, kyc_status: kyc });
+
+function market(extra: Record<string, Parameters<typeof mockFetch>[0][string]> = {}, approved = true) {
+  return mockFetch({
+    "POST /api/v1/auth/refresh": () => json(tokenFor(trader)),
+    "GET /api/v1/onboarding/entity": () => json(approved ? entity("APPROVED", "APPROVED") : entity("UNDER_REVIEW", "SUBMITTED")),
+    "GET /api/v1/marketplace/certificates": () => json({ items: [eua], next_cursor: null }),
+    "GET /api/v1/marketplace/certificates/EUA": () => json(detail),
+    "GET /api/v1/marketplace/statistics": () => json({ certificates: [] }),
+    "GET /api/v1/marketplace/price-history": () => json({ certificate_type: "EUA", interval: "daily", points: [] }),
+    "GET /api/v1/market/EUA-EUR/trades": () => json({ items: [] }),
+    "GET /api/v1/market/CEA-EUR/trades": () => json({ items: [] }),
+    "GET /api/v1/market/instruments": () => json([]),
+    "GET /api/v1/fees": () => json([{ instrument: "EUA-EUR", maker_fee_bps: 5, taker_fee_bps: 8, negotiated: true }]),
+    "GET /api/v1/balances": () =>
+      json({ entity_id: trader.entity_id, balances: [{ asset: "EUR", available: "20000.00", reserved: "0.00", on_hold: "0.00", settling: "0.00", total: "20000.00" }] }),
+    ...extra,
+  });
+}
+
+const placed = (over: Record<string, unknown>) => ({
+  id: "0190a0a0-0000-7000-8000-0000000000f1",
+  instrument: "EUA-EUR",
+  certificate_type: "EUA",
+  order_type: "BUY",
+  order_kind: "LIMIT",
+  quantity: 150,
+  price: "70.80",
+  filled_quantity: 102,
+  average_fill_price: "70.8000",
+  status: "EXPIRED",
+  fills: [],
+  ...over,
+});
+
+async function openEua() {
+  const user = userEvent.setup();
+  renderApp(<AppRoutes />, { route: "/app/marketplace" });
+  await user.click(await screen.findByRole("button", { name: /EU Allowance \(EUA\)/ }));
+  const dialog = await screen.findByRole("dialog", { name: "EU Allowance (EUA)" });
+  await within(dialog).findByRole("table", { name: "Available sellers" });
+  return { user, dialog };
+}
+
+describe("Marketplace", () => {
+  it("drafts Buy now as IOC at the best ask and an offer as a resting limit buy", () => {
+    expect(marketplaceDraft("buy", "5", "70.80", "")).toMatchObject({ side: "BUY", kind: "LIMIT", quantity: 5, price: "70.80", tif: "IOC" });
+    expect(marketplaceDraft("offer", "5", "70.80", " 69.5 ")).toMatchObject({ price: "69.5", tif: "GTC" });
+  });
+
+  it("confirms Buy now before sending it, with what the best ask can fill", async () => {
+    const fetchMock = market({ "POST /api/v1/orders/place": () => json(placed({}), 201) });
+    const { user, dialog } = await openEua();
+    expect(within(dialog).getByTestId("available-eur")).toHaveTextContent("€20,000.00");
+    await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "150");
+    expect(within(dialog).getByText(/102 available at €70.80/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Buy now at €70.80" }));
+    const confirm = await screen.findByRole("dialog", { name: "Confirm buy order" });
+    // The estimate covers the 102 for sale at the best ask; the fee is the caller's own rate (8 bps).
+    expect(within(confirm).getByText("7,221.60 EUR")).toBeInTheDocument();
+    expect(within(confirm).getByText("5.78 EUR")).toBeInTheDocument();
+    expect(within(confirm).getByText(/the other 48 are cancelled/)).toBeInTheDocument();
+    expect(callsTo(fetchMock, "POST /api/v1/orders/place")).toHaveLength(0);
+    await user.click(within(confirm).getByRole("button", { name: "Place buy order" }));
+    await waitFor(() => expect(callsTo(fetchMock, "POST /api/v1/orders/place")).toHaveLength(1));
+    const body = await callsTo(fetchMock, "POST /api/v1/orders/place")[0]!.json();
+    expect(body).toMatchObject({ instrument: "EUA-EUR", order_type: "BUY", order_kind: "LIMIT", quantity: 150, price: "70.80", time_in_force: "IOC" });
+    expect(await screen.findByText("Bought 102 EUA")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "Confirm buy order" })).not.toBeInTheDocument());
+    expect(within(dialog).getByLabelText(/Quantity \(EUA\)/)).toHaveValue("");
+  });
+
+  it("makes an offer after confirmation and shows the server's refusal", async () => {
+    const fetchMock = market({ "POST /api/v1/orders/place": () => problem(422, "price_out_of_band", { detail: "The price is outside today's band (63.57-77.69 EUR)." }) });
+    const { user, dialog } = await openEua();
+    await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "10");
+    await user.type(within(dialog).getByLabelText(/Your offer/), "50.00");
+    await user.click(within(dialog).getByRole("button", { name: "Make offer" }));
+    const confirm = await screen.findByRole("dialog", { name: "Confirm buy order" });
+    expect(within(confirm).getByText("GTC")).toBeInTheDocument();
+    await user.click(within(confirm).getByRole("button", { name: "Place buy order" }));
+    expect(await within(confirm).findByText(/outside today's band/)).toBeInTheDocument();
+    const body = await callsTo(fetchMock, "POST /api/v1/orders/place")[0]!.json();
+    expect(body).toMatchObject({ quantity: 10, price: "50.00", time_in_force: "GTC" });
+  });
+
+  it("explains bad input and keeps the buttons off", async () => {
+    market();
+    const { user, dialog } = await openEua();
+    await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "1.5");
+    expect(within(dialog).getByText("Whole units only")).toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText(/Your offer/), "70.123");
+    expect(within(dialog).getByText(/up to 2 decimals/)).toBeInTheDocument();
+    expect(within(dialog).getByRole("button", { name: /Buy now/ })).toBeDisabled();
+    expect(within(dialog).getByRole("button", { name: "Make offer" })).toBeDisabled();
+  });
+
+  it("tells an organisation that is not approved yet why it cannot buy", async () => {
+    market({}, false);
+    const { user, dialog } = await openEua();
+    expect(await within(dialog).findByText(/Trading opens once your organisation and its KYC are approved/)).toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "5");
+    expect(within(dialog).getByRole("button", { name: /Buy now/ })).toBeDisabled();
+  });
+});

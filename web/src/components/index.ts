@@ -10,6 +10,7 @@ export { Modal, type ModalProps } from "./Modal";
 export { ReasonModal } from "./ReasonModal";
 export { Money, Quantity, type MoneyProps, type QuantityProps } from "./Numbers";
 export { Skeleton, type SkeletonProps } from "./Skeleton";
+export { Sparkline, type SparklineProps } from "./Sparkline";
 export { Spinner, type SpinnerProps } from "./Spinner";
 export { Stepper, type StepperProps } from "./Stepper";
 export { Table, type Column, type SortDirection, type TablePagination, type TableProps } from "./Table";

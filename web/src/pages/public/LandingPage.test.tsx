@@ -4,7 +4,46 @@ import { describe, expect, it } from "vitest";
 import { AppRoutes } from "../../App";
 import { callsTo, json, mockFetch, problem, renderApp, staffUser, tokenFor } from "../../test/utils";
 
+const ticker = (instrument: string, last: string | null, change: string | null) => ({
+  instrument,
+  certificate_type: instrument.slice(0, 3),
+  last,
+  bid: last ? "70.46" : null,
+  ask: last ? "70.80" : null,
+  open_24h: null,
+  high_24h: null,
+  low_24h: null,
+  change_24h: null,
+  change_24h_percent: change,
+  volume_24h: last ? 20366 : 0,
+  amount_24h: "0.00",
+  trades_24h: 0,
+  last_trade_at: null,
+  sequence: 1,
+  status: "OPEN",
+});
+
 describe("Landing page", () => {
+  it("shows each market's public prices to a visitor", async () => {
+    const f = mockFetch({
+      "POST /api/v1/auth/refresh": () => problem(401, "invalid_refresh_token"),
+      "GET /api/v1/market/EUA-EUR/ticker": () => json(ticker("EUA-EUR", "70.63", "1.66")),
+      "GET /api/v1/market/CEA-EUR/ticker": () => json(ticker("CEA-EUR", null, null)),
+      "GET /api/v1/marketplace/price-history": () =>
+        json({ certificate_type: "EUA", interval: "daily", points: ["69.10", "69.80", "70.63"].map((close, i) => ({ time: `2026-03-0${i + 1}T00:00:00Z`, open: close, high: close, low: close, close, volume: 1 })) }),
+    });
+    renderApp(<AppRoutes />, { route: "/" });
+    expect(await screen.findByTestId("EUA-last")).toHaveTextContent("€70.63");
+    const eua = screen.getByRole("group", { name: "EUA market" });
+    expect(eua).toHaveTextContent("+1.66%");
+    expect(eua).toHaveTextContent("70.46 / 70.80");
+    expect(eua).toHaveTextContent("20,366 t");
+    expect(await screen.findByRole("img", { name: /EUA daily closing prices/ })).toBeInTheDocument();
+    expect(await screen.findByText("No trades yet.")).toBeInTheDocument();
+    // Public data: asked for without a token.
+    expect(callsTo(f, "GET /api/v1/market/EUA-EUR/ticker")[0]!.headers.get("authorization")).toBeNull();
+  });
+
   it("explains Niha and sends the contact form", async () => {
     const user = userEvent.setup();
     const f = mockFetch({

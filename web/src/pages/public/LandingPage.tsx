@@ -1,6 +1,10 @@
+import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, Navigate } from "react-router";
-import { Logo } from "../../components";
+import { api, unwrap } from "../../api/client";
+import { Logo, Skeleton, Sparkline } from "../../components";
+import { cx } from "../../lib/cx";
+import { formatDecimal, formatMoney } from "../../lib/format";
 import { useAuth } from "../../lib/auth";
 import { homePath } from "../../lib/permissions";
 import { FullPageLoader } from "../../routes/guards";
@@ -14,12 +18,76 @@ export function LandingRoute() {
   return <LandingPage />;
 }
 
-function Market({ code, title, children }: { code: string; title: string; children: ReactNode }) {
+/** How often a visitor's prices are fetched again (market data is public; the live
+ * socket is for signed-in users). */
+const PRICES_EVERY_MS = 15_000;
+
+/** The market's last price, 24h change and volume, bid/ask and 30 days of daily closes,
+ * from the public market-data API. */
+function LivePrices({ code }: { code: "EUA" | "CEA" }) {
+  const ticker = useQuery({
+    queryKey: ["public", "ticker", code],
+    queryFn: () => unwrap(api.GET("/api/v1/market/{instrument}/ticker", { params: { path: { instrument: `${code}-EUR` } } })),
+    refetchInterval: PRICES_EVERY_MS,
+    retry: false,
+  });
+  const history = useQuery({
+    queryKey: ["public", "history", code],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/marketplace/price-history", {
+          params: { query: { certificate_type: code, interval: "daily", from: new Date(Date.now() - 30 * 86_400_000).toISOString() } },
+        }),
+      ),
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+  if (ticker.isLoading) return <Skeleton className="h-24 w-full" />;
+  const t = ticker.data;
+  if (!t?.last) return <p className="text-sm text-slate-500">{ticker.isError ? "Prices are unavailable right now." : "No trades yet."}</p>;
+  const change = t.change_24h_percent === null ? null : Number(t.change_24h_percent);
+  return (
+    <div className="rounded-xl bg-slate-50 p-4" aria-label={`${code} market`} role="group">
+      <div className="flex items-end justify-between gap-4">
+        <div>
+          <p className="text-xs font-medium tracking-wide text-slate-500 uppercase">Last price</p>
+          <p className="text-2xl font-bold text-navy-950 tabular-nums" data-testid={`${code}-last`}>
+            {formatMoney(t.last)}
+          </p>
+        </div>
+        {change !== null && (
+          <p className={cx("text-sm font-semibold tabular-nums", change >= 0 ? "text-emerald-700" : "text-red-700")}>
+            {change > 0 ? "+" : ""}
+            {t.change_24h_percent}% <span className="font-normal text-slate-500">24h</span>
+          </p>
+        )}
+      </div>
+      <Sparkline closes={history.data?.points.map((p) => p.close) ?? []} label={`${code} daily closing prices, last 30 days`} className="mt-3 h-10 w-full" />
+      <dl className="mt-3 grid grid-cols-2 gap-2 text-xs tabular-nums">
+        <div>
+          <dt className="text-slate-500">Bid / ask</dt>
+          <dd className="font-medium text-navy-950">
+            {t.bid ? formatDecimal(t.bid, { scale: 2 }) : "—"} / {t.ask ? formatDecimal(t.ask, { scale: 2 }) : "—"}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Volume 24h</dt>
+          <dd className="font-medium text-navy-950">{formatDecimal(String(t.volume_24h))} t</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}
+
+function Market({ code, title, children }: { code: "EUA" | "CEA"; title: string; children: ReactNode }) {
   return (
     <article className="rounded-2xl border border-slate-200 bg-white p-6 shadow-card">
       <div className="flex items-center gap-3">
         <span className="grid size-11 place-items-center rounded-xl bg-navy-950 text-sm font-bold tracking-wide text-emerald-400">{code}</span>
         <h3 className="text-lg font-semibold text-navy-950">{title}</h3>
+      </div>
+      <div className="mt-4">
+        <LivePrices code={code} />
       </div>
       <div className="mt-4 space-y-3 text-sm leading-relaxed text-slate-600">{children}</div>
     </article>
@@ -104,7 +172,9 @@ export function LandingPage() {
           <h2 id="markets-title" className="text-2xl font-semibold tracking-tight text-navy-950">
             Two compliance markets, one account
           </h2>
-          <p className="mt-2 max-w-2xl text-slate-600">Trade both against euros on a central limit order book, or swap one for the other.</p>
+          <p className="mt-2 max-w-2xl text-slate-600">
+            Trade both against euros on a central limit order book, or swap one for the other. Prices below are from Niha's order book.
+          </p>
           <div className="mt-8 grid gap-6 md:grid-cols-2">
             <Market code="EUA" title="EU Allowances">
               <p>

@@ -1,9 +1,14 @@
-import { toCents } from "./types";
+export interface SparklineProps {
+  /** Decimal strings, oldest first (drawn only: no arithmetic on the amounts). */
+  closes: string[];
+  label: string;
+  className?: string;
+}
 
-/** A small line of closing prices (oldest first), emerald when the last is at or above
- * the first, red below; nothing for fewer than two points. */
-export function Sparkline({ closes, label, className }: { closes: string[]; label: string; className?: string }) {
-  const cents = closes.map((c) => toCents(c)).filter((c): c is number => c !== null);
+/** A small line of closing prices, emerald when the last is at or above the first, red
+ * below; nothing for fewer than two points. */
+export function Sparkline({ closes, label, className }: SparklineProps) {
+  const cents = closes.map(Number).filter((c) => Number.isFinite(c));
   if (cents.length < 2) return null;
   const width = 240;
   const height = 48;

@@ -1,9 +1,9 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../../api/client";
-import { AbsoluteTime, Badge, Button, Modal, Table, useToast, type Column } from "../../../components";
+import { AbsoluteTime, Badge, Button, ConfirmDialog, Modal, Money, Table, useToast, type Column } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
-import { formatDecimal, humanize } from "../../../lib/format";
+import { humanize } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
 import type { Order, OrderDetail } from "./types";
 
@@ -34,15 +34,17 @@ function OrderDetailModal({ id, onClose }: { id: string | null; onClose: () => v
               {o.order_type} · {o.order_kind} · {o.time_in_force}
             </dd>
             <dt className="text-slate-500">Limit</dt>
-            <dd>{o.price ?? "Market"}</dd>
+            <dd>{o.price ? <Money value={o.price} /> : "Market"}</dd>
             <dt className="text-slate-500">Filled</dt>
             <dd>
               {o.filled_quantity} / {o.quantity}
             </dd>
             <dt className="text-slate-500">Average price</dt>
-            <dd>{o.average_fill_price ?? "—"}</dd>
+            <dd>{o.average_fill_price ? <Money value={o.average_fill_price} /> : "—"}</dd>
             <dt className="text-slate-500">Fees</dt>
-            <dd>{o.fees} EUR</dd>
+            <dd>
+              <Money value={o.fees} />
+            </dd>
             <dt className="text-slate-500">Reason</dt>
             <dd>{o.reason ? humanize(o.reason) : "—"}</dd>
           </dl>
@@ -54,9 +56,9 @@ function OrderDetailModal({ id, onClose }: { id: string | null; onClose: () => v
             empty="No fills"
             columns={[
               { id: "time", header: "Time", cell: (f) => <AbsoluteTime value={f.created_at} /> },
-              { id: "price", header: "Price", align: "right", cell: (f) => formatDecimal(f.price, { scale: 2 }) },
+              { id: "price", header: "Price", align: "right", cell: (f) => <Money value={f.price} /> },
               { id: "qty", header: "Quantity", align: "right", cell: (f) => f.quantity },
-              { id: "fee", header: "Fee", align: "right", cell: (f) => f.fee },
+              { id: "fee", header: "Fee", align: "right", cell: (f) => <Money value={f.fee} /> },
               { id: "liq", header: "Liquidity", cell: (f) => humanize(f.liquidity) },
             ]}
           />
@@ -66,17 +68,43 @@ function OrderDetailModal({ id, onClose }: { id: string | null; onClose: () => v
   );
 }
 
+const PAGE = 25;
+
+/** The certificate-type filter both activity tabs share. */
+export function CertificateFilter({ value, onChange, label }: { value: "" | "EUA" | "CEA"; onChange: (v: "" | "EUA" | "CEA") => void; label: string }) {
+  return (
+    <label className="flex items-center gap-2 text-sm">
+      <span className="text-slate-600">{label}</span>
+      <select className="rounded-md border border-slate-300 px-2 py-1" value={value} onChange={(e) => onChange(e.target.value as "" | "EUA" | "CEA")}>
+        <option value="">All</option>
+        <option value="EUA">EUA</option>
+        <option value="CEA">CEA</option>
+      </select>
+    </label>
+  );
+}
+
 export function MyOrdersTab({ open }: { open: boolean }) {
   const qc = useQueryClient();
   const { toast } = useToast();
   const [detail, setDetail] = useState<string | null>(null);
-  const key = ["orders", open ? "open" : "history"];
+  const [type, setType] = useState<"" | "EUA" | "CEA">("");
+  const [side, setSide] = useState<"" | "BUY" | "SELL">("");
+  const [confirmAll, setConfirmAll] = useState(false);
+  const query = {
+    ...(open ? { status: "ACTIVE" as const } : {}),
+    ...(type ? { certificate_type: type } : {}),
+    ...(side ? { order_type: side } : {}),
+  };
   useChannel("orders", () => void qc.invalidateQueries({ queryKey: ["orders"] }));
-  const q = useQuery({
-    queryKey: key,
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/orders/my-orders", { params: { query: open ? { status: "ACTIVE", limit: 100 } : { limit: 100 } } })),
+  const list = useInfiniteQuery({
+    queryKey: ["orders", open ? "open" : "history", query],
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET("/api/v1/orders/my-orders", { params: { query: { ...query, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? null,
   });
+  const rows = list.data?.pages.flatMap((p) => p.items);
   const cancel = useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/v1/orders/{order_id}/cancel", { params: { path: { order_id: id } } })),
     onSuccess: (o) => {
@@ -85,6 +113,12 @@ export function MyOrdersTab({ open }: { open: boolean }) {
     },
     onError: (e) => toast({ tone: "error", title: "Could not cancel", description: errorMessage(e) }),
   });
+  const cancelAll = async () => {
+    const out = await unwrap(api.POST("/api/v1/orders/cancel-all", { params: { query: type ? { certificate_type: type } : {} } }));
+    setConfirmAll(false);
+    toast({ tone: "success", title: out.cancelled === 1 ? "1 order cancelled" : `${out.cancelled} orders cancelled`, description: "What they reserved is available again." });
+    void qc.invalidateQueries({ queryKey: ["orders"] });
+  };
   const columns: Column<Order>[] = [
     { id: "time", header: "Placed", cell: (o) => <AbsoluteTime value={o.created_at} /> },
     { id: "instrument", header: "Instrument", cell: (o) => o.instrument },
@@ -93,7 +127,7 @@ export function MyOrdersTab({ open }: { open: boolean }) {
       header: "Side",
       cell: (o) => <span className={o.order_type === "BUY" ? "font-medium text-emerald-700" : "font-medium text-red-700"}>{o.order_type}</span>,
     },
-    { id: "price", header: "Price", align: "right", cell: (o) => (o.price ? formatDecimal(o.price, { scale: 2 }) : "Market") },
+    { id: "price", header: "Price", align: "right", cell: (o) => (o.price ? <Money value={o.price} /> : "Market") },
     { id: "qty", header: "Filled / qty", align: "right", cell: (o) => `${o.filled_quantity} / ${o.quantity}` },
     { id: "status", header: "Status", cell: (o) => <OrderStatusBadge status={o.status} /> },
     {
@@ -118,17 +152,48 @@ export function MyOrdersTab({ open }: { open: boolean }) {
   ];
   return (
     <>
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+        <div className="flex flex-wrap items-center gap-4">
+          <CertificateFilter label="Certificate" value={type} onChange={setType} />
+          <label className="flex items-center gap-2 text-sm">
+            <span className="text-slate-600">Side</span>
+            <select className="rounded-md border border-slate-300 px-2 py-1" value={side} onChange={(e) => setSide(e.target.value as typeof side)}>
+              <option value="">Both</option>
+              <option value="BUY">Buy</option>
+              <option value="SELL">Sell</option>
+            </select>
+          </label>
+        </div>
+        {open && !!rows?.length && (
+          <Button size="sm" variant="danger" onClick={() => setConfirmAll(true)}>
+            Cancel all{type ? ` ${type}` : ""}
+          </Button>
+        )}
+      </div>
       <Table
         label={open ? "Open orders" : "Order history"}
-        rows={q.data?.items}
-        loading={q.isLoading}
+        rows={rows}
+        loading={list.isLoading}
         rowKey={(o) => o.id}
         columns={columns}
         onRowClick={(o) => setDetail(o.id)}
         rowLabel={() => "open the order detail"}
-        empty={open ? "No open orders" : "No orders yet"}
+        empty={list.isError ? errorMessage(list.error) : open ? "No open orders" : "No orders yet"}
+        pagination={{ hasMore: !!list.hasNextPage, onLoadMore: () => void list.fetchNextPage(), loadingMore: list.isFetchingNextPage }}
       />
       <OrderDetailModal id={detail} onClose={() => setDetail(null)} />
+      <ConfirmDialog
+        open={confirmAll}
+        title={type ? `Cancel all open ${type} orders?` : "Cancel all open orders?"}
+        confirmLabel="Cancel all"
+        cancelLabel="Keep them"
+        tone="danger"
+        onConfirm={cancelAll}
+        onCancel={() => setConfirmAll(false)}
+      >
+        Every open {type ? `${type} ` : ""}order of your organisation is cancelled, including those placed by your colleagues and by API keys, and what they reserved is
+        released. Trades already made stay.
+      </ConfirmDialog>
     </>
   );
 }

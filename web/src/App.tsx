@@ -10,6 +10,7 @@ import { ClientSecurityPage } from "./pages/client/ClientSecurityPage";
 import { FundingPage } from "./pages/client/funding/FundingPage";
 import { OnboardingPage } from "./pages/client/onboarding/OnboardingPage";
 import { LandingRoute } from "./pages/public/LandingPage";
+import { PublicMarketplacePage } from "./pages/public/PublicMarketplacePage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { FullPageLoader, HomeRedirect, PublicOnly, RequireAuth, RequirePage } from "./routes/guards";
 
@@ -52,6 +53,7 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route index element={<LandingRoute />} />
+      <Route path="marketplace" element={<PublicMarketplacePage />} />
       <Route
         path="login"
         element={

@@ -1,14 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
-import { Link, Navigate } from "react-router";
+import { useEffect, type ReactNode } from "react";
+import { Link, Navigate, useLocation } from "react-router";
 import { api, unwrap } from "../../api/client";
-import { Logo, Skeleton, Sparkline } from "../../components";
+import { Skeleton, Sparkline } from "../../components";
 import { cx } from "../../lib/cx";
 import { formatDecimal, formatMoney } from "../../lib/format";
+import { PUBLIC_REFRESH_MS } from "../../lib/market";
 import { useAuth } from "../../lib/auth";
 import { homePath } from "../../lib/permissions";
 import { FullPageLoader } from "../../routes/guards";
 import { ContactForm } from "./ContactForm";
+import { PublicHeader } from "./PublicHeader";
 
 /** "/": the landing page for visitors; signed-in users go to their home. */
 export function LandingRoute() {
@@ -18,17 +20,13 @@ export function LandingRoute() {
   return <LandingPage />;
 }
 
-/** How often a visitor's prices are fetched again (market data is public; the live
- * socket is for signed-in users). */
-const PRICES_EVERY_MS = 15_000;
-
 /** The market's last price, 24h change and volume, bid/ask and 30 days of daily closes,
  * from the public market-data API. */
 function LivePrices({ code }: { code: "EUA" | "CEA" }) {
   const ticker = useQuery({
     queryKey: ["public", "ticker", code],
     queryFn: () => unwrap(api.GET("/api/v1/market/{instrument}/ticker", { params: { path: { instrument: `${code}-EUR` } } })),
-    refetchInterval: PRICES_EVERY_MS,
+    refetchInterval: PUBLIC_REFRESH_MS,
     retry: false,
   });
   const history = useQuery({
@@ -102,32 +100,17 @@ const STEPS: { title: string; body: string }[] = [
 ];
 
 export function LandingPage() {
+  const { hash } = useLocation();
+  useEffect(() => {
+    // Arriving from another page at "/#join": the section exists only once rendered.
+    if (hash) document.getElementById(decodeURIComponent(hash.slice(1)))?.scrollIntoView();
+  }, [hash]);
   return (
     <div className="min-h-screen bg-white">
       <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <header className="bg-navy-950 text-white">
-        <div className="mx-auto flex h-16 max-w-6xl items-center gap-6 px-4 sm:px-6">
-          <Link to="/" aria-label="Niha home">
-            <Logo inverted />
-          </Link>
-          <nav aria-label="Site" className="ml-auto flex items-center gap-1 text-sm">
-            <a href="#markets" className="hidden rounded-lg px-3 py-2 text-navy-100 hover:bg-white/5 hover:text-white sm:block">
-              Markets
-            </a>
-            <a href="#join" className="hidden rounded-lg px-3 py-2 text-navy-100 hover:bg-white/5 hover:text-white sm:block">
-              How to join
-            </a>
-            <a href="#contact" className="hidden rounded-lg px-3 py-2 text-navy-100 hover:bg-white/5 hover:text-white sm:block">
-              Contact
-            </a>
-            <Link to="/login" className="ml-2 rounded-lg bg-white px-3.5 py-2 font-medium text-navy-950 hover:bg-navy-50">
-              Sign in
-            </Link>
-          </nav>
-        </div>
-      </header>
+      <PublicHeader />
 
       <main id="main">
         <section className="relative overflow-hidden bg-navy-950 text-white" aria-labelledby="hero-title">

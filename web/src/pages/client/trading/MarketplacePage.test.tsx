@@ -154,4 +154,25 @@ describe("Marketplace", () => {
     await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "5");
     expect(within(dialog).getByRole("button", { name: /Buy now/ })).toBeDisabled();
   });
+
+  it("is public: a visitor sees the market at /marketplace and is invited to sign in to buy", async () => {
+    const user = userEvent.setup();
+    const f = market({ "POST /api/v1/auth/refresh": () => problem(401, "invalid_refresh_token") });
+    renderApp(<AppRoutes />, { route: "/marketplace" });
+    expect(await screen.findByRole("heading", { name: "Marketplace" })).toBeInTheDocument();
+    await user.click(await screen.findByRole("button", { name: /EU Allowance \(EUA\)/ }));
+    const dialog = await screen.findByRole("dialog", { name: "EU Allowance (EUA)" });
+    expect(await within(dialog).findByRole("link", { name: "Sign in to buy" })).toHaveAttribute("href", "/login");
+    expect(within(dialog).queryByRole("button", { name: /Buy now/ })).not.toBeInTheDocument();
+    expect(within(dialog).queryByLabelText(/Quantity/)).not.toBeInTheDocument();
+    // Nothing private is asked for.
+    for (const key of ["GET /api/v1/balances", "GET /api/v1/fees", "GET /api/v1/onboarding/entity"]) expect(callsTo(f, key)).toHaveLength(0);
+  });
+
+  it("sends a signed-in client from /marketplace to the one where it can buy", async () => {
+    market();
+    renderApp(<AppRoutes />, { route: "/marketplace" });
+    await screen.findByRole("button", { name: /EU Allowance \(EUA\)/ });
+    expect(screen.getByRole("link", { name: "Marketplace" })).toHaveAttribute("href", "/app/marketplace");
+  });
 });

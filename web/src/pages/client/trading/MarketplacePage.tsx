@@ -1,15 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AreaSeries, ColorType, createChart, type UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, PageHeader, Skeleton, Sparkline, useToast } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
 import { formatDecimal, formatMoney } from "../../../lib/format";
+import { PUBLIC_REFRESH_MS } from "../../../lib/market";
 import { useChannel } from "../../../lib/useChannel";
 import { useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
-import type { Certificate } from "./types";
+import type { Certificate, CertificateDetail } from "./types";
 import { toCents } from "./types";
 import { useTakerFee, useTradingAccess } from "./useMarket";
 
@@ -54,8 +56,8 @@ export function marketplaceDraft(kind: "buy" | "offer", quantity: string, bestAs
   };
 }
 
-export function CertificateDetailModal({ id, onClose }: { id: string | null; onClose: () => void }) {
-  const [range, setRange] = useState<7 | 30 | 3650>(30);
+/** Buy now / make offer for a signed-in client, each behind the order confirmation. */
+function BuyBox({ c }: { c: CertificateDetail }) {
   const [quantity, setQuantity] = useState("");
   const [offer, setOffer] = useState("");
   const [confirming, setConfirming] = useState<"buy" | "offer" | null>(null);
@@ -64,23 +66,14 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
   const { toast } = useToast();
   const access = useTradingAccess();
   const balances = useBalances();
-  const q = useQuery({
-    queryKey: ["marketplace", "certificate", id, range],
-    enabled: !!id,
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/marketplace/certificates/{certificate_id}", { params: { path: { certificate_id: id! }, query: { history_days: range } } })),
-  });
-  const c = q.data;
-  const symbol = c?.instrument ?? "EUA-EUR";
-  const fee = useTakerFee(symbol);
-  useChannel(c ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
-  const draft = marketplaceDraft(confirming ?? "buy", quantity, c?.best_ask ?? null, offer);
+  const fee = useTakerFee(c.instrument);
+  const draft = marketplaceDraft(confirming ?? "buy", quantity, c.best_ask, offer);
   const place = useMutation({
     mutationFn: () =>
       unwrap(
         api.POST("/api/v1/orders/place", {
           body: {
-            instrument: symbol,
+            instrument: c.instrument,
             order_type: draft.side,
             order_kind: draft.kind,
             quantity: draft.quantity,
@@ -97,31 +90,23 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
       void qc.invalidateQueries({ queryKey: ["marketplace"] });
       void qc.invalidateQueries({ queryKey: ["orders"] });
       void qc.invalidateQueries({ queryKey: ["funding", "balances"] });
-      const bought = `Bought ${o.filled_quantity} ${o.certificate_type}`;
       if (o.status === "OPEN") toast({ tone: "success", title: "Offer placed", description: `Buying ${o.quantity} ${o.certificate_type} at ${formatMoney(o.price ?? "0")}: resting on the order book` });
       else if (o.status === "EXPIRED" && !o.filled_quantity) toast({ tone: "info", title: "Nothing bought", description: "The sellers at this price were gone. Nothing was charged." });
       else
         toast({
           tone: "success",
-          title: bought,
+          title: `Bought ${o.filled_quantity} ${o.certificate_type}`,
           description: `Average ${formatMoney(o.average_fill_price ?? "0")}${o.filled_quantity < o.quantity ? `; the other ${o.quantity - o.filled_quantity} were not available at this price and were cancelled` : ""}`,
         });
     },
     onError: (e) => setError(errorMessage(e)),
   });
-  const close = () => {
-    setConfirming(null);
-    setQuantity("");
-    setOffer("");
-    setError(null);
-    onClose();
-  };
-  const qtyError = quantity && !(/^\d+$/.test(quantity) && Number(quantity) > 0) ? "Whole units only" : undefined;
-  const offerError = offer && toCents(offer) === null ? "A price in EUR with up to 2 decimals" : undefined;
   const qtyOk = /^\d+$/.test(quantity) && Number(quantity) > 0;
-  const atBest = c?.sellers_ladder[0]?.quantity ?? 0;
+  const qtyError = quantity && !qtyOk ? "Whole units only" : undefined;
+  const offerError = offer && toCents(offer) === null ? "A price in EUR with up to 2 decimals" : undefined;
+  const atBest = c.sellers_ladder[0]?.quantity ?? 0;
   const eur = balances.data?.balances.find((b) => b.asset === "EUR")?.available ?? "0";
-  const halted = c?.status === "HALTED";
+  const halted = c.status === "HALTED";
   // "Buy now" is IOC at the best ask: it buys at most what is offered at that price.
   const short = confirming === "buy" && draft.quantity > atBest;
   const open = (kind: "buy" | "offer") => {
@@ -129,7 +114,73 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
     setConfirming(kind);
   };
   return (
-    <Modal open={!!id} onClose={close} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
+    <>
+      <p className="text-xs text-slate-500">
+        Available to spend: <span className="font-medium text-navy-950" data-testid="available-eur">{formatMoney(eur)}</span>
+      </p>
+      {!access.canTrade && !access.loading && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}
+      {halted && <Alert tone="warning">Trading in {c.certificate_type} is halted.</Alert>}
+      <Input label={`Quantity (${c.certificate_type})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} error={qtyError} placeholder="0" />
+      {qtyOk && c.best_ask && Number(quantity) > atBest && (
+        <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(c.best_ask)}; "Buy now" cancels what it cannot buy at that price.</p>
+      )}
+      <Button disabled={!qtyOk || !c.best_ask || !access.canTrade || halted} onClick={() => open("buy")}>
+        {c.best_ask ? `Buy now at ${money(c.best_ask)}` : "Buy now"}
+      </Button>
+      <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} error={offerError} placeholder={c.best_bid ?? "0.00"} />
+      <Button variant="secondary" disabled={!qtyOk || !offer || !!offerError || !access.canTrade || halted} onClick={() => open("offer")}>
+        Make offer
+      </Button>
+      <OrderConfirmationModal
+        open={!!confirming}
+        draft={draft}
+        symbol={c.instrument}
+        est={estimate(short ? { ...draft, quantity: atBest } : draft, null, fee.bps)}
+        note={
+          short
+            ? `${formatDecimal(String(atBest))} ${c.certificate_type} are for sale at ${money(draft.price)}: the estimate is for those, and the other ${formatDecimal(String(draft.quantity - atBest))} are cancelled.`
+            : confirming === "offer"
+              ? "Your offer rests on the order book until a seller accepts it or you cancel it. The EUR for it and the fee are reserved meanwhile."
+              : undefined
+        }
+        busy={place.isPending}
+        error={error}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => place.mutate()}
+      />
+    </>
+  );
+}
+
+/** For a visitor: how to get to the point of buying. */
+function VisitorBox() {
+  return (
+    <div className="flex flex-col gap-2 rounded-lg bg-slate-50 p-3 text-sm">
+      <p className="text-slate-600">Clients of Niha buy and sell here, from the best offer or at their own price.</p>
+      <Link to="/login" className="rounded-lg bg-navy-950 px-3 py-2 text-center font-medium text-white hover:bg-navy-900">
+        Sign in to buy
+      </Link>
+      <a href="/#contact" className="text-center text-navy-700 underline-offset-2 hover:underline">
+        New to Niha? Request access
+      </a>
+    </div>
+  );
+}
+
+export function CertificateDetailModal({ id, onClose, visitor = false }: { id: string | null; onClose: () => void; visitor?: boolean }) {
+  const [range, setRange] = useState<7 | 30 | 3650>(30);
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: ["marketplace", "certificate", id, range],
+    enabled: !!id,
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/marketplace/certificates/{certificate_id}", { params: { path: { certificate_id: id! }, query: { history_days: range } } })),
+    refetchInterval: visitor ? PUBLIC_REFRESH_MS : false,
+  });
+  const c = q.data;
+  useChannel(c && !visitor ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
+  return (
+    <Modal open={!!id} onClose={onClose} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
       {q.isLoading && (
         <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_260px]" aria-busy="true">
           <Skeleton className="h-64 w-full" />
@@ -183,44 +234,12 @@ export function CertificateDetailModal({ id, onClose }: { id: string | null; onC
                 </tbody>
               </table>
             ) : (
-              <p className="text-xs text-slate-500">No one is selling right now. Make an offer and it rests on the order book.</p>
+              <p className="text-xs text-slate-500">No one is selling right now.{visitor ? "" : " Make an offer and it rests on the order book."}</p>
             )}
-            <p className="text-xs text-slate-500">
-              Available to spend: <span className="font-medium text-navy-950" data-testid="available-eur">{formatMoney(eur)}</span>
-            </p>
-            {!access.canTrade && !access.loading && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}
-            {halted && <Alert tone="warning">Trading in {c.certificate_type} is halted.</Alert>}
-            <Input label={`Quantity (${c.certificate_type})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} error={qtyError} placeholder="0" />
-            {qtyOk && c.best_ask && Number(quantity) > atBest && (
-              <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(c.best_ask)}; "Buy now" cancels what it cannot buy at that price.</p>
-            )}
-            <Button disabled={!qtyOk || !c.best_ask || !access.canTrade || halted} onClick={() => open("buy")}>
-              {c.best_ask ? `Buy now at ${money(c.best_ask)}` : "Buy now"}
-            </Button>
-            <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} error={offerError} placeholder={c.best_bid ?? "0.00"} />
-            <Button variant="secondary" disabled={!qtyOk || !offer || !!offerError || !access.canTrade || halted} onClick={() => open("offer")}>
-              Make offer
-            </Button>
+            {visitor ? <VisitorBox /> : <BuyBox c={c} />}
           </div>
         </div>
       )}
-      <OrderConfirmationModal
-        open={!!confirming && !!c}
-        draft={draft}
-        symbol={symbol}
-        est={estimate(short ? { ...draft, quantity: atBest } : draft, null, fee.bps)}
-        note={
-          short
-            ? `${formatDecimal(String(atBest))} ${c?.certificate_type ?? ""} are for sale at ${money(draft.price)}: the estimate is for those, and the other ${formatDecimal(String(draft.quantity - atBest))} are cancelled.`
-            : confirming === "offer"
-              ? "Your offer rests on the order book until a seller accepts it or you cancel it. The EUR for it and the fee are reserved meanwhile."
-              : undefined
-        }
-        busy={place.isPending}
-        error={error}
-        onClose={() => setConfirming(null)}
-        onConfirm={() => place.mutate()}
-      />
     </Modal>
   );
 }
@@ -240,10 +259,11 @@ function useTrends() {
   });
 }
 
-export function MarketStatsDashboard() {
+export function MarketStatsDashboard({ visitor = false }: { visitor?: boolean }) {
   const qc = useQueryClient();
-  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "stats"] }));
-  const stats = useQuery({ queryKey: ["marketplace", "stats"], queryFn: () => unwrap(api.GET("/api/v1/marketplace/statistics")) });
+  useChannel(visitor ? null : "ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "stats"] }));
+  const refetchInterval = visitor ? PUBLIC_REFRESH_MS : false;
+  const stats = useQuery({ queryKey: ["marketplace", "stats"], queryFn: () => unwrap(api.GET("/api/v1/marketplace/statistics")), refetchInterval });
   const trends = useTrends();
   const tape = useQuery({
     queryKey: ["marketplace", "stats", "tape"],
@@ -255,6 +275,7 @@ export function MarketStatsDashboard() {
         .sort((x, y) => y.created_at.localeCompare(x.created_at))
         .slice(0, 10);
     },
+    refetchInterval,
   });
   if (stats.isError) return <Alert tone="error" title="Market statistics are unavailable">{errorMessage(stats.error)}</Alert>;
   return (
@@ -336,8 +357,10 @@ function CertificateCard({ c, onOpen, list }: { c: Certificate; onOpen: () => vo
   );
 }
 
-/** Certificates for sale: filters, sort, grid or list; a card opens the detail. */
-export function MarketplacePage() {
+/** Certificates for sale: filters, sort, grid or list; a card opens the detail. A
+ * ``visitor`` (the public page, no login) sees the same market, refreshed by polling,
+ * and is invited to sign in instead of buying. */
+export function MarketplacePage({ visitor = false }: { visitor?: boolean }) {
   const [type, setType] = useState<"" | "EUA" | "CEA">("");
   const [minPrice, setMinPrice] = useState("");
   const [maxPrice, setMaxPrice] = useState("");
@@ -346,7 +369,7 @@ export function MarketplacePage() {
   const [list, setList] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
   const qc = useQueryClient();
-  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "certificates"] }));
+  useChannel(visitor ? null : "ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "certificates"] }));
   const query = {
     sort,
     ...(type ? { certificate_type: type } : {}),
@@ -357,12 +380,13 @@ export function MarketplacePage() {
   const q = useQuery({
     queryKey: ["marketplace", "certificates", query],
     queryFn: () => unwrap(api.GET("/api/v1/marketplace/certificates", { params: { query } })),
+    refetchInterval: visitor ? PUBLIC_REFRESH_MS : false,
   });
   return (
     <>
       <PageHeader title="Marketplace" description="Carbon allowances for sale on Niha, with live prices from the order book." />
       <div className="flex flex-col gap-6">
-        <MarketStatsDashboard />
+        <MarketStatsDashboard visitor={visitor} />
         <div className="grid gap-6 md:grid-cols-[220px_minmax(0,1fr)]">
           <aside aria-label="Filters" className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 text-sm">
             <h2 className="font-semibold text-navy-950">Filters</h2>
@@ -406,7 +430,7 @@ export function MarketplacePage() {
           </div>
         </div>
       </div>
-      <CertificateDetailModal id={open} onClose={() => setOpen(null)} />
+      <CertificateDetailModal id={open} onClose={() => setOpen(null)} visitor={visitor} />
     </>
   );
 }

@@ -46,7 +46,7 @@ export function DepthChart({ book }: { book: Book | null }) {
           {lo.toFixed(2)} – {hi.toFixed(2)} EUR
         </span>
       </div>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="h-40 w-full" role="img" aria-label="Cumulative bid and ask depth">
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="min-h-40 w-full flex-1" role="img" aria-label="Cumulative bid and ask depth">
         {bidPath && <path d={bidPath} fill="#d1fae5" stroke="#059669" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />}
         {askPath && <path d={askPath} fill="#fee2e2" stroke="#dc2626" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />}
       </svg>

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../../../api/client";
-import { AbsoluteTime, Badge, Button, ConfirmDialog, Modal, Money, Table, useToast, type Column } from "../../../components";
+import { AbsoluteTime, Badge, Button, ConfirmDialog, Modal, Money, Select, Table, useToast, type Column } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
 import { humanize } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
@@ -70,19 +70,22 @@ function OrderDetailModal({ id, onClose }: { id: string | null; onClose: () => v
 
 const PAGE = 25;
 
-/** The certificate-type filter both activity tabs share. */
-export function CertificateFilter({ value, onChange, label }: { value: "" | "EUA" | "CEA"; onChange: (v: "" | "EUA" | "CEA") => void; label: string }) {
-  return (
-    <label className="flex items-center gap-2 text-sm">
-      <span className="text-slate-600">{label}</span>
-      <select className="rounded-md border border-slate-300 px-2 py-1" value={value} onChange={(e) => onChange(e.target.value as "" | "EUA" | "CEA")}>
-        <option value="">All</option>
-        <option value="EUA">EUA</option>
-        <option value="CEA">CEA</option>
-      </select>
-    </label>
-  );
+const CERTIFICATES = [
+  { value: "", label: "All" },
+  { value: "EUA", label: "EUA" },
+  { value: "CEA", label: "CEA" },
+] as const;
+
+/** The certificate-type filter the activity tabs share. */
+export function CertificateFilter({ value, onChange }: { value: "" | "EUA" | "CEA"; onChange: (v: "" | "EUA" | "CEA") => void }) {
+  return <Select label="Certificate" containerClassName="w-36" value={value} onChange={(e) => onChange(e.target.value as "" | "EUA" | "CEA")} options={CERTIFICATES} />;
 }
+
+const SIDES = [
+  { value: "", label: "Both" },
+  { value: "BUY", label: "Buy" },
+  { value: "SELL", label: "Sell" },
+] as const;
 
 export function MyOrdersTab({ open }: { open: boolean }) {
   const qc = useQueryClient();
@@ -152,17 +155,10 @@ export function MyOrdersTab({ open }: { open: boolean }) {
   ];
   return (
     <>
-      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
-        <div className="flex flex-wrap items-center gap-4">
-          <CertificateFilter label="Certificate" value={type} onChange={setType} />
-          <label className="flex items-center gap-2 text-sm">
-            <span className="text-slate-600">Side</span>
-            <select className="rounded-md border border-slate-300 px-2 py-1" value={side} onChange={(e) => setSide(e.target.value as typeof side)}>
-              <option value="">Both</option>
-              <option value="BUY">Buy</option>
-              <option value="SELL">Sell</option>
-            </select>
-          </label>
+      <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
+        <div className="flex flex-wrap items-end gap-3">
+          <CertificateFilter value={type} onChange={setType} />
+          <Select label="Side" containerClassName="w-36" value={side} onChange={(e) => setSide(e.target.value as typeof side)} options={SIDES} />
         </div>
         {open && !!rows?.length && (
           <Button size="sm" variant="danger" onClick={() => setConfirmAll(true)}>

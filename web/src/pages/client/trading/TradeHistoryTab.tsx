@@ -25,7 +25,7 @@ export function TradeHistoryTab() {
   return (
     <>
       <div className="mb-3">
-        <CertificateFilter label="Certificate" value={type} onChange={setType} />
+        <CertificateFilter value={type} onChange={setType} />
       </div>
       <Table
         label="Trade history"

@@ -74,3 +74,28 @@ def test_two_clients_trade_live(browser: Any, live_server: LiveServer) -> None:
     buyer.goto("/app/marketplace")
     buyer.get_by_role("heading", name="Marketplace").wait_for()
     look(buyer, "marketplace")
+
+    # "Buy now" from the marketplace: IOC at the best ask, after its confirmation.
+    buyer.get_by_role("button", name=re.compile(r"EU Allowance \(EUA\)")).click()
+    detail = buyer.get_by_role("dialog", name="EU Allowance (EUA)")
+    detail.get_by_label(re.compile(r"^Quantity")).fill("1")
+    detail.get_by_role("button", name=re.compile(r"^Buy now at")).click()
+    confirm = buyer.get_by_role("dialog", name="Confirm buy order")
+    confirm.get_by_text("IOC").wait_for()
+    confirm.get_by_role("button", name="Place buy order").click()
+    buyer.get_by_text("Bought 1 EUA").wait_for()
+    confirm.wait_for(state="hidden")
+
+    # Market data and the marketplace are public: a visitor sees them, and is asked to
+    # sign in to buy.
+    visitor = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    public = visitor.new_page()
+    public.set_default_timeout(15000)
+    public.goto("/marketplace")
+    public.get_by_role("button", name=re.compile(r"EU Allowance \(EUA\)")).click()
+    sellers = public.get_by_role("dialog", name="EU Allowance (EUA)")
+    sellers.get_by_role("table", name="Available sellers").wait_for()
+    sellers.get_by_role("link", name="Sign in to buy").wait_for()
+    assert sellers.get_by_role("button", name=re.compile("Buy now")).count() == 0
+    look(public, "marketplace-public")
+    visitor.close()

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { AppRoutes } from "../../../App";
 import type { User } from "../../../api/types";
 import { callsTo, clientUser, json, mockFetch, problem, renderApp, tokenFor } from "../../../test/utils";
-import { marketplaceDraft } from "./MarketplacePage";
+import { buyNowQuote, marketplaceDraft } from "./MarketplacePage";
 import type { Certificate, CertificateDetail } from "./types";
 
 // jsdom has no canvas: the price chart is drawn by a stand-in.
@@ -174,5 +174,34 @@ describe("Marketplace", () => {
     renderApp(<AppRoutes />, { route: "/marketplace" });
     await screen.findByRole("button", { name: /EU Allowance \(EUA\)/ });
     expect(screen.getByRole("link", { name: "Marketplace" })).toHaveAttribute("href", "/app/marketplace");
+  });
+
+  it("quotes Buy now past the caller's own sell orders", () => {
+    const ladder = [
+      { price: "70.80", quantity: 102 },
+      { price: "70.81", quantity: 14 },
+      { price: "70.97", quantity: 342 },
+    ];
+    expect(buyNowQuote(ladder, [])).toEqual({ price: "70.80", available: 102, own: 0 });
+    expect(buyNowQuote(ladder, [{ price: "70.80", remaining_quantity: 102 }])).toEqual({ price: "70.81", available: 14, own: 102 });
+    expect(buyNowQuote(ladder, [{ price: "70.80", remaining_quantity: 2 }])).toEqual({ price: "70.80", available: 100, own: 2 });
+    expect(buyNowQuote(ladder, [{ price: "70.8", remaining_quantity: 102 }, { price: "70.81", remaining_quantity: 14 }])).toEqual({ price: "70.97", available: 342, own: 116 });
+    expect(buyNowQuote(ladder.slice(0, 1), [{ price: "70.80", remaining_quantity: 102 }])).toEqual({ price: null, available: 0, own: 102 });
+  });
+
+  it("buys from other sellers when the best ask is the caller's own, and says so", async () => {
+    const f = market({
+      "GET /api/v1/orders/my-orders": () => json({ items: [{ ...placed({}), order_type: "SELL", price: "70.80", quantity: 102, filled_quantity: 0, remaining_quantity: 102, status: "OPEN" }], next_cursor: null }),
+      "POST /api/v1/orders/place": () => json(placed({ quantity: 5, filled_quantity: 5, status: "FILLED", price: "70.81", average_fill_price: "70.8100" }), 201),
+    });
+    const { user, dialog } = await openEua();
+    await user.type(within(dialog).getByLabelText(/Quantity \(EUA\)/), "5");
+    expect(await within(dialog).findByText(/Your own sell orders offer 102 EUA at or below €70.81/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole("button", { name: "Buy now at €70.81" }));
+    const confirm = await screen.findByRole("dialog", { name: "Confirm buy order" });
+    expect(within(confirm).getByText(/those "Buy now" reaches are cancelled/)).toBeInTheDocument();
+    await user.click(within(confirm).getByRole("button", { name: "Place buy order" }));
+    await waitFor(() => expect(callsTo(f, "POST /api/v1/orders/place")).toHaveLength(1));
+    expect(await callsTo(f, "POST /api/v1/orders/place")[0]!.json()).toMatchObject({ price: "70.81", time_in_force: "IOC", quantity: 5 });
   });
 });

@@ -56,6 +56,36 @@ export function marketplaceDraft(kind: "buy" | "offer", quantity: string, bestAs
   };
 }
 
+export interface BuyNowQuote {
+  /** The best ask with another organisation's quantity in it (null: none listed). */
+  price: string | null;
+  /** Other organisations' quantity at that price. */
+  available: number;
+  /** The caller's own quantity at or below that price, which "Buy now" may reach. */
+  own: number;
+}
+
+/** Where "Buy now" buys: an order never trades with its own organisation's resting
+ * orders (self-trade prevention cancels those it reaches), so the price is the best ask
+ * that holds someone else's quantity, and the caller is told about its own orders before. */
+export function buyNowQuote(
+  ladder: readonly { price: string; quantity: number }[],
+  ownSells: readonly { price: string | null; remaining_quantity: number }[],
+): BuyNowQuote {
+  const ownAt = new Map<number, number>();
+  for (const o of ownSells) {
+    const p = o.price === null ? null : toCents(o.price);
+    if (p !== null) ownAt.set(p, (ownAt.get(p) ?? 0) + o.remaining_quantity);
+  }
+  let own = 0;
+  for (const level of ladder) {
+    const mine = Math.min(ownAt.get(toCents(level.price) ?? -1) ?? 0, level.quantity);
+    own += mine;
+    if (level.quantity > mine) return { price: level.price, available: level.quantity - mine, own };
+  }
+  return { price: null, available: 0, own };
+}
+
 /** Buy now / make offer for a signed-in client, each behind the order confirmation. */
 function BuyBox({ c }: { c: CertificateDetail }) {
   const [quantity, setQuantity] = useState("");
@@ -67,7 +97,18 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   const access = useTradingAccess();
   const balances = useBalances();
   const fee = useTakerFee(c.instrument);
-  const draft = marketplaceDraft(confirming ?? "buy", quantity, c.best_ask, offer);
+  // The organisation's own resting sells (its colleagues' and API keys' too).
+  const ownSells = useQuery({
+    queryKey: ["marketplace", "own-sells", c.certificate_type],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/orders/my-orders", {
+          params: { query: { status: "ACTIVE", order_type: "SELL", certificate_type: c.certificate_type as "EUA" | "CEA", limit: 100 } },
+        }),
+      ),
+  });
+  const quote = buyNowQuote(c.sellers_ladder, ownSells.data?.items ?? []);
+  const draft = marketplaceDraft(confirming ?? "buy", quantity, quote.price, offer);
   const place = useMutation({
     mutationFn: () =>
       unwrap(
@@ -104,7 +145,10 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   const qtyOk = /^\d+$/.test(quantity) && Number(quantity) > 0;
   const qtyError = quantity && !qtyOk ? "Whole units only" : undefined;
   const offerError = offer && toCents(offer) === null ? "A price in EUR with up to 2 decimals" : undefined;
-  const atBest = c.sellers_ladder[0]?.quantity ?? 0;
+  const atBest = quote.available;
+  const ownNote = quote.own
+    ? `Your own sell orders offer ${formatDecimal(String(quote.own))} ${c.certificate_type} at or below ${money(quote.price ?? c.best_ask)}. An order never trades with its own organisation's orders: those "Buy now" reaches are cancelled.`
+    : null;
   const eur = balances.data?.balances.find((b) => b.asset === "EUR")?.available ?? "0";
   const halted = c.status === "HALTED";
   // "Buy now" is IOC at the best ask: it buys at most what is offered at that price.
@@ -121,11 +165,12 @@ function BuyBox({ c }: { c: CertificateDetail }) {
       {!access.canTrade && !access.loading && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}
       {halted && <Alert tone="warning">Trading in {c.certificate_type} is halted.</Alert>}
       <Input label={`Quantity (${c.certificate_type})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} error={qtyError} placeholder="0" />
-      {qtyOk && c.best_ask && Number(quantity) > atBest && (
-        <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(c.best_ask)}; "Buy now" cancels what it cannot buy at that price.</p>
+      {qtyOk && quote.price && Number(quantity) > atBest && (
+        <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(quote.price)}; "Buy now" cancels what it cannot buy at that price.</p>
       )}
-      <Button disabled={!qtyOk || !c.best_ask || !access.canTrade || halted} onClick={() => open("buy")}>
-        {c.best_ask ? `Buy now at ${money(c.best_ask)}` : "Buy now"}
+      {ownNote && <p className="text-xs text-amber-800">{ownNote}</p>}
+      <Button disabled={!qtyOk || !quote.price || ownSells.isLoading || !access.canTrade || halted} onClick={() => open("buy")}>
+        {quote.price ? `Buy now at ${money(quote.price)}` : "Buy now"}
       </Button>
       <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} error={offerError} placeholder={c.best_bid ?? "0.00"} />
       <Button variant="secondary" disabled={!qtyOk || !offer || !!offerError || !access.canTrade || halted} onClick={() => open("offer")}>
@@ -137,11 +182,15 @@ function BuyBox({ c }: { c: CertificateDetail }) {
         symbol={c.instrument}
         est={estimate(short ? { ...draft, quantity: atBest } : draft, null, fee.bps)}
         note={
-          short
-            ? `${formatDecimal(String(atBest))} ${c.certificate_type} are for sale at ${money(draft.price)}: the estimate is for those, and the other ${formatDecimal(String(draft.quantity - atBest))} are cancelled.`
-            : confirming === "offer"
-              ? "Your offer rests on the order book until a seller accepts it or you cancel it. The EUR for it and the fee are reserved meanwhile."
-              : undefined
+          confirming === "offer" ? (
+            "Your offer rests on the order book until a seller accepts it or you cancel it. The EUR for it and the fee are reserved meanwhile."
+          ) : short || ownNote ? (
+            <>
+              {short &&
+                `${formatDecimal(String(atBest))} ${c.certificate_type} are for sale at ${money(draft.price)}: the estimate is for those, and the other ${formatDecimal(String(draft.quantity - atBest))} are cancelled. `}
+              {ownNote}
+            </>
+          ) : undefined
         }
         busy={place.isPending}
         error={error}
@@ -302,7 +351,7 @@ export function MarketStatsDashboard({ visitor = false }: { visitor?: boolean })
             <p className="mt-1 text-2xl font-bold text-navy-950">{money(c.last_price)}</p>
             <div className="mt-2">
               <Sparkline closes={trends.data?.[c.certificate_type] ?? []} label={`${c.certificate_type} daily closing prices, last 30 days`} />
-              <p className="text-[11px] text-slate-400">Daily close, 30 days</p>
+              <p className="text-[11px] text-slate-500">Daily close, 30 days</p>
             </div>
             <dl className="mt-3 grid grid-cols-3 gap-2 text-xs">
               {(["24h", "7d", "30d"] as const).map((id) => (

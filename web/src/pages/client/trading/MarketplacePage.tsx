@@ -12,7 +12,7 @@ import { useChannel } from "../../../lib/useChannel";
 import { useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
 import type { Certificate, CertificateDetail } from "./types";
-import { toCents } from "./types";
+import { selfTradeNote, toCents } from "./types";
 import { useTakerFee, useTradingAccess } from "./useMarket";
 
 const fmt = (v: string | null | undefined) => (v ? formatDecimal(v, { scale: 2 }) : "—");
@@ -147,7 +147,7 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   const offerError = offer && toCents(offer) === null ? "A price in EUR with up to 2 decimals" : undefined;
   const atBest = quote.available;
   const ownNote = quote.own
-    ? `Your own sell orders offer ${formatDecimal(String(quote.own))} ${c.certificate_type} at or below ${money(quote.price ?? c.best_ask)}. An order never trades with its own organisation's orders: those "Buy now" reaches are cancelled.`
+    ? selfTradeNote(quote.own, c.certificate_type, "BUY", money(quote.price ?? c.best_ask))
     : null;
   const eur = balances.data?.balances.find((b) => b.asset === "EUR")?.available ?? "0";
   const halted = c.status === "HALTED";

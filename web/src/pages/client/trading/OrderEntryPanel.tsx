@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, useToast } from "../../../components";
@@ -6,7 +6,7 @@ import { errorMessage } from "../../../lib/errors";
 import { formatDecimal, formatMoney } from "../../../lib/format";
 import { cx } from "../../../lib/cx";
 import type { Book, Instrument, Order } from "./types";
-import { feeCents, fromCents, toCents } from "./types";
+import { feeCents, fromCents, ownReached, selfTradeNote, toCents } from "./types";
 import { useTakerFee } from "./useMarket";
 
 export interface OrderDraft {
@@ -151,6 +151,14 @@ export function OrderEntryPanel({
   const priceError = kind === "LIMIT" && price && toCents(price) === null ? "Up to 2 decimals" : undefined;
   const valid = !!est && !qtyError && !priceError && (kind === "MARKET" || !!price);
 
+  // The organisation's own resting orders here: an order that reaches them cancels them.
+  const own = useQuery({
+    queryKey: ["orders", "open", "own", base],
+    queryFn: () => unwrap(api.GET("/api/v1/orders/my-orders", { params: { query: { status: "ACTIVE", certificate_type: base as "EUA" | "CEA", limit: 100 } } })),
+    enabled: confirming,
+  });
+  const reached = ownReached(side, kind === "LIMIT" ? price : null, own.data?.items ?? []);
+
   const place = useMutation({
     mutationFn: () =>
       unwrap(
@@ -259,6 +267,11 @@ export function OrderEntryPanel({
         draft={draft}
         symbol={symbol}
         est={est}
+        note={
+          reached
+            ? selfTradeNote(reached, base, side, kind === "LIMIT" ? formatMoney(price) : null)
+            : undefined
+        }
         busy={place.isPending}
         error={error}
         onClose={() => setConfirming(false)}

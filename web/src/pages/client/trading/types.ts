@@ -66,3 +66,29 @@ export interface FillEvent {
   price: string;
   instrument: string;
 }
+
+/** How much of the caller's own resting orders on the other side an order would reach:
+ * sells at or below a buy's limit, buys at or above a sell's (a market order reaches
+ * them all). Self-trade prevention cancels those instead of trading with them. */
+export function ownReached(
+  side: "BUY" | "SELL",
+  limit: string | null,
+  own: readonly { order_type: "BUY" | "SELL"; price: string | null; remaining_quantity: number }[],
+): number {
+  const cap = limit === null ? null : toCents(limit);
+  let reached = 0;
+  for (const o of own) {
+    const p = o.price === null ? null : toCents(o.price);
+    if (o.order_type === side || p === null) continue;
+    if (cap === null || (side === "BUY" ? p <= cap : p >= cap)) reached += o.remaining_quantity;
+  }
+  return reached;
+}
+
+/** What to tell a client whose order may reach its own resting orders (see
+ * {@link ownReached}); `bound` is the order's limit as shown, null for a market order. */
+export function selfTradeNote(quantity: number, asset: string, side: "BUY" | "SELL", bound: string | null): string {
+  const theirs = side === "BUY" ? "sell orders offer" : "buy orders bid for";
+  const where = bound === null ? "" : ` ${side === "BUY" ? "at or below" : "at or above"} ${bound}`;
+  return `Your own ${theirs} ${quantity.toLocaleString("en-US")} ${asset}${where}. An order never trades with its own organisation's orders: any it reaches are cancelled.`;
+}

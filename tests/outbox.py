@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from niha.core.events import EmittedEvent
 
 #: Every stored event as a relation ``o``: the batch's ``seq`` and ``published_at``, the
 #: event's place ``n`` in its batch and its own fields. For plain SQL too.
@@ -24,16 +24,12 @@ EVENTS = """(
 
 
 @dataclass(frozen=True)
-class StoredEvent:
-    id: uuid.UUID
+class StoredEvent(EmittedEvent):
+    """An event as the outbox holds it: its batch's ``seq`` and ``published_at``, and its
+    place ``n`` in the batch."""
+
     seq: int
     n: int
-    channel: str
-    event: str
-    data: dict[str, Any]
-    entity_id: uuid.UUID | None
-    user_id: uuid.UUID | None
-    created_at: datetime
     published_at: datetime | None
 
 
@@ -60,4 +56,4 @@ async def stored_events(
         text(f"SELECT o.* FROM {EVENTS} WHERE {' AND '.join(where)} ORDER BY o.seq, o.n"),
         params,
     )
-    return [StoredEvent(*row) for row in rows]
+    return [StoredEvent(**row._mapping) for row in rows]

@@ -187,8 +187,8 @@ export function MyOrdersTab({ open }: { open: boolean }) {
         onConfirm={cancelAll}
         onCancel={() => setConfirmAll(false)}
       >
-        Every open {type ? `${type} ` : ""}order of your organisation is cancelled, including those placed by your colleagues and by API keys, and what they reserved is
-        released. Trades already made stay.
+        Every open {type ? `${type} ` : ""}order of your organisation is cancelled, buys and sells alike{side ? " (whatever the side filter shows)" : ""}, including those placed by
+        your colleagues and by API keys, and what they reserved is released. Trades already made stay.
       </ConfirmDialog>
     </>
   );

@@ -222,3 +222,62 @@ async def test_slow_consumer_is_disconnected(ws_server: ServerFactory, tokens: T
         assert code == 1013
         await asyncio.sleep(0)
         assert hub.connection_count == 0
+
+
+async def test_anonymous_sockets_get_public_market_data_only(
+    ws_server: ServerFactory, tokens: Tokens
+) -> None:
+    alice, alice_token = await tokens(entity_role="trader")
+    async with ws_server() as server, server.client() as v:
+        await v.send(op="anonymous")
+        assert await v.recv() == {"type": "ready", "anonymous": True}
+        for channel in ("ticker", "book.EUA-EUR", "trades.CEA-EUR"):
+            assert await v.subscribe(channel) == {"type": "subscribed", "channel": channel}
+        for channel in ("orders", "fills", "balances", "notifications", "backoffice"):
+            assert await v.subscribe(channel) == {
+                "type": "error",
+                "code": "not_authenticated",
+                "channel": channel,
+            }
+        # Private events never reach it, whatever their scope.
+        await server.emit("orders", "order.filled", {}, entity_id=alice.entity_id)
+        await server.emit("orders", "order.unscoped", {})
+        await server.emit("ticker", "tick", {"price": "72.35"})
+        message = await v.recv()
+        assert (message["channel"], message["data"]) == ("ticker", {"price": "72.35"})
+
+        # Signing in later opens the private channels.
+        await v.auth(alice_token)
+        assert await v.subscribe("orders") == {"type": "subscribed", "channel": "orders"}
+        await server.emit("orders", "order.filled", {"n": 2}, entity_id=alice.entity_id)
+        assert (await v.recv())["data"] == {"n": 2}
+
+        # Going back to anonymous drops them again.
+        await v.send(op="anonymous")
+        assert await v.recv() == {
+            "type": "unsubscribed",
+            "channel": "orders",
+            "reason": "not_authenticated",
+        }
+        assert await v.recv() == {"type": "ready", "anonymous": True}
+        await server.emit("orders", "order.filled", {"n": 3}, entity_id=alice.entity_id)
+        await server.emit("ticker", "sentinel", {})
+        assert (await v.recv())["event"] == "sentinel"
+
+
+async def test_anonymous_sockets_are_capped(ws_server: ServerFactory, tokens: Tokens) -> None:
+    _, token = await tokens(entity_role="trader")
+    async with ws_server(max_anonymous=1) as server:
+        async with server.client() as first, server.client() as second, server.client() as member:
+            await first.send(op="anonymous")
+            assert await first.recv() == {"type": "ready", "anonymous": True}
+            await second.send(op="anonymous")
+            code, seen = await second.closed()
+            assert code == 1013 and seen[0]["code"] == "too_many_connections"
+            # Signed-in users are not counted against it.
+            await member.auth(token)
+            assert (await member.subscribe("ticker"))["type"] == "subscribed"
+        # A visitor who leaves frees the place.
+        async with server.client() as third:
+            await third.send(op="anonymous")
+            assert await third.recv() == {"type": "ready", "anonymous": True}

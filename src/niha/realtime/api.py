@@ -1,4 +1,5 @@
-"""WebSocket ``/api/v1/ws``: authenticated, channel-based event stream.
+"""WebSocket ``/api/v1/ws``: channel-based event stream, signed in or (public market
+data only) anonymous.
 
 Protocol (JSON text frames):
 
@@ -6,8 +7,12 @@ Protocol (JSON text frames):
   ``auth_timeout`` seconds -> ``{"type": "ready"}``; sending it again later swaps the
   token (e.g. after a refresh), which also keeps the socket alive past the old
   token's expiry;
+- or, a visitor without a login, ``{"op": "anonymous"}`` -> ``{"type": "ready",
+  "anonymous": true}``: public market data only (``book.*``, ``trades.*``, ``ticker``;
+  market data is public, like the REST API's); an ``auth`` later signs the socket in;
 - ``{"op": "subscribe", "channel": "..."}`` -> ``{"type": "subscribed", "channel"}`` or
-  ``{"type": "error", "code": "forbidden_channel" | "unknown_channel", "channel"}``;
+  ``{"type": "error", "code": "forbidden_channel" | "unknown_channel" |
+  "not_authenticated", "channel"}`` (the last: a private channel on an anonymous socket);
 - ``{"op": "unsubscribe", "channel": "..."}`` -> ``{"type": "unsubscribed", "channel"}``;
 - server events: ``{"type": "event", "id", "channel", "event", "data", "ts"}``;
 - heartbeat: the server sends ``{"type": "ping"}`` every ``ping_interval`` seconds and
@@ -15,7 +20,7 @@ Protocol (JSON text frames):
 
 The server closes the socket on: no auth in time or a pong missing (4408), a bad or
 expired token (4401), repeated invalid messages (4400), a message flood (4429), a
-client too slow to read its events (1013), shutdown (1001).
+client too slow to read its events or too many anonymous sockets (1013), shutdown (1001).
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ from fastapi import APIRouter, FastAPI, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from niha.core.clock import utcnow
-from niha.realtime.channels import MAX_CHANNEL_LENGTH, check_subscribe
+from niha.realtime.channels import ANONYMOUS, MAX_CHANNEL_LENGTH, check_subscribe
 from niha.realtime.hub import (
     CLOSE_NOT_AUTHENTICATED,
     CLOSE_PROTOCOL,
     CLOSE_RATE_LIMITED,
     CLOSE_TIMEOUT,
+    CLOSE_TRY_AGAIN_LATER,
     Authenticated,
     Connection,
     Hub,
@@ -107,6 +113,8 @@ class _Session:
         op = message["op"]
         if op == "auth":
             await self._auth(message.get("token"))
+        elif op == "anonymous":
+            self._anonymous()
         elif self.conn.auth is None:
             self.conn.send(_error("not_authenticated", detail='send {"op": "auth"} first'))
             self.conn.close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
@@ -130,14 +138,28 @@ class _Session:
             self.conn.send(_error("not_authenticated", detail="invalid or expired token"))
             self.conn.close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
-        self.conn.auth = result
-        # A new token may belong to someone else: keep only what they may see.
+        self._become(result)
+        self.conn.send({"type": "ready"})
+
+    def _anonymous(self) -> None:
+        if self.conn.auth is not None and self.conn.auth.anonymous:
+            self.conn.send({"type": "ready", "anonymous": True})
+            return
+        if self.hub.anonymous_count >= self.options.max_anonymous:
+            self.conn.send(_error("too_many_connections", detail="try again later"))
+            self.conn.close(CLOSE_TRY_AGAIN_LATER, "too many anonymous sockets")
+            return
+        self._become(Authenticated(subscriber=ANONYMOUS, expires_at=None))
+        self.conn.send({"type": "ready", "anonymous": True})
+
+    def _become(self, auth: Authenticated) -> None:
+        self.conn.auth = auth
+        # A new token may belong to someone else (or to nobody): keep only what they may see.
         for channel in sorted(self.conn.channels):
-            code = check_subscribe(result.subscriber, channel)
+            code = check_subscribe(auth.subscriber, channel)
             if code is not None:
                 self.hub.unsubscribe(self.conn, channel)
                 self.conn.send({"type": "unsubscribed", "channel": channel, "reason": code})
-        self.conn.send({"type": "ready"})
 
     def _channel(self, value: object) -> str | None:
         if isinstance(value, str) and 0 < len(value) <= MAX_CHANNEL_LENGTH:

@@ -1,11 +1,11 @@
 """Channel rules: who may subscribe to what, and which events a subscriber receives.
 
-- public market data: ``book.<instrument>``, ``trades.<instrument>``, ``ticker`` (any
-  authenticated user; market data is public but the socket needs a login for now);
+- public market data: ``book.<instrument>``, ``trades.<instrument>``, ``ticker``: anyone,
+  a visitor without a login included (:data:`ANONYMOUS`);
 - ``backoffice``: staff only;
-- private: ``orders``, ``fills``, ``balances``, ``notifications``: anyone may subscribe,
-  but receives only the events of its own entity (``entity_id``) or of itself
-  (``user_id``); an event scoped to neither reaches nobody.
+- private: ``orders``, ``fills``, ``balances``, ``notifications``: any signed-in user may
+  subscribe, but receives only the events of its own entity (``entity_id``) or of itself
+  (``user_id``); an event scoped to neither reaches nobody. A visitor may not.
 """
 
 from __future__ import annotations
@@ -37,6 +37,29 @@ class Subscriber(Protocol):
     def is_staff(self) -> bool: ...
 
 
+_NOBODY = uuid.UUID(int=0)
+
+
+class _Anonymous:
+    """A visitor without a login: public market data only."""
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return _NOBODY
+
+    @property
+    def entity_id(self) -> uuid.UUID | None:
+        return None
+
+    @property
+    def is_staff(self) -> bool:
+        return False
+
+
+#: The subscriber of a socket that asked for public data without a token.
+ANONYMOUS: Subscriber = _Anonymous()
+
+
 class ChannelKind(StrEnum):
     PUBLIC = "public"
     PRIVATE = "private"
@@ -56,7 +79,7 @@ def channel_kind(channel: str) -> ChannelKind | None:
     return None
 
 
-SubscribeError = Literal["unknown_channel", "forbidden_channel"]
+SubscribeError = Literal["unknown_channel", "forbidden_channel", "not_authenticated"]
 
 
 def check_subscribe(subscriber: Subscriber, channel: str) -> SubscribeError | None:
@@ -64,6 +87,8 @@ def check_subscribe(subscriber: Subscriber, channel: str) -> SubscribeError | No
     kind = channel_kind(channel)
     if kind is None:
         return "unknown_channel"
+    if subscriber is ANONYMOUS and kind is not ChannelKind.PUBLIC:
+        return "not_authenticated"
     if kind is ChannelKind.STAFF and not subscriber.is_staff:
         return "forbidden_channel"
     return None
@@ -74,6 +99,8 @@ def may_receive(subscriber: Subscriber, event: Event) -> bool:
     kind = channel_kind(event.channel)
     if kind is ChannelKind.PUBLIC:
         return True
+    if subscriber is ANONYMOUS:
+        return False
     if kind is ChannelKind.STAFF:
         return subscriber.is_staff
     if kind is ChannelKind.PRIVATE:

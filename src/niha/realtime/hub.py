@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from niha.core.events import Event
-from niha.realtime.channels import Subscriber, may_receive
+from niha.realtime.channels import ANONYMOUS, Subscriber, may_receive
 
 # WebSocket close codes (4000-4999 are the application's).
 CLOSE_GOING_AWAY = 1001
@@ -36,12 +36,18 @@ class HubOptions:
     queue_size: int = 1000
     rate_window: float = 10.0
     max_messages_per_window: int = 200
+    #: Sockets of visitors without a login (public market data) one process keeps.
+    max_anonymous: int = 500
 
 
 @dataclass(frozen=True)
 class Authenticated:
     subscriber: Subscriber
     expires_at: datetime | None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.subscriber is ANONYMOUS
 
 
 class Connection:
@@ -85,6 +91,10 @@ class Hub:
     @property
     def connection_count(self) -> int:
         return len(self._connections)
+
+    @property
+    def anonymous_count(self) -> int:
+        return sum(1 for c in self._connections if c.auth is not None and c.auth.anonymous)
 
     def register(self, connection: Connection) -> None:
         self._connections.add(connection)

@@ -2,7 +2,7 @@ import { act, render } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket } from "../test/fakeSocket";
 import { useChannel } from "./useChannel";
-import { RealtimeClient, setRealtimeClient, type ChannelEvent } from "./ws";
+import { isPublicChannel, RealtimeClient, setRealtimeClient, type ChannelEvent } from "./ws";
 
 let token: string | null = "token-1";
 let tokenListeners: (() => void)[] = [];
@@ -212,3 +212,68 @@ describe("useChannel", () => {
     expect(sock.ops("unsubscribe")).toHaveLength(1);
   });
 });
+
+describe("public market data without a login", () => {
+  const tick = { type: "event", channel: "ticker", event: "ticker", data: { last: "70.63" }, ts: "2025-01-01T00:00:00Z" };
+
+  it("knows which channels are public (as the server does)", () => {
+    for (const c of ["ticker", "book.EUA-EUR", "trades.CEA-EUR"]) expect(isPublicChannel(c)).toBe(true);
+    for (const c of ["orders", "fills", "balances", "notifications", "backoffice", "book.eua-eur", "book.", "tickers"]) expect(isPublicChannel(c)).toBe(false);
+  });
+
+  it("goes in anonymously for public channels, and signs in when a session starts", () => {
+    token = null;
+    const client = makeClient();
+    const seen: ChannelEvent[] = [];
+    client.subscribe("ticker", (e) => seen.push(e));
+    const sock = FakeSocket.last;
+    sock.open();
+    expect(sock.sent).toEqual([{ op: "anonymous" }]);
+    sock.serverSend({ type: "ready", anonymous: true });
+    expect(sock.ops("subscribe")).toEqual([{ op: "subscribe", channel: "ticker" }]);
+    sock.serverSend({ type: "subscribed", channel: "ticker" });
+    sock.serverSend(tick);
+    expect(seen).toHaveLength(1);
+
+    // A private channel waits for a login...
+    client.subscribe("orders", () => undefined);
+    expect(sock.ops("subscribe")).toHaveLength(1);
+    // ...and is subscribed once signed in, on the same socket.
+    changeToken("token-9");
+    expect(sock.ops("auth")).toEqual([{ op: "auth", token: "token-9" }]);
+    sock.serverSend({ type: "ready" });
+    expect(sock.ops("subscribe")).toEqual([
+      { op: "subscribe", channel: "ticker" },
+      { op: "subscribe", channel: "orders" },
+    ]);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
+
+  it("waits for a session when a channel is private", () => {
+    token = null;
+    const client = makeClient();
+    client.subscribe("ticker", () => undefined);
+    client.subscribe("balances", () => undefined);
+    const sock = FakeSocket.last;
+    sock.open();
+    expect(sock.sent).toEqual([]);
+    changeToken("token-2");
+    expect(sock.sent).toEqual([{ op: "auth", token: "token-2" }]);
+  });
+
+  it("goes on anonymously after signing out when only public channels are left", () => {
+    const client = makeClient();
+    client.subscribe("book.EUA-EUR", () => undefined);
+    const first = FakeSocket.last;
+    handshake(first);
+    changeToken(null);
+    expect(first.readyState).toBe(3);
+    expect(FakeSocket.instances).toHaveLength(2);
+    const second = FakeSocket.last;
+    second.open();
+    expect(second.sent).toEqual([{ op: "anonymous" }]);
+    second.serverSend({ type: "ready", anonymous: true });
+    expect(second.ops("subscribe")).toEqual([{ op: "subscribe", channel: "book.EUA-EUR" }]);
+  });
+});
+

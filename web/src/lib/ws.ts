@@ -3,7 +3,9 @@
  *
  * - connects lazily on the first subscription and closes when the last one goes;
  * - authenticates with the current access token (`{"op":"auth"}`) and sends a
- *   new auth op whenever the token changes (silent refresh);
+ *   new auth op whenever the token changes (silent refresh); without a token, a socket
+ *   whose channels are all public market data goes in anonymously (`{"op":"anonymous"}`)
+ *   and signs in once a token comes (private channels wait for it);
  * - reconnects with exponential backoff and jitter, then re-authenticates and
  *   resubscribes every channel that still has listeners;
  * - answers the server's pings.
@@ -21,9 +23,9 @@ export interface ChannelEvent<T = unknown> {
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 type ServerMessage =
-  | { type: "ready" }
+  | { type: "ready"; anonymous?: boolean }
   | { type: "subscribed"; channel: string }
-  | { type: "unsubscribed"; channel: string }
+  | { type: "unsubscribed"; channel: string; reason?: string }
   | { type: "error"; code: string; channel?: string; detail?: string }
   | { type: "ping" }
   | ChannelEvent;
@@ -57,6 +59,12 @@ export interface RealtimeOptions {
 
 const OPEN = 1;
 
+/** Market data, which a visitor without a login may receive (the server's rule:
+ * niha.realtime.channels). */
+export function isPublicChannel(name: string): boolean {
+  return name === "ticker" || /^(book|trades)\.[A-Z0-9]{2,12}-[A-Z0-9]{2,12}$/.test(name);
+}
+
 export function defaultWsUrl(): string {
   const { protocol, host } = window.location;
   return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/api/v1/ws`;
@@ -73,6 +81,8 @@ export class RealtimeClient {
   private socket: SocketLike | null = null;
   private channels = new Map<string, Channel>();
   private ready = false;
+  /** the socket is in without a login (public channels only) */
+  private anonymous = false;
   private sentToken: string | null = null;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -122,7 +132,7 @@ export class RealtimeClient {
     ch.handlers.add(handler);
     if (onError) ch.errorHandlers.add(onError);
     this.cancelIdleClose();
-    if (isNew && this.ready) this.send({ op: "subscribe", channel: name });
+    if (isNew && this.ready && this.mayAsk(name)) this.send({ op: "subscribe", channel: name });
     this.ensureConnected();
 
     return () => {
@@ -141,6 +151,15 @@ export class RealtimeClient {
   /** Channels with at least one listener. */
   get activeChannels(): string[] {
     return [...this.channels.keys()];
+  }
+
+  /** Whether the socket, as it is signed in now, may subscribe to `name`. */
+  private mayAsk(name: string): boolean {
+    return !this.anonymous || isPublicChannel(name);
+  }
+
+  private publicOnly(): boolean {
+    return this.channels.size > 0 && [...this.channels.keys()].every(isPublicChannel);
   }
 
   private ensureConnected() {
@@ -164,6 +183,7 @@ export class RealtimeClient {
     }
     this.socket = sock;
     this.ready = false;
+    this.anonymous = false;
     sock.onopen = () => this.authenticate();
     sock.onmessage = (ev) => this.onMessage(ev);
     sock.onerror = () => {
@@ -173,6 +193,7 @@ export class RealtimeClient {
       if (this.socket !== sock) return;
       this.socket = null;
       this.ready = false;
+      this.anonymous = false;
       this.sentToken = null;
       for (const ch of this.channels.values()) ch.subscribed = false;
       if (this.channels.size > 0) this.scheduleReconnect();
@@ -182,16 +203,21 @@ export class RealtimeClient {
 
   private authenticate() {
     const token = this.opts.getToken();
-    if (!token) return; // wait for a session; onTokenChanged sends it
-    this.sentToken = token;
-    this.send({ op: "auth", token });
+    if (token) {
+      this.sentToken = token;
+      this.send({ op: "auth", token });
+    } else if (this.publicOnly()) {
+      this.send({ op: "anonymous" });
+    }
+    // else: a private channel waits for a session; onTokenChanged sends it
   }
 
   private onTokenChanged() {
     const token = this.opts.getToken();
     if (!token) {
-      // signed out: drop the connection, keep listeners for the next session
-      if (this.socket) {
+      // signed out: drop the signed-in connection, keep listeners for the next session;
+      // public market data goes on anonymously
+      if (this.socket && !this.anonymous) {
         const s = this.socket;
         this.socket = null;
         this.ready = false;
@@ -199,6 +225,7 @@ export class RealtimeClient {
         s.close(1000, "signed out");
         this.setState("closed");
       }
+      if (!this.socket && !this.retryTimer && this.publicOnly()) this.connect();
       return;
     }
     if (this.socket && this.socket.readyState === OPEN && token !== this.sentToken) {
@@ -220,20 +247,24 @@ export class RealtimeClient {
         this.send({ op: "pong" });
         break;
       case "ready": {
-        const first = !this.ready;
         this.ready = true;
+        this.anonymous = msg.anonymous === true;
         this.attempt = 0;
         this.setState("open");
-        if (first) {
-          for (const [name, ch] of this.channels) {
-            if (!ch.subscribed) this.send({ op: "subscribe", channel: name });
-          }
+        // The first time, or signed in after an anonymous start: what is not subscribed yet.
+        for (const [name, ch] of this.channels) {
+          if (!ch.subscribed && this.mayAsk(name)) this.send({ op: "subscribe", channel: name });
         }
         break;
       }
       case "subscribed": {
         const ch = this.channels.get(msg.channel);
         if (ch) ch.subscribed = true;
+        break;
+      }
+      case "unsubscribed": {
+        const ch = this.channels.get(msg.channel);
+        if (ch) ch.subscribed = false;
         break;
       }
       case "error": {

@@ -1,11 +1,11 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { Link, Navigate, useLocation } from "react-router";
 import { api, unwrap } from "../../api/client";
 import { Skeleton, Sparkline } from "../../components";
 import { cx } from "../../lib/cx";
 import { formatDecimal, formatMoney } from "../../lib/format";
-import { PUBLIC_REFRESH_MS } from "../../lib/market";
+import { useChannel } from "../../lib/useChannel";
 import { useAuth } from "../../lib/auth";
 import { homePath } from "../../lib/permissions";
 import { FullPageLoader } from "../../routes/guards";
@@ -21,12 +21,13 @@ export function LandingRoute() {
 }
 
 /** The market's last price, 24h change and volume, bid/ask and 30 days of daily closes,
- * from the public market-data API. */
+ * from the public market-data API, kept live by the public `ticker` channel. */
 function LivePrices({ code }: { code: "EUA" | "CEA" }) {
+  const qc = useQueryClient();
+  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["public", "ticker", code] }));
   const ticker = useQuery({
     queryKey: ["public", "ticker", code],
     queryFn: () => unwrap(api.GET("/api/v1/market/{instrument}/ticker", { params: { path: { instrument: `${code}-EUR` } } })),
-    refetchInterval: PUBLIC_REFRESH_MS,
     retry: false,
   });
   const history = useQuery({

@@ -1,8 +1,9 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { AppRoutes } from "../../../App";
 import type { User } from "../../../api/types";
+import { FakeSocket } from "../../../test/fakeSocket";
 import { callsTo, clientUser, json, mockFetch, problem, renderApp, tokenFor } from "../../../test/utils";
 import { buyNowQuote, marketplaceDraft } from "./MarketplacePage";
 import type { Certificate, CertificateDetail } from "./types";
@@ -167,6 +168,15 @@ describe("Marketplace", () => {
     expect(within(dialog).queryByLabelText(/Quantity/)).not.toBeInTheDocument();
     // Nothing private is asked for.
     for (const key of ["GET /api/v1/balances", "GET /api/v1/fees", "GET /api/v1/onboarding/entity"]) expect(callsTo(f, key)).toHaveLength(0);
+    // Live for the visitor too: the socket goes in anonymously for the public channels.
+    const sock = FakeSocket.last;
+    act(() => sock.open());
+    expect(sock.sent).toEqual([{ op: "anonymous" }]);
+    act(() => sock.serverSend({ type: "ready", anonymous: true }));
+    expect(sock.ops("subscribe").map((m) => m.channel)).toEqual(expect.arrayContaining(["ticker", "book.EUA-EUR"]));
+    const before = callsTo(f, "GET /api/v1/marketplace/certificates").length;
+    act(() => sock.serverSend({ type: "event", channel: "ticker", event: "ticker", data: {}, ts: "2026-03-02T10:00:00Z" }));
+    await waitFor(() => expect(callsTo(f, "GET /api/v1/marketplace/certificates").length).toBeGreaterThan(before));
   });
 
   it("sends a signed-in client from /marketplace to the one where it can buy", async () => {

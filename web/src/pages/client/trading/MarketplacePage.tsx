@@ -7,7 +7,6 @@ import { Alert, Button, Input, Modal, PageHeader, Skeleton, Sparkline, useToast 
 import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
 import { formatDecimal, formatMoney } from "../../../lib/format";
-import { PUBLIC_REFRESH_MS } from "../../../lib/market";
 import { useChannel } from "../../../lib/useChannel";
 import { useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
@@ -224,10 +223,9 @@ export function CertificateDetailModal({ id, onClose, visitor = false }: { id: s
     enabled: !!id,
     queryFn: () =>
       unwrap(api.GET("/api/v1/marketplace/certificates/{certificate_id}", { params: { path: { certificate_id: id! }, query: { history_days: range } } })),
-    refetchInterval: visitor ? PUBLIC_REFRESH_MS : false,
   });
   const c = q.data;
-  useChannel(c && !visitor ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
+  useChannel(c ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
   return (
     <Modal open={!!id} onClose={onClose} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
       {q.isLoading && (
@@ -308,11 +306,10 @@ function useTrends() {
   });
 }
 
-export function MarketStatsDashboard({ visitor = false }: { visitor?: boolean }) {
+export function MarketStatsDashboard() {
   const qc = useQueryClient();
-  useChannel(visitor ? null : "ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "stats"] }));
-  const refetchInterval = visitor ? PUBLIC_REFRESH_MS : false;
-  const stats = useQuery({ queryKey: ["marketplace", "stats"], queryFn: () => unwrap(api.GET("/api/v1/marketplace/statistics")), refetchInterval });
+  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "stats"] }));
+  const stats = useQuery({ queryKey: ["marketplace", "stats"], queryFn: () => unwrap(api.GET("/api/v1/marketplace/statistics")) });
   const trends = useTrends();
   const tape = useQuery({
     queryKey: ["marketplace", "stats", "tape"],
@@ -324,7 +321,6 @@ export function MarketStatsDashboard({ visitor = false }: { visitor?: boolean })
         .sort((x, y) => y.created_at.localeCompare(x.created_at))
         .slice(0, 10);
     },
-    refetchInterval,
   });
   if (stats.isError) return <Alert tone="error" title="Market statistics are unavailable">{errorMessage(stats.error)}</Alert>;
   return (
@@ -407,8 +403,8 @@ function CertificateCard({ c, onOpen, list }: { c: Certificate; onOpen: () => vo
 }
 
 /** Certificates for sale: filters, sort, grid or list; a card opens the detail. A
- * ``visitor`` (the public page, no login) sees the same market, refreshed by polling,
- * and is invited to sign in instead of buying. */
+ * ``visitor`` (the public page, no login) sees the same live market (market data is
+ * public, the socket too) and is invited to sign in instead of buying. */
 export function MarketplacePage({ visitor = false }: { visitor?: boolean }) {
   const [type, setType] = useState<"" | "EUA" | "CEA">("");
   const [minPrice, setMinPrice] = useState("");
@@ -418,7 +414,7 @@ export function MarketplacePage({ visitor = false }: { visitor?: boolean }) {
   const [list, setList] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
   const qc = useQueryClient();
-  useChannel(visitor ? null : "ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "certificates"] }));
+  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["marketplace", "certificates"] }));
   const query = {
     sort,
     ...(type ? { certificate_type: type } : {}),
@@ -429,13 +425,12 @@ export function MarketplacePage({ visitor = false }: { visitor?: boolean }) {
   const q = useQuery({
     queryKey: ["marketplace", "certificates", query],
     queryFn: () => unwrap(api.GET("/api/v1/marketplace/certificates", { params: { query } })),
-    refetchInterval: visitor ? PUBLIC_REFRESH_MS : false,
   });
   return (
     <>
       <PageHeader title="Marketplace" description="Carbon allowances for sale on Niha, with live prices from the order book." />
       <div className="flex flex-col gap-6">
-        <MarketStatsDashboard visitor={visitor} />
+        <MarketStatsDashboard />
         <div className="grid gap-6 md:grid-cols-[220px_minmax(0,1fr)]">
           <aside aria-label="Filters" className="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-4 text-sm">
             <h2 className="font-semibold text-navy-950">Filters</h2>

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import pytest
 
 from niha.core.events import Event
-from niha.realtime.channels import ChannelKind, channel_kind, check_subscribe, may_receive
+from niha.realtime.channels import (
+    ANONYMOUS,
+    ChannelKind,
+    channel_kind,
+    check_subscribe,
+    may_receive,
+)
 
 
 @dataclass(frozen=True)
@@ -107,3 +113,20 @@ def test_private_events_reach_their_entity_or_user_only() -> None:
 
 def test_unknown_channel_events_reach_nobody() -> None:
     assert not may_receive(STAFF, event("secret"))
+
+
+def test_an_anonymous_visitor_gets_public_market_data_only() -> None:
+    for channel in ("ticker", "book.EUA-EUR", "trades.CEA-EUR"):
+        assert check_subscribe(ANONYMOUS, channel) is None
+    for channel in ("orders", "fills", "balances", "notifications", "backoffice"):
+        assert check_subscribe(ANONYMOUS, channel) == "not_authenticated"
+    assert check_subscribe(ANONYMOUS, "nope") == "unknown_channel"
+    assert may_receive(ANONYMOUS, event("ticker"))
+    # Not even an event scoped to nobody, or to the nil ids it carries.
+    for scoped in (
+        event("orders"),
+        event("orders", entity_id=uuid.UUID(int=0)),
+        event("notifications", user_id=uuid.UUID(int=0)),
+        event("backoffice"),
+    ):
+        assert not may_receive(ANONYMOUS, scoped)

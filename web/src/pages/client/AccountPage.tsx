@@ -1,7 +1,27 @@
+import { Link } from "react-router";
 import { AbsoluteTime, Badge, Card, DetailList, PageHeader, RelativeTime } from "../../components";
 import { useUser } from "../../lib/auth";
 import { humanize } from "../../lib/format";
+import { LivePrices } from "../shared/LivePrices";
 import { TeamCard } from "./TeamCard";
+
+/** The two markets at a glance, each a way into its trading page. */
+function MarketsCard() {
+  return (
+    <Card title="Markets" description="Live prices from Niha's order book.">
+      <div className="grid gap-4 sm:grid-cols-2">
+        {(["EUA", "CEA"] as const).map((code) => (
+          <div key={code} className="flex flex-col gap-2">
+            <LivePrices code={code} />
+            <Link to={`/app/trade/${code}-EUR`} className="text-sm font-medium text-navy-700 underline-offset-2 hover:underline">
+              Trade {code} →
+            </Link>
+          </div>
+        ))}
+      </div>
+    </Card>
+  );
+}
 
 const ENTITY_ROLE_TEXT: Record<string, string> = {
   owner: "You manage your organisation's account and its users, and can trade.",
@@ -44,6 +64,11 @@ export function AccountPage() {
               : "To change your role, contact your organisation's owner or your Niha account manager."}
           </p>
         </Card>
+        {user.entity_id && (
+          <div className="lg:col-span-3">
+            <MarketsCard />
+          </div>
+        )}
         {user.entity_id && (
           <div className="lg:col-span-3">
             <TeamCard entityId={user.entity_id} />

@@ -8,7 +8,7 @@ import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
 import { formatDecimal, formatMoney } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
-import { useBalances } from "../funding/BalancesCard";
+import { availableOf, useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
 import type { Certificate, CertificateDetail } from "./types";
 import { selfTradeNote, toCents } from "./types";
@@ -148,7 +148,7 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   const ownNote = quote.own
     ? selfTradeNote(quote.own, c.certificate_type, "BUY", money(quote.price ?? c.best_ask))
     : null;
-  const eur = balances.data?.balances.find((b) => b.asset === "EUR")?.available ?? "0";
+  const eur = availableOf(balances.data);
   const halted = c.status === "HALTED";
   // "Buy now" is IOC at the best ask: it buys at most what is offered at that price.
   const short = confirming === "buy" && draft.quantity > atBest;

@@ -2,33 +2,15 @@ import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { AppRoutes } from "../../App";
+import { tickerFixture } from "../../test/market";
 import { callsTo, json, mockFetch, problem, renderApp, staffUser, tokenFor } from "../../test/utils";
-
-const ticker = (instrument: string, last: string | null, change: string | null) => ({
-  instrument,
-  certificate_type: instrument.slice(0, 3),
-  last,
-  bid: last ? "70.46" : null,
-  ask: last ? "70.80" : null,
-  open_24h: null,
-  high_24h: null,
-  low_24h: null,
-  change_24h: null,
-  change_24h_percent: change,
-  volume_24h: last ? 20366 : 0,
-  amount_24h: "0.00",
-  trades_24h: 0,
-  last_trade_at: null,
-  sequence: 1,
-  status: "OPEN",
-});
 
 describe("Landing page", () => {
   it("shows each market's public prices to a visitor", async () => {
     const f = mockFetch({
       "POST /api/v1/auth/refresh": () => problem(401, "invalid_refresh_token"),
-      "GET /api/v1/market/EUA-EUR/ticker": () => json(ticker("EUA-EUR", "70.63", "1.66")),
-      "GET /api/v1/market/CEA-EUR/ticker": () => json(ticker("CEA-EUR", null, null)),
+      "GET /api/v1/market/EUA-EUR/ticker": () => json(tickerFixture("EUA-EUR", "70.63", "1.66")),
+      "GET /api/v1/market/CEA-EUR/ticker": () => json(tickerFixture("CEA-EUR", null)),
       "GET /api/v1/marketplace/price-history": () =>
         json({ certificate_type: "EUA", interval: "daily", points: ["69.10", "69.80", "70.63"].map((close, i) => ({ time: `2026-03-0${i + 1}T00:00:00Z`, open: close, high: close, low: close, close, volume: 1 })) }),
     });

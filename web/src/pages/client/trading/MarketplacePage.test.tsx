@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { AppRoutes } from "../../../App";
 import type { User } from "../../../api/types";
 import { FakeSocket } from "../../../test/fakeSocket";
-import { callsTo, clientUser, json, mockFetch, problem, renderApp, tokenFor } from "../../../test/utils";
+import { callsTo, clientUser, json, mockFetch, problem, renderApp, staffUser, tokenFor } from "../../../test/utils";
 import { buyNowQuote, marketplaceDraft } from "./MarketplacePage";
 import type { Certificate, CertificateDetail } from "./types";
 
@@ -214,4 +214,15 @@ describe("Marketplace", () => {
     await waitFor(() => expect(callsTo(f, "POST /api/v1/orders/place")).toHaveLength(1));
     expect(await callsTo(f, "POST /api/v1/orders/place")[0]!.json()).toMatchObject({ price: "70.81", time_in_force: "IOC", quantity: 5 });
   });
+
+  it("tells signed-in staff on the public marketplace that only clients trade", async () => {
+    const user = userEvent.setup();
+    market({ "POST /api/v1/auth/refresh": () => json(tokenFor(staffUser)) });
+    renderApp(<AppRoutes />, { route: "/marketplace" });
+    await user.click(await screen.findByRole("button", { name: /EU Allowance \(EUA\)/ }));
+    const dialog = await screen.findByRole("dialog", { name: "EU Allowance (EUA)" });
+    expect(await within(dialog).findByText(/only clients trade/)).toBeInTheDocument();
+    expect(within(dialog).queryByRole("link", { name: "Sign in to buy" })).not.toBeInTheDocument();
+  });
 });
+

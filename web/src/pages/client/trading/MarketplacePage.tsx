@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, PageHeader, Skeleton, Sparkline, useToast } from "../../../components";
+import { useAuth } from "../../../lib/auth";
 import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
 import { formatDecimal, formatMoney } from "../../../lib/format";
@@ -200,8 +201,11 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   );
 }
 
-/** For a visitor: how to get to the point of buying. */
+/** For a visitor: how to get to the point of buying (staff, signed in, do not trade). */
 function VisitorBox() {
+  const { user } = useAuth();
+  if (user)
+    return <p className="rounded-lg bg-slate-50 p-3 text-sm text-slate-600">Staff accounts watch the market; only clients trade.</p>;
   return (
     <div className="flex flex-col gap-2 rounded-lg bg-slate-50 p-3 text-sm">
       <p className="text-slate-600">Clients of Niha buy and sell here, from the best offer or at their own price.</p>

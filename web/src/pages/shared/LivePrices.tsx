@@ -9,7 +9,11 @@ import { useChannel } from "../../lib/useChannel";
  * from the public market-data API, kept live by the public `ticker` channel. */
 export function LivePrices({ code }: { code: "EUA" | "CEA" }) {
   const qc = useQueryClient();
-  useChannel("ticker", () => void qc.invalidateQueries({ queryKey: ["public", "ticker", code] }));
+  useChannel("ticker", (e) => {
+    // The ticker channel carries both markets: refresh only this one's.
+    const instrument = (e.data as { instrument?: string } | null)?.instrument;
+    if (!instrument || instrument === `${code}-EUR`) void qc.invalidateQueries({ queryKey: ["public", "ticker", code] });
+  });
   const ticker = useQuery({
     queryKey: ["public", "ticker", code],
     queryFn: () => unwrap(api.GET("/api/v1/market/{instrument}/ticker", { params: { path: { instrument: `${code}-EUR` } } })),

@@ -193,10 +193,12 @@ describe("Marketplace", () => {
       { price: "70.97", quantity: 342 },
     ];
     expect(buyNowQuote(ladder, [])).toEqual({ price: "70.80", available: 102, own: 0 });
-    expect(buyNowQuote(ladder, [{ price: "70.80", remaining_quantity: 102 }])).toEqual({ price: "70.81", available: 14, own: 102 });
-    expect(buyNowQuote(ladder, [{ price: "70.80", remaining_quantity: 2 }])).toEqual({ price: "70.80", available: 100, own: 2 });
-    expect(buyNowQuote(ladder, [{ price: "70.8", remaining_quantity: 102 }, { price: "70.81", remaining_quantity: 14 }])).toEqual({ price: "70.97", available: 342, own: 116 });
-    expect(buyNowQuote(ladder.slice(0, 1), [{ price: "70.80", remaining_quantity: 102 }])).toEqual({ price: null, available: 0, own: 102 });
+    expect(buyNowQuote(ladder, [{ order_type: "SELL" as const, price: "70.80", remaining_quantity: 102 }])).toEqual({ price: "70.81", available: 14, own: 102 });
+    expect(buyNowQuote(ladder, [{ order_type: "SELL" as const, price: "70.80", remaining_quantity: 2 }])).toEqual({ price: "70.80", available: 100, own: 2 });
+    expect(buyNowQuote(ladder, [{ order_type: "SELL" as const, price: "70.8", remaining_quantity: 102 }, { order_type: "SELL" as const, price: "70.81", remaining_quantity: 14 }])).toEqual({ price: "70.97", available: 342, own: 116 });
+    // The organisation's own buys are not in the way.
+    expect(buyNowQuote(ladder, [{ order_type: "BUY" as const, price: "70.80", remaining_quantity: 5 }])).toEqual({ price: "70.80", available: 102, own: 0 });
+    expect(buyNowQuote(ladder.slice(0, 1), [{ order_type: "SELL" as const, price: "70.80", remaining_quantity: 102 }])).toEqual({ price: null, available: 0, own: 102 });
   });
 
   it("buys from other sellers when the best ask is the caller's own, and says so", async () => {

@@ -13,7 +13,7 @@ import { availableOf, useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
 import type { Certificate, CertificateDetail } from "./types";
 import { selfTradeNote, toCents } from "./types";
-import { useTakerFee, useTradingAccess } from "./useMarket";
+import { useOwnOpenOrders, useTakerFee, useTradingAccess } from "./useMarket";
 
 const fmt = (v: string | null | undefined) => (v ? formatDecimal(v, { scale: 2 }) : "—");
 const money = (v: string | null | undefined) => (v ? formatMoney(v) : "—");
@@ -61,7 +61,7 @@ export interface BuyNowQuote {
   price: string | null;
   /** Other organisations' quantity at that price. */
   available: number;
-  /** The caller's own quantity at or below that price, which "Buy now" may reach. */
+  /** The caller's own sell quantity at or below that price, which "Buy now" may reach. */
   own: number;
 }
 
@@ -70,11 +70,11 @@ export interface BuyNowQuote {
  * that holds someone else's quantity, and the caller is told about its own orders before. */
 export function buyNowQuote(
   ladder: readonly { price: string; quantity: number }[],
-  ownSells: readonly { price: string | null; remaining_quantity: number }[],
+  orders: readonly { order_type: "BUY" | "SELL"; price: string | null; remaining_quantity: number }[],
 ): BuyNowQuote {
   const ownAt = new Map<number, number>();
-  for (const o of ownSells) {
-    const p = o.price === null ? null : toCents(o.price);
+  for (const o of orders) {
+    const p = o.order_type !== "SELL" || o.price === null ? null : toCents(o.price);
     if (p !== null) ownAt.set(p, (ownAt.get(p) ?? 0) + o.remaining_quantity);
   }
   let own = 0;
@@ -98,16 +98,8 @@ function BuyBox({ c }: { c: CertificateDetail }) {
   const balances = useBalances();
   const fee = useTakerFee(c.instrument);
   // The organisation's own resting sells (its colleagues' and API keys' too).
-  const ownSells = useQuery({
-    queryKey: ["marketplace", "own-sells", c.certificate_type],
-    queryFn: () =>
-      unwrap(
-        api.GET("/api/v1/orders/my-orders", {
-          params: { query: { status: "ACTIVE", order_type: "SELL", certificate_type: c.certificate_type as "EUA" | "CEA", limit: 100 } },
-        }),
-      ),
-  });
-  const quote = buyNowQuote(c.sellers_ladder, ownSells.data?.items ?? []);
+  const own = useOwnOpenOrders(c.certificate_type);
+  const quote = buyNowQuote(c.sellers_ladder, own.data?.items ?? []);
   const draft = marketplaceDraft(confirming ?? "buy", quantity, quote.price, offer);
   const place = useMutation({
     mutationFn: () =>
@@ -169,7 +161,7 @@ function BuyBox({ c }: { c: CertificateDetail }) {
         <p className="text-xs text-slate-500">{formatDecimal(String(atBest))} available at {money(quote.price)}; "Buy now" cancels what it cannot buy at that price.</p>
       )}
       {ownNote && <p className="text-xs text-amber-800">{ownNote}</p>}
-      <Button disabled={!qtyOk || !quote.price || ownSells.isLoading || !access.canTrade || halted} onClick={() => open("buy")}>
+      <Button disabled={!qtyOk || !quote.price || own.isLoading || !access.canTrade || halted} onClick={() => open("buy")}>
         {quote.price ? `Buy now at ${money(quote.price)}` : "Buy now"}
       </Button>
       <Input label="Your offer (EUR per unit)" inputMode="decimal" value={offer} onChange={(e) => setOffer(e.target.value)} error={offerError} placeholder={c.best_bid ?? "0.00"} />
@@ -229,7 +221,12 @@ export function CertificateDetailModal({ id, onClose, visitor = false }: { id: s
       unwrap(api.GET("/api/v1/marketplace/certificates/{certificate_id}", { params: { path: { certificate_id: id! }, query: { history_days: range } } })),
   });
   const c = q.data;
-  useChannel(c ? `book.${c.instrument}` : null, () => void qc.invalidateQueries({ queryKey: ["marketplace"] }));
+  // The book moved: this certificate's ladder and prices, and which resting orders are
+  // the organisation's (the list and the stats follow the ticker).
+  useChannel(c ? `book.${c.instrument}` : null, () => {
+    void qc.invalidateQueries({ queryKey: ["marketplace", "certificate", id] });
+    if (!visitor) void qc.invalidateQueries({ queryKey: ["orders", "open", "own"] });
+  });
   return (
     <Modal open={!!id} onClose={onClose} size="xl" title={c?.name ?? "Certificate"} description={c ? `${c.scheme} · ${c.registry} · ${c.phase}` : undefined}>
       {q.isLoading && (
@@ -298,7 +295,7 @@ export function CertificateDetailModal({ id, onClose, visitor = false }: { id: s
 /** 30 days of daily closes per certificate type, for the trend lines. */
 function useTrends() {
   return useQuery({
-    queryKey: ["marketplace", "stats", "trend"],
+    queryKey: ["marketplace", "trend"],
     queryFn: async () => {
       const from = new Date(Date.now() - 30 * 86_400_000).toISOString();
       const series = await Promise.all(

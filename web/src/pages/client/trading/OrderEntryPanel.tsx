@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
 import { Alert, Button, Input, Modal, useToast } from "../../../components";
@@ -7,7 +7,7 @@ import { formatDecimal, formatMoney } from "../../../lib/format";
 import { cx } from "../../../lib/cx";
 import type { Book, Instrument, Order } from "./types";
 import { feeCents, fromCents, ownReached, selfTradeNote, toCents } from "./types";
-import { useTakerFee } from "./useMarket";
+import { useOwnOpenOrders, useTakerFee } from "./useMarket";
 
 export interface OrderDraft {
   side: "BUY" | "SELL";
@@ -152,11 +152,7 @@ export function OrderEntryPanel({
   const valid = !!est && !qtyError && !priceError && (kind === "MARKET" || !!price);
 
   // The organisation's own resting orders here: an order that reaches them cancels them.
-  const own = useQuery({
-    queryKey: ["orders", "open", "own", base],
-    queryFn: () => unwrap(api.GET("/api/v1/orders/my-orders", { params: { query: { status: "ACTIVE", certificate_type: base as "EUA" | "CEA", limit: 100 } } })),
-    enabled: confirming,
-  });
+  const own = useOwnOpenOrders(base, confirming);
   const reached = ownReached(side, kind === "LIMIT" ? price : null, own.data?.items ?? []);
 
   const place = useMutation({

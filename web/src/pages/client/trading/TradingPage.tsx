@@ -4,7 +4,7 @@ import { Tabs, useToast } from "../../../components";
 import { cx } from "../../../lib/cx";
 import { formatDecimal } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
-import { useBalances } from "../funding/BalancesCard";
+import { availableOf, useBalances } from "../funding/BalancesCard";
 import { DepthChart } from "./DepthChart";
 import { MyOrdersTab } from "./MyOrdersTab";
 import { OrderBookLadder } from "./OrderBookLadder";
@@ -64,7 +64,6 @@ export function TradingPage() {
   });
   if (!(SYMBOLS as readonly string[]).includes(symbol)) return <Navigate to="/app/trade/EUA-EUR" replace />;
   const base = symbol.split("-")[0] ?? "EUA";
-  const bal = (asset: string) => balances.data?.balances.find((b) => b.asset === asset)?.available ?? "0";
   const instrument = instruments.data?.find((i) => i.symbol === symbol);
 
   return (
@@ -98,7 +97,7 @@ export function TradingPage() {
             symbol={symbol}
             instrument={instrument}
             book={book}
-            available={{ quote: bal("EUR"), base: bal(base) }}
+            available={{ quote: availableOf(balances.data), base: availableOf(balances.data, base) }}
             canTrade={canTrade}
             pickedPrice={picked}
           />

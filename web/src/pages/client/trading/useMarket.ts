@@ -127,3 +127,15 @@ export function useTakerFee(symbol: string): { bps: number; negotiated: boolean 
   const instrument = instruments.data?.find((i) => i.symbol === symbol);
   return { bps: own?.taker_fee_bps ?? instrument?.taker_fee_bps ?? 10, negotiated: !!own?.negotiated };
 }
+
+/** The organisation's open orders on one certificate type (its colleagues' and API keys'
+ * too): what self-trade prevention would cancel rather than trade with. Refreshed with
+ * every other ["orders"] query. */
+export function useOwnOpenOrders(certificate: string, enabled = true) {
+  return useQuery({
+    queryKey: ["orders", "open", "own", certificate],
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/orders/my-orders", { params: { query: { status: "ACTIVE", certificate_type: certificate as "EUA" | "CEA", limit: 100 } } })),
+    enabled,
+  });
+}

@@ -282,6 +282,13 @@ def _postgres_cpu_seconds() -> float:
     return total
 
 
+def _machine_busy() -> float:
+    """Seconds of CPU the whole machine has spent busy so far (every core; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(len(s) * p))] * 1000 if s else float("nan")
@@ -350,18 +357,33 @@ def run(
             f" {'server cpu':>11} {'pg cpu':>7}"
         )
         ratios: dict[int, list[float]] = {n: [] for n in client_counts}
+        # Per client count: [whole-machine CPU ms per order, cores busy, ms per pgbench
+        # transaction, cores busy] of each round.
+        budgets: dict[int, list[tuple[float, float, float, float]]] = {n: [] for n in client_counts}
         for _ in range(rounds):
             for n in client_counts:
                 _settle([app_url, pg_url])
                 server0 = sum(_cpu_seconds(p.pid) for p in procs)
                 pg0 = _postgres_cpu_seconds()
+                machine0, wall0 = _machine_busy(), time.perf_counter()
                 lat = asyncio.run(_load(urls, tokens, n, seconds))
+                machine, wall = _machine_busy() - machine0, time.perf_counter() - wall0
                 server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
                 pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
                 rate = len(lat) / seconds
                 _settle([app_url, pg_url])
+                pgb0, pgb_wall0 = _machine_busy(), time.perf_counter()
                 tps = _pgbench(pg_url, n, seconds)
+                pgb, pgb_wall = _machine_busy() - pgb0, time.perf_counter() - pgb_wall0
                 ratios[n].append(rate / tps)
+                budgets[n].append(
+                    (
+                        machine * 1000 / len(lat),
+                        machine / wall,
+                        pgb * 1000 / (tps * seconds),
+                        pgb / pgb_wall,
+                    )
+                )
                 print(
                     f"{n:>7} {rate:>9.0f} {_pct(lat, 0.5):>8.1f} {_pct(lat, 0.99):>8.1f} {tps:>12.0f} {rate / tps:>6.2f}x"
                     f" {server_ms:>8.3f} ms {pg_ms:>4.2f} ms"
@@ -369,6 +391,24 @@ def run(
         print(
             "   server cpu / pg cpu: CPU time per order of the niha serve process(es) and of\n"
             "   every PostgreSQL process on this machine, read from /proc around the measurement"
+        )
+        print(
+            f"\n   the machine's CPU (every process, every core, /proc/stat), medians over rounds:\n"
+            f"{'clients':>7} {'ms/order':>9} {'cores':>6} {'ms/pgbench tx':>14} {'cores':>6}"
+            f" {'cpu ceiling':>12}"
+        )
+        for n, rows in budgets.items():
+            order_ms, cores, tx_ms, tx_cores = (
+                statistics.median(r[i] for r in rows) for i in range(4)
+            )
+            print(
+                f"{n:>7} {order_ms:>9.3f} {cores:>6.2f} {tx_ms:>14.3f} {tx_cores:>6.2f}"
+                f" {tx_ms / order_ms:>11.2f}x"
+            )
+        print(
+            "   cpu ceiling = ms per pgbench transaction / ms per order: the ratio ours would\n"
+            "   reach if it kept the machine as busy as pgbench does (pgbench's pgbench client\n"
+            "   and ours -- the load generator of this script -- are counted on both sides)"
         )
         if rounds > 1:
             print(f"\n   ratio over {rounds} rounds (each ours, then pgbench, alternating):")

@@ -14,7 +14,9 @@ group transaction, and acknowledged once that has committed). Then
 ratio to pgbench TPS (``--rounds R``: every client count R times, ours and pgbench
 alternating, then the median ratio and its range: this machine is shared and noisy), and
 where the CPU went: milliseconds of CPU per order of the server
-process(es) and of PostgreSQL. With ``--in-process``, then the same orders placed in
+process(es) and of PostgreSQL, and of the whole machine per order and per pgbench
+transaction (``cpu ceiling``: the ratio our CPU cost per order allows if we kept the
+machine as busy as pgbench does -- pgbench's 8 clients use both cores). With ``--in-process``, then the same orders placed in
 this process without HTTP (``exchange.api.place``, as the order lane calls it): what the
 server could do if HTTP cost nothing. Drops both databases.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareDecimal, formatAbsolute, formatDecimal, formatMoney, formatQuantity, formatRelative, groupDigits, humanize } from "./format";
+import { compareDecimal, formatAbsolute, formatDecimal, formatMoney, formatQuantity, formatRelative, formatTimeOfDay, groupDigits, humanize } from "./format";
 
 describe("formatMoney", () => {
   it("groups thousands and pads to the currency scale", () => {
@@ -90,6 +90,9 @@ describe("helpers", () => {
     expect(formatAbsolute("2025-03-02T14:03:07Z")).toBe("02 Mar 2025, 14:03:07 UTC");
     expect(formatAbsolute("2025-03-02T23:59:59Z", { dateOnly: true })).toBe("02 Mar 2025");
     expect(formatAbsolute("nonsense")).toBe("nonsense");
+    expect(formatTimeOfDay("2025-03-02T00:48:53Z")).toBe("00:48:53");
+    expect(formatTimeOfDay("2025-03-02T14:03:07.5+02:00")).toBe("12:03:07");
+    expect(formatTimeOfDay("nonsense")).toBe("nonsense");
   });
 
   it("formats relative times", () => {

@@ -141,6 +141,20 @@ export function formatAbsolute(iso: string, opts: { dateOnly?: boolean } = {}): 
   return opts.dateOnly ? DATE_ONLY.format(d) : `${ABSOLUTE.format(d)} UTC`;
 }
 
+const TIME_OF_DAY = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** "14:03:07" (UTC, 24-hour), for a trade tape where the day is today's. */
+export function formatTimeOfDay(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : TIME_OF_DAY.format(d);
+}
+
 const RELATIVE = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 24 * 3600],

@@ -17,5 +17,8 @@ describe("Client home", () => {
     expect(await within(markets).findByTestId("EUA-last")).toHaveTextContent("€70.63");
     expect(await within(markets).findByTestId("CEA-last")).toHaveTextContent("€13.98");
     expect(within(markets).getByRole("link", { name: /Trade CEA/ })).toHaveAttribute("href", "/app/trade/CEA-EUR");
+    // Each price says which market it is.
+    expect(within(markets).getByRole("heading", { name: "EU Allowance (EUA-EUR)" })).toBeInTheDocument();
+    expect(within(markets).getByRole("heading", { name: "China Emission Allowance (CEA-EUR)" })).toBeInTheDocument();
   });
 });

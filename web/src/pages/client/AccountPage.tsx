@@ -5,13 +5,21 @@ import { humanize } from "../../lib/format";
 import { LivePrices } from "../shared/LivePrices";
 import { TeamCard } from "./TeamCard";
 
+const MARKETS = [
+  { code: "EUA", name: "EU Allowance" },
+  { code: "CEA", name: "China Emission Allowance" },
+] as const;
+
 /** The two markets at a glance, each a way into its trading page. */
 function MarketsCard() {
   return (
     <Card title="Markets" description="Live prices from Niha's order book.">
       <div className="grid gap-4 sm:grid-cols-2">
-        {(["EUA", "CEA"] as const).map((code) => (
+        {MARKETS.map(({ code, name }) => (
           <div key={code} className="flex flex-col gap-2">
+            <h3 className="text-sm font-semibold text-navy-950">
+              {name} <span className="font-normal text-slate-500">({code}-EUR)</span>
+            </h3>
             <LivePrices code={code} />
             <Link to={`/app/trade/${code}-EUR`} className="text-sm font-medium text-navy-700 underline-offset-2 hover:underline">
               Trade {code} →

@@ -7,7 +7,7 @@ import { Alert, Button, Input, Modal, PageHeader, Skeleton, Sparkline, useToast 
 import { useAuth } from "../../../lib/auth";
 import { errorMessage } from "../../../lib/errors";
 import { cx } from "../../../lib/cx";
-import { formatDecimal, formatMoney } from "../../../lib/format";
+import { formatDecimal, formatMoney, formatTimeOfDay } from "../../../lib/format";
 import { useChannel } from "../../../lib/useChannel";
 import { availableOf, useBalances } from "../funding/BalancesCard";
 import { OrderConfirmationModal, estimate, type OrderDraft } from "./OrderEntryPanel";
@@ -364,7 +364,9 @@ export function MarketStatsDashboard() {
         );
       })}
       <div className="rounded-xl border border-slate-200 bg-white p-4">
-        <h2 className="font-semibold text-navy-950">Latest trades</h2>
+        <h2 className="font-semibold text-navy-950">
+          Latest trades <span className="text-xs font-normal text-slate-500">(times UTC)</span>
+        </h2>
         {tape.isLoading && <Skeleton className="mt-2 h-40 w-full" />}
         {tape.data && !tape.data.length && <p className="mt-2 text-sm text-slate-500">No trades yet.</p>}
         <ul className="mt-2 flex flex-col gap-1 text-xs tabular-nums">
@@ -372,8 +374,10 @@ export function MarketStatsDashboard() {
             <li key={t.id} className="flex justify-between">
               <span className="font-medium">{t.s}</span>
               <span className={t.taker_side === "BUY" ? "text-emerald-700" : "text-red-700"}>{fmt(t.price)}</span>
-              <span>{t.quantity} t</span>
-              <span className="text-slate-500">{new Date(t.created_at).toLocaleTimeString()}</span>
+              <span>{formatDecimal(String(t.quantity))} t</span>
+              <time dateTime={t.created_at} className="text-slate-500">
+                {formatTimeOfDay(t.created_at)}
+              </time>
             </li>
           ))}
         </ul>

@@ -1,13 +1,19 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
-import { Alert, Button, Input, Modal, useToast } from "../../../components";
+import { Alert, Button, Input, Modal, Select, useToast } from "../../../components";
 import { errorMessage } from "../../../lib/errors";
 import { formatDecimal, formatMoney } from "../../../lib/format";
 import { cx } from "../../../lib/cx";
 import type { Book, Instrument, Order } from "./types";
 import { feeCents, fromCents, ownReached, selfTradeNote, toCents } from "./types";
 import { useOwnOpenOrders, useTakerFee } from "./useMarket";
+
+const TIME_IN_FORCE = [
+  { value: "GTC", label: "GTC – good till cancelled" },
+  { value: "IOC", label: "IOC – immediate or cancel" },
+  { value: "FOK", label: "FOK – fill or kill" },
+] as const;
 
 export interface OrderDraft {
   side: "BUY" | "SELL";
@@ -144,7 +150,16 @@ export function OrderEntryPanel({
     if (pickedPrice) setPrice(pickedPrice);
   }, [pickedPrice]);
 
-  const draft: OrderDraft = { side, kind, quantity: Number(quantity) || 0, price: kind === "LIMIT" ? price : null, tif, postOnly };
+  // What is sent, and what the confirmation shows: a MARKET order never rests (IOC), and
+  // post-only applies to a resting (GTC) limit order only.
+  const draft: OrderDraft = {
+    side,
+    kind,
+    quantity: Number(quantity) || 0,
+    price: kind === "LIMIT" ? price : null,
+    tif: kind === "LIMIT" ? tif : "IOC",
+    postOnly: kind === "LIMIT" && tif === "GTC" && postOnly,
+  };
   const { bps: takerBps, negotiated } = useTakerFee(symbol);
   const est = estimate(draft, book, takerBps);
   const qtyError = quantity && (!/^\d+$/.test(quantity) || Number(quantity) <= 0) ? "Whole units only" : undefined;
@@ -164,9 +179,9 @@ export function OrderEntryPanel({
             order_type: side,
             order_kind: kind,
             quantity: draft.quantity,
-            price: kind === "LIMIT" ? price : null,
-            time_in_force: kind === "LIMIT" ? tif : "IOC",
-            post_only: kind === "LIMIT" && tif === "GTC" ? postOnly : false,
+            price: draft.price,
+            time_in_force: draft.tif,
+            post_only: draft.postOnly,
           },
         }),
       ),
@@ -225,20 +240,16 @@ export function OrderEntryPanel({
         )}
         <Input label={`Quantity (${base})`} inputMode="numeric" value={quantity} onChange={(e) => setQuantity(e.target.value)} error={qtyError} placeholder="0" />
         {kind === "LIMIT" && (
-          <div className="flex items-center justify-between gap-2 text-sm">
-            <label className="flex items-center gap-1.5">
-              <span className="text-slate-600">Time in force</span>
-              <select className="rounded-md border border-slate-300 px-2 py-1 text-sm" value={tif} onChange={(e) => setTif(e.target.value as typeof tif)}>
-                <option value="GTC">GTC</option>
-                <option value="IOC">IOC</option>
-                <option value="FOK">FOK</option>
-              </select>
+          <>
+            <Select label="Time in force" value={tif} onChange={(e) => setTif(e.target.value as typeof tif)} options={TIME_IN_FORCE} />
+            <label className="flex items-start gap-2 text-sm text-slate-700">
+              <input type="checkbox" className="mt-1" checked={postOnly} disabled={tif !== "GTC"} onChange={(e) => setPostOnly(e.target.checked)} />
+              <span>
+                Post-only
+                <span className="block text-xs text-slate-500">{tif === "GTC" ? "Rests on the book, never takes." : "Only for good-till-cancelled orders."}</span>
+              </span>
             </label>
-            <label className="flex items-center gap-1.5 text-slate-600">
-              <input type="checkbox" checked={postOnly} disabled={tif !== "GTC"} onChange={(e) => setPostOnly(e.target.checked)} />
-              Post-only
-            </label>
-          </div>
+          </>
         )}
         <dl className="grid grid-cols-2 gap-y-1 rounded-lg bg-slate-50 p-3 text-xs">
           <dt className="text-slate-500">Available</dt>

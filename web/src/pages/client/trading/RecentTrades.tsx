@@ -1,9 +1,5 @@
-import { formatDecimal } from "../../../lib/format";
+import { formatDecimal, formatTimeOfDay } from "../../../lib/format";
 import type { TapeTrade } from "./types";
-
-function time(iso: string) {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
 
 export function RecentTrades({ trades }: { trades: TapeTrade[] }) {
   return (
@@ -17,7 +13,7 @@ export function RecentTrades({ trades }: { trades: TapeTrade[] }) {
             <tr className="text-[11px] tracking-wide text-slate-500 uppercase">
               <th className="py-1 pl-3 text-left font-medium">Price</th>
               <th className="py-1 text-right font-medium">Qty</th>
-              <th className="py-1 pr-3 text-right font-medium">Time</th>
+              <th className="py-1 pr-3 text-right font-medium">Time (UTC)</th>
             </tr>
           </thead>
           <tbody data-testid="recent-trades">
@@ -27,7 +23,9 @@ export function RecentTrades({ trades }: { trades: TapeTrade[] }) {
                   {formatDecimal(t.price, { scale: 2 })}
                 </td>
                 <td className="py-0.5 text-right">{formatDecimal(String(t.quantity))}</td>
-                <td className="py-0.5 pr-3 text-right text-slate-500">{time(t.created_at)}</td>
+                <td className="py-0.5 pr-3 text-right text-slate-500">
+                  <time dateTime={t.created_at}>{formatTimeOfDay(t.created_at)}</time>
+                </td>
               </tr>
             ))}
             {!trades.length && (

@@ -64,6 +64,12 @@ class Runtime:
     jobs: JobRuntime | None = None
 
 
+async def warn_maintenance(db: Database) -> None:
+    """Log what in the database server's configuration will slow the service down."""
+    for problem in await db.maintenance_warnings():
+        log.warning("database_maintenance", problem=problem)
+
+
 async def start_runtime(app: FastAPI, *, background: bool) -> None:
     from niha.realtime.auth import identity_authenticator
 
@@ -86,6 +92,8 @@ async def start_runtime(app: FastAPI, *, background: bool) -> None:
         runtime.jobs = jobs
         if settings.run_worker_in_serve:
             jobs.start_worker(concurrency=SERVE_WORKER_CONCURRENCY)
+    if background:
+        await warn_maintenance(db)
     log.info(
         "runtime_started",
         pubsub=pubsub.name,

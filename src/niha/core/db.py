@@ -241,6 +241,21 @@ class Database:
             finally:
                 await driver.set_autocommit(False)
 
+    async def maintenance_warnings(self) -> list[str]:
+        """What in the server's configuration will slow the service down as it runs.
+
+        Autovacuum off: nothing analyses the tables as they grow, and the plans
+        PostgreSQL keeps for the service's prepared statements and foreign-key checks,
+        made while ``exchange_order`` or ``ledger_batch`` were small, keep reading them
+        page by page (docs/runbook.md, "PostgreSQL")."""
+        rows = await self.read("SELECT current_setting('autovacuum')")
+        if rows and rows[0][0] != "on":
+            return [
+                "autovacuum is off on this PostgreSQL server: run VACUUM ANALYZE "
+                "regularly, or order placement slows down as the tables grow"
+            ]
+        return []
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

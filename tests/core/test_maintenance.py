@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import psycopg
-from structlog.testing import capture_logs
+from typing import Any
 
+import psycopg
+import pytest
+
+from niha import runtime
 from niha.core.db import Database
-from niha.runtime import warn_maintenance
 
 
 async def test_the_warning_follows_the_servers_autovacuum_setting(database_url: str) -> None:
@@ -29,13 +31,22 @@ class _Unvacuumed(Database):
         return ["autovacuum is off on this PostgreSQL server"]
 
 
-async def test_serve_logs_each_warning(database_url: str) -> None:
+class _Log:
+    def __init__(self) -> None:
+        self.warnings: list[tuple[str, dict[str, Any]]] = []
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self.warnings.append((event, kw))
+
+
+async def test_serve_logs_each_warning(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _Log()
+    monkeypatch.setattr(runtime, "log", log)
     db = _Unvacuumed(database_url)
     try:
-        with capture_logs() as logs:
-            await warn_maintenance(db)
+        await runtime.warn_maintenance(db)
     finally:
         await db.dispose()
-    assert [(e["event"], e["log_level"], e["problem"]) for e in logs] == [
-        ("database_maintenance", "warning", "autovacuum is off on this PostgreSQL server")
+    assert log.warnings == [
+        ("database_maintenance", {"problem": "autovacuum is off on this PostgreSQL server"})
     ]

@@ -246,8 +246,8 @@ class Database:
 
         Autovacuum off: nothing analyses the tables as they grow, and the plans
         PostgreSQL keeps for the service's prepared statements and foreign-key checks,
-        made while ``exchange_order`` or ``ledger_batch`` were small, keep reading them
-        page by page (docs/runbook.md, "PostgreSQL")."""
+        made while the order and ledger tables were small, keep reading them page by page
+        (docs/runbook.md, "PostgreSQL")."""
         rows = await self.read("SELECT current_setting('autovacuum')")
         if rows and rows[0][0] != "on":
             return [

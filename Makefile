@@ -38,7 +38,7 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 run: install web/dist/index.html
 	$(BIN)/niha migrate
 	$(BIN)/niha seed-demo
-	$(BIN)/niha serve --host 127.0.0.1 --port $${PORT:-8000}
+	NIHA_DEMO_MARKET=$${NIHA_DEMO_MARKET:-true} $(BIN)/niha serve --host 127.0.0.1 --port $${PORT:-8000}
 
 lint: install
 	$(BIN)/ruff check src tests migrations bench

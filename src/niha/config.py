@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     resend_api_url: str = "https://api.resend.com/emails"
 
     run_worker_in_serve: bool = True
+    # ``make run``: the demo's liquidity provider quotes and trades (niha/demo_market.py)
+    demo_market: bool = False
     ws_ping_interval_seconds: float = 20.0
     ws_auth_timeout_seconds: float = 10.0
     log_json: bool | None = None
@@ -137,6 +139,10 @@ def check_production_secrets(settings: Settings) -> None:
             )
     if not settings.database_url:
         raise InsecureConfiguration("NIHA_DATABASE_URL must be set when NIHA_ENV=production")
+    if settings.demo_market:
+        raise InsecureConfiguration(
+            "NIHA_DEMO_MARKET trades for a demo client: it cannot be set when NIHA_ENV=production"
+        )
 
 
 def build_settings() -> Settings:

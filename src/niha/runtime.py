@@ -15,6 +15,7 @@ import contextlib
 import gc
 import signal
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -62,6 +63,7 @@ class Runtime:
     hub: Hub
     pubsub: PubSub
     jobs: JobRuntime | None = None
+    demo: asyncio.Task[Any] | None = None
 
 
 async def warn_maintenance(db: Database) -> None:
@@ -94,6 +96,10 @@ async def start_runtime(app: FastAPI, *, background: bool) -> None:
             jobs.start_worker(concurrency=SERVE_WORKER_CONCURRENCY)
     if background:
         await warn_maintenance(db)
+        if settings.demo_market:
+            from niha import demo_market
+
+            runtime.demo = demo_market.start(db.maker, settings)
     log.info(
         "runtime_started",
         pubsub=pubsub.name,
@@ -108,6 +114,10 @@ async def stop_runtime(app: FastAPI) -> None:
         return
     app.state.runtime = None
     runtime.hub.close_all()
+    if runtime.demo is not None:
+        runtime.demo.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runtime.demo
     if runtime.jobs is not None:
         if jobs_app.current() is runtime.jobs:
             jobs_app.set_current(None)

@@ -37,3 +37,15 @@ def test_production_accepts_real_secrets() -> None:
         database_url="postgresql://a@b/c",
     )
     check_production_secrets(s)
+
+
+def test_production_refuses_the_demo_market() -> None:
+    s = Settings(
+        env="production",
+        secret_key="k" * 40,
+        api_key_pepper="p" * 40,
+        database_url="postgresql://a@b/c",
+        demo_market=True,
+    )
+    with pytest.raises(InsecureConfiguration, match="NIHA_DEMO_MARKET"):
+        check_production_secrets(s)

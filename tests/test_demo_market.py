@@ -1,0 +1,165 @@
+"""The demo's liquidity provider (``niha.demo_market``): what it decides on any book, and
+that on a seeded demo it quotes, trades and withdraws quotes through the order service,
+leaving the ledger reconciled."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from niha import (
+    cli_commands,  # noqa: F401  (registers ``niha reconcile``)
+    demo_market,
+)
+from niha.cli import app as cli
+from niha.config import Settings, get_settings
+from niha.core.db import Database
+from niha.demo_market import Cancel, Quote, Terms, decide
+from niha.exchange.marketdata import Book, Level
+
+# ------------------------------------------------------------------ the decision (pure)
+
+
+@st.composite
+def books(draw: st.DrawFn) -> tuple[Terms, Book]:
+    tick = draw(st.sampled_from([1, 5]))
+    lot = draw(st.sampled_from([1, 10]))
+    mid = draw(st.integers(200, 20_000)) // tick * tick
+    band = draw(st.one_of(st.none(), st.just((mid - 40 * tick, mid + 40 * tick))))
+    terms = Terms(
+        "EUA-EUR", tick, lot, lot * draw(st.integers(1, 3)), lot * 10_000, band,
+        draw(st.one_of(st.none(), st.just(mid))),
+    )  # fmt: skip
+
+    def side(sign: int) -> list[Level]:
+        steps = draw(st.lists(st.integers(1, 30), max_size=6, unique=True))
+        qty = st.integers(1, 500)
+        return [Level(mid + sign * s * tick, draw(qty) * lot, 1) for s in sorted(steps)]
+
+    return terms, Book("EUA-EUR", 1, side(-1), side(1))
+
+
+@given(books(), st.integers(0, 30), st.integers(0, 2**32))
+@settings(max_examples=400, deadline=None)
+def test_every_decision_is_an_order_the_venue_would_take(
+    tb: tuple[Terms, Book], quotes: int, seed: int
+) -> None:
+    terms, book = tb
+    ids = [uuid.UUID(int=i + 1) for i in range(quotes)]
+    action = decide(terms, book, ids, random.Random(seed))
+    if quotes >= demo_market.MAX_QUOTES:
+        assert action == Cancel(ids[0])  # too many quotes: the oldest goes first
+    if isinstance(action, Cancel):
+        assert action.order_id == ids[0]
+        return
+    if action is None:
+        return
+    assert action.price > 0 and action.price % terms.tick == 0
+    if terms.band is not None:
+        assert terms.band[0] <= action.price <= terms.band[1]
+    assert action.quantity % terms.lot == 0
+    assert terms.min_quantity <= action.quantity <= terms.max_quantity
+    other = book.asks if action.side == "BUY" else book.bids
+    if action.time_in_force == "IOC":  # takes the other side's best price
+        assert other and action.price == other[0].price
+        assert action.quantity <= max(other[0].quantity, terms.min_quantity)
+    else:  # a quote rests: it never crosses
+        assert action.time_in_force == "GTC"
+        if other:
+            crosses = (
+                action.price >= other[0].price
+                if action.side == "BUY"
+                else (action.price <= other[0].price)
+            )
+            assert not crosses
+
+
+def test_nothing_to_anchor_a_quote_on_is_no_action() -> None:
+    terms = Terms("EUA-EUR", 1, 1, 1, 1000, None, None)
+    empty = Book("EUA-EUR", 0, [], [])
+    assert decide(terms, empty, [], random.Random(1)) is None
+
+
+# ------------------------------------------------------------ on a seeded demo (real DB)
+
+
+@pytest.fixture
+def seeded(
+    fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    monkeypatch.setenv("NIHA_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("NIHA_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["seed-demo"])
+    assert result.exit_code == 0, (result.stdout, result.exception)
+    yield fresh_database_url
+    get_settings.cache_clear()
+
+
+def _settings(tmp_path: Path, url: str) -> Settings:
+    return Settings(
+        env="test", database_url=url, var_dir=tmp_path / "var",
+        secret_key="test-secret-key-" + "x" * 40, api_key_pepper="test-pepper-" + "y" * 40,
+        run_worker_in_serve=False, demo_market=True,
+    )  # fmt: skip
+
+
+async def _steps(url: str, settings: Settings, n: int) -> list[Quote | Cancel | None]:
+    db = Database(url, pool_size=2, max_overflow=2)
+    try:
+        provider = await demo_market.provider(db.maker)
+        assert provider is not None
+        rng = random.Random(7)
+        return [await demo_market.step(db.maker, settings, provider, rng) for _ in range(n)]
+    finally:
+        await db.dispose()
+
+
+def test_the_provider_quotes_trades_and_withdraws_quotes_on_the_seeded_demo(
+    seeded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_market, "MAX_QUOTES", 6)  # withdraw quotes soon
+    done = asyncio.run(_steps(seeded, _settings(tmp_path, seeded), 40))
+    assert any(isinstance(a, Quote) and a.time_in_force == "GTC" for a in done)
+    assert any(isinstance(a, Quote) and a.time_in_force == "IOC" for a in done)
+    assert any(isinstance(a, Cancel) for a in done)
+    with psycopg.connect(seeded) as conn:
+        # At most MAX_QUOTES open quotes per instrument; older ones were withdrawn.
+        open_per_instrument = conn.execute(
+            "SELECT instrument_id, count(*) FROM exchange_order "
+            "WHERE client_order_id LIKE 'demo-lp-%' AND status IN ('OPEN', 'PARTIALLY_FILLED') "
+            "GROUP BY 1"
+        ).fetchall()
+        assert open_per_instrument and all(n <= 6 for _, n in open_per_instrument)
+        withdrawn = conn.execute(
+            "SELECT count(*) FROM exchange_order WHERE client_order_id LIKE 'demo-lp-%' "
+            "AND status = 'CANCELLED'"
+        ).fetchone()
+        assert withdrawn is not None and withdrawn[0] >= 1
+        traded = conn.execute(
+            "SELECT count(*) FROM exchange_trade t JOIN exchange_order o "
+            "ON o.id IN (t.buy_order_id, t.sell_order_id) "
+            "WHERE o.client_order_id LIKE 'demo-lp-%'"
+        ).fetchone()
+        assert traded is not None and traded[0] >= 1
+    # Every order went through the ledger: it still reconciles.
+    result = CliRunner().invoke(cli, ["reconcile"])
+    assert result.exit_code == 0, (result.stdout, result.exception)
+
+
+async def test_without_the_demo_it_does_nothing(fresh_database_url: str, tmp_path: Path) -> None:
+    db = Database(fresh_database_url, pool_size=1, max_overflow=0)
+    try:
+        assert await demo_market.provider(db.maker) is None
+        await demo_market.run(db.maker, _settings(tmp_path, fresh_database_url))  # returns
+    finally:
+        await db.dispose()

@@ -322,7 +322,8 @@ def run(
         tokens = asyncio.run(_clients(app_url, max(client_counts)))
         env = {**os.environ, "NIHA_DATABASE_URL": app_url, "NIHA_SECRET_KEY": SECRET,
                "NIHA_API_KEY_PEPPER": SECRET, "NIHA_RUN_WORKER_IN_SERVE": "false",
-               "NIHA_ENV": "development", "NIHA_LOG_JSON": "true"}  # fmt: skip
+               "NIHA_ENV": "development", "NIHA_LOG_JSON": "true",
+               "NIHA_DEMO_MARKET": "false"}  # fmt: skip
         env.pop("NIHA_REDIS_URL", None)
         urls = []
         for _ in range(processes):

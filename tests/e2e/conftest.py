@@ -83,6 +83,7 @@ def live_server(
         "NIHA_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "NIHA_WEB_DIST": str(ROOT / "web" / "dist"),
         "NIHA_ENV": "development",
+        "NIHA_DEMO_MARKET": "false",  # the journeys place every order themselves
     }
     env.pop("NIHA_REDIS_URL", None)
     log = (var_dir / "server.log").open("w")

@@ -1,6 +1,6 @@
-"""The demo's liquidity provider (``niha.demo_market``): what it decides on any book, and
-that on a seeded demo it quotes, trades and withdraws quotes through the order service,
-leaving the ledger reconciled."""
+"""The demo market (``niha.demo_market``): what it decides on any book, that the market
+it makes stays tight, and that on a seeded demo the provider quotes and withdraws quotes
+and the trader trades with it, through the order service, the ledger reconciled."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from niha.config import Settings, get_settings
 from niha.core.db import Database
 from niha.demo_market import Cancel, Quote, Terms, decide
 from niha.exchange.marketdata import Book, Level
+from niha.exchange.matching import OrderBook, Side, TimeInForce
 
 # ------------------------------------------------------------------ the decision (pure)
 
@@ -89,6 +90,43 @@ def test_nothing_to_anchor_a_quote_on_is_no_action() -> None:
     assert decide(terms, empty, [], random.Random(1)) is None
 
 
+def test_the_market_it_makes_stays_tight() -> None:
+    """On the pure matcher, from a seeded-like book: the provider's quotes (owner "lp")
+    and the trader's takes (owner "trader") keep both sides and a narrow spread, though
+    the takes consume the best levels and the provider withdraws its oldest quotes."""
+    rng = random.Random(11)
+    book = OrderBook()
+    for n, (level, side) in enumerate((lv, s) for lv in range(1, 9) for s in (1, -1)):
+        side_ = Side.SELL if side > 0 else Side.BUY
+        book.execute(f"seed{n}", "others", side_, rng.randint(10, 200), 7000 + side * 17 * level)
+    last, quotes, spreads = 7000, [], []
+    for i in range(3000):
+        terms = Terms("EUA-EUR", 1, 1, 1, 1_000_000, (last - last // 10, last + last // 10), last)
+        levels = (
+            [Level(*lv) for lv in book.depth(Side.BUY, 5)],
+            [Level(*lv) for lv in book.depth(Side.SELL, 5)],
+        )
+        quotes = [q for q in quotes if q in book]
+        action = decide(terms, Book("EUA-EUR", i, *levels), quotes, rng)
+        if isinstance(action, Cancel):
+            book.cancel(action.order_id)
+        elif action is not None:
+            owner = "lp" if action.time_in_force == "GTC" else "trader"
+            tif = TimeInForce(action.time_in_force)
+            plan = book.execute(
+                f"q{i}", owner, Side(action.side), action.quantity, action.price, tif=tif
+            )
+            last = plan.fills[-1].price if plan.fills else last
+            if f"q{i}" in book:
+                quotes.append(f"q{i}")
+        bid, ask = book.best_bid(), book.best_ask()
+        spreads.append(ask - bid if bid is not None and ask is not None else None)
+    late = spreads[1000:]
+    assert all(s is not None for s in late)  # both sides quoted
+    assert sorted(s for s in late if s is not None)[int(len(late) * 0.9)] <= 5  # ticks
+    assert abs(last - 7000) < 700  # inside the band it started in
+
+
 # ------------------------------------------------------------ on a seeded demo (real DB)
 
 
@@ -116,10 +154,10 @@ def _settings(tmp_path: Path, url: str) -> Settings:
 async def _steps(url: str, settings: Settings, n: int) -> list[Quote | Cancel | None]:
     db = Database(url, pool_size=2, max_overflow=2)
     try:
-        provider = await demo_market.provider(db.maker)
-        assert provider is not None
+        who = await demo_market.parties(db.maker)
+        assert who is not None
         rng = random.Random(7)
-        return [await demo_market.step(db.maker, settings, provider, rng) for _ in range(n)]
+        return [await demo_market.step(db.maker, settings, who, rng) for _ in range(n)]
     finally:
         await db.dispose()
 
@@ -145,10 +183,12 @@ def test_the_provider_quotes_trades_and_withdraws_quotes_on_the_seeded_demo(
             "AND status = 'CANCELLED'"
         ).fetchone()
         assert withdrawn is not None and withdrawn[0] >= 1
+        # The trader took the provider's quotes: trades between the two.
         traded = conn.execute(
-            "SELECT count(*) FROM exchange_trade t JOIN exchange_order o "
-            "ON o.id IN (t.buy_order_id, t.sell_order_id) "
-            "WHERE o.client_order_id LIKE 'demo-lp-%'"
+            "SELECT count(*) FROM exchange_trade t "
+            "JOIN exchange_order m ON m.id IN (t.buy_order_id, t.sell_order_id) "
+            "JOIN exchange_order k ON k.id IN (t.buy_order_id, t.sell_order_id) "
+            "WHERE m.client_order_id LIKE 'demo-lp-%' AND k.client_order_id LIKE 'demo-tr-%'"
         ).fetchone()
         assert traded is not None and traded[0] >= 1
     # Every order went through the ledger: it still reconciles.
@@ -159,7 +199,7 @@ def test_the_provider_quotes_trades_and_withdraws_quotes_on_the_seeded_demo(
 async def test_without_the_demo_it_does_nothing(fresh_database_url: str, tmp_path: Path) -> None:
     db = Database(fresh_database_url, pool_size=1, max_overflow=0)
     try:
-        assert await demo_market.provider(db.maker) is None
+        assert await demo_market.parties(db.maker) is None
         await demo_market.run(db.maker, _settings(tmp_path, fresh_database_url))  # returns
     finally:
         await db.dispose()

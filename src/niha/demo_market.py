@@ -1,18 +1,20 @@
-"""A trading day for the demo: the demo's liquidity provider quotes and trades.
+"""A trading day for the demo: two demo clients quote and trade.
 
 ``make run`` seeds a market (``niha seed-demo``) and serves it with
-``NIHA_DEMO_MARKET=true``. Then one task of ``niha serve`` acts, every few seconds, for
-the demo's liquidity provider (Atlas Carbon Partners, whose owner is
-``marco@atlascarbon.example``) on one instrument: it quotes near the best prices, now and
-then trades a small quantity against the best price of the other side, and cancels its
-oldest quotes. Whoever opens the trading page or the marketplace sees the market move:
-the ladder, the tape, the ticker and the candles change through the WebSocket, and a
-demo client's resting order may be filled.
+``NIHA_DEMO_MARKET=true``. Then one task of ``niha serve`` acts, every second or two, on
+one instrument for one of two seeded demo clients: the liquidity provider (Atlas Carbon
+Partners, ``marco@atlascarbon.example``) quotes near the best prices and withdraws its
+oldest quotes; the active trader (Baltic Power Trading, ``lena@balticpower.example``)
+now and then takes a small quantity at the best price of one side. (Two organisations:
+self-trade prevention would cancel a provider's own quotes instead of trading with them.)
+Whoever opens the trading page or the marketplace sees the market move -- the ladder,
+the tape, the ticker and the candles change through the WebSocket -- and a demo
+client's resting order may be filled.
 
 Every order goes through the order service like a client's (KYC, funds, band, self-trade
-prevention, the ledger) with a ``client_order_id`` that starts with ``demo-lp-``; a
-refused one is skipped. Nothing happens where the demo was not seeded, and the setting
-is refused in production (:func:`niha.config.check_production_secrets`).
+prevention, the ledger) with a ``client_order_id`` that starts with ``demo-``; a refused
+one is skipped. Nothing happens where the demo was not seeded, and the setting is refused
+in production (:func:`niha.config.check_production_secrets`).
 
 :func:`decide` is the pure part (what to do on a given book); :func:`step` does it.
 """
@@ -37,13 +39,11 @@ from niha.exchange import service as exchange
 from niha.exchange.marketdata import Book
 from niha.exchange.models import Instrument, Order
 from niha.identity.models import User
-from niha.seed_market import DEMO_CLIENTS
+from niha.seed_market import PROVIDER_EMAIL, TRADER_EMAIL
 
 log = structlog.get_logger("niha.demo_market")
 
-#: The demo client whose organisation provides the liquidity.
-PROVIDER_EMAIL = DEMO_CLIENTS[-1][0]
-#: Its quotes on one instrument, at most (older ones are cancelled first).
+#: The provider's quotes on one instrument, at most (older ones are cancelled first).
 MAX_QUOTES = 24
 #: Seconds between two actions: uniformly in this range.
 PAUSE = (1.0, 3.0)
@@ -64,7 +64,8 @@ class Terms:
 
 @dataclass(frozen=True)
 class Quote:
-    """A limit order to place: GTC rests near the touch, IOC takes the other side's best."""
+    """A limit order to place: GTC (the provider's) rests near the touch, IOC (the
+    trader's) takes the other side's best price."""
 
     side: str
     price: int
@@ -80,10 +81,10 @@ class Cancel:
 def decide(
     terms: Terms, book: Book, quotes: list[uuid.UUID], rng: random.Random
 ) -> Quote | Cancel | None:
-    """The provider's next action on ``book``, given its open ``quotes`` there (oldest
-    first): cancel the oldest when it has too many (or now and then), trade against the
-    best price of one side (about one action in three), or quote a price within four
-    ticks of its side's best. Prices are on the tick and inside the band; quantities are
+    """The next action on ``book``, given the provider's open ``quotes`` there (oldest
+    first): cancel the oldest when it has too many (or now and then), take the best price
+    of one side (about one action in three: the trader), or quote a price within three
+    ticks better or four ticks worse than its side's best, never crossing. Prices are on the tick and inside the band; quantities are
     whole lots within the instrument's limits."""
     if quotes and (len(quotes) >= MAX_QUOTES or rng.random() < 0.1):
         return Cancel(quotes[0])
@@ -97,7 +98,10 @@ def decide(
     anchor = own[0].price if own else (other[0].price if other else terms.last_price)
     if anchor is None:
         return None
-    away = rng.randint(0, 4) * terms.tick
+    # Half the quotes improve the side's best by up to three ticks (the taking orders
+    # widen the spread; these narrow it again), the others join up to four ticks behind.
+    ticks = -rng.randint(1, 3) if own and rng.random() < 0.5 else rng.randint(0, 4)
+    away = ticks * terms.tick
     price = anchor - away if side == "BUY" else anchor + away
     if other:  # a quote never crosses: it rests
         price = (
@@ -123,16 +127,34 @@ def _inside(terms: Terms, quote: Quote) -> Quote | None:
     return Quote(quote.side, price, quote.quantity, quote.time_in_force)
 
 
-async def provider(maker: async_sessionmaker[AsyncSession]) -> uuid.UUID | None:
-    """The liquidity provider's entity, or None where the demo was not seeded."""
+@dataclass(frozen=True)
+class Parties:
+    provider: uuid.UUID
+    trader: uuid.UUID
+
+
+async def parties(maker: async_sessionmaker[AsyncSession]) -> Parties | None:
+    """The provider's and the trader's entities, or None where the demo was not seeded."""
     async with unit_of_work(maker) as session:
-        return await session.scalar(select(User.entity_id).where(User.email == PROVIDER_EMAIL))
+        rows = dict(
+            (
+                await session.execute(
+                    select(User.email, User.entity_id).where(
+                        User.email.in_((PROVIDER_EMAIL, TRADER_EMAIL))
+                    )
+                )
+            ).all()
+        )
+    provider, trader = rows.get(PROVIDER_EMAIL), rows.get(TRADER_EMAIL)
+    if provider is None or trader is None:
+        return None
+    return Parties(provider, trader)
 
 
 async def step(
     maker: async_sessionmaker[AsyncSession],
     settings: Settings,
-    entity_id: uuid.UUID,
+    who: Parties,
     rng: random.Random,
 ) -> Quote | Cancel | None:
     """One action on a random open instrument: what was done (None: nothing)."""
@@ -155,7 +177,7 @@ async def step(
                 await session.scalars(
                     select(Order.id)
                     .where(
-                        Order.entity_id == entity_id,
+                        Order.entity_id == who.provider,
                         Order.instrument_id == inst.id,
                         Order.status.in_(exchange.OPEN_STATUSES),
                         Order.client_order_id.like("demo-lp-%"),
@@ -167,20 +189,21 @@ async def step(
         action = decide(terms, book, quotes, rng)
         if isinstance(action, Cancel):
             await exchange.cancel_order(
-                session, action.order_id, entity_id=entity_id, actor_id=None,
+                session, action.order_id, entity_id=who.provider, actor_id=None,
                 detail="demo liquidity provider: quote withdrawn",
             )  # fmt: skip
             return action
     if isinstance(action, Quote):
+        quoting = action.time_in_force == "GTC"
         await exchange.submit_order(
             maker,
             settings,
-            entity_id,
+            who.provider if quoting else who.trader,
             None,
             exchange.NewOrder(
                 symbol=terms.symbol, side=action.side, kind="LIMIT", quantity=action.quantity,
                 price=action.price, time_in_force=action.time_in_force,
-                client_order_id=f"demo-lp-{uuid.uuid4().hex[:16]}",
+                client_order_id=f"demo-{'lp' if quoting else 'tr'}-{uuid.uuid4().hex[:16]}",
             ),
         )  # fmt: skip
     return action
@@ -188,16 +211,16 @@ async def step(
 
 async def run(maker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     """Act until cancelled (``niha serve`` with ``NIHA_DEMO_MARKET=true``)."""
-    entity_id = await provider(maker)
-    if entity_id is None:
-        log.warning("demo_market_not_seeded", provider=PROVIDER_EMAIL)
+    who = await parties(maker)
+    if who is None:
+        log.warning("demo_market_not_seeded", provider=PROVIDER_EMAIL, trader=TRADER_EMAIL)
         return
-    log.info("demo_market_started", provider=PROVIDER_EMAIL)
+    log.info("demo_market_started", provider=PROVIDER_EMAIL, trader=TRADER_EMAIL)
     rng = random.Random()
     while True:
         await asyncio.sleep(rng.uniform(*PAUSE))
         try:
-            await step(maker, settings, entity_id, rng)
+            await step(maker, settings, who, rng)
         except DomainError as exc:  # refused like a client's order: skip it
             log.debug("demo_market_refused", code=getattr(exc, "code", None))
         except Exception as exc:  # the demo must not stop the server

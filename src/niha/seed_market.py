@@ -54,12 +54,19 @@ DEMO_CLIENTS = [
      150_000_000, 8_000, 30_000, "Owner, Rhine Chemicals"),
     ("marco@atlascarbon.example", "Marco Rossi", "Atlas Carbon Partners S.r.l.", "IT",
      500_000_000, 60_000, 200_000, "LP owner, Atlas Carbon"),
+    ("lena@balticpower.example", "Lena Tamm", "Baltic Power Trading OU", "EE",
+     300_000_000, 40_000, 150_000, "Trader, Baltic Power"),
 ]  # fmt: skip
+#: The demo's liquidity provider (it quotes) and its active trader (it takes): under
+#: ``make run`` both are run by :mod:`niha.demo_market`.
+PROVIDER_EMAIL = "marco@atlascarbon.example"
+TRADER_EMAIL = "lena@balticpower.example"
 # each client's bank account: (IBAN, BIC, bank name)
 DEMO_BANKS = [
     ("SE4550000000058398257466", "ESSESESS", "Skandinaviska Enskilda Banken"),
     ("DE89370400440532013000", "COBADEFFXXX", "Commerzbank"),
     ("IT60X0542811101000000123456", "BPMOIT22XXX", "Banco BPM"),
+    ("EE382200221020145685", "HABAEE2X", "Swedbank AS"),
 ]
 
 # instrument -> (start price, end price target, daily volatility in bps, quantity range)
@@ -486,7 +493,7 @@ async def seed_market(
     for inst in instruments:
         await _history(session, inst, entities, rng)
     await session.flush()
-    provider = entities[-1]
+    provider = entities[[c[0] for c in DEMO_CLIENTS].index(PROVIDER_EMAIL)]
     has_orders = await session.scalar(
         select(func.count()).where(Order.entity_id == provider, Order.status == "OPEN")
     )

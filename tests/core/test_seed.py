@@ -86,20 +86,20 @@ def test_seed_demo_twice_logins_kyc_funding_and_reconcile(cli_env: str, tmp_path
 
         assert counts(
             "SELECT status || '/' || kyc_status, count(*) FROM onboarding_entity GROUP BY 1"
-        ) == {"APPROVED/APPROVED": 3}
-        assert counts("SELECT status, count(*) FROM kyc_document GROUP BY 1") == {"APPROVED": 15}
+        ) == {"APPROVED/APPROVED": 4}
+        assert counts("SELECT status, count(*) FROM kyc_document GROUP BY 1") == {"APPROVED": 20}
         keys = [k for (k,) in conn.execute("SELECT storage_key FROM kyc_document").fetchall()]
         assert all((tmp_path / "var" / "storage" / k).is_file() for k in keys)
         assert counts("SELECT status, count(*) FROM funding_bank_account GROUP BY 1") == {
-            "VERIFIED": 3
+            "VERIFIED": 4
         }
         assert counts("SELECT status, count(*) FROM funding_deposit GROUP BY 1") == {
-            "CLEARED": 6,
-            "ON_HOLD": 3,
-            "PENDING": 3,
+            "CLEARED": 8,
+            "ON_HOLD": 4,
+            "PENDING": 4,
         }
         assert counts("SELECT status, count(*) FROM funding_withdrawal GROUP BY 1") == {
-            "PENDING": 3
+            "PENDING": 4
         }
         open_orders = conn.execute("SELECT count(*) FROM exchange_order WHERE status = 'OPEN'")
         assert (open_orders.fetchone() or (0,))[0] > 0

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from niha.config import Settings
+from niha.config import Settings, get_settings
 from niha.core.db import Database, make_engine
 from niha.migrate import upgrade
 from tests import dbutil
@@ -134,3 +134,16 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+@pytest.fixture
+def cli_env(
+    fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A fresh database and ``var`` directory for the ``niha`` CLI (its settings come from
+    the environment): the database's URL."""
+    monkeypatch.setenv("NIHA_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("NIHA_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield fresh_database_url
+    get_settings.cache_clear()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -21,7 +20,7 @@ from niha import (
     demo_market,
 )
 from niha.cli import app as cli
-from niha.config import Settings, get_settings
+from niha.config import Settings
 from niha.core.db import Database
 from niha.demo_market import Cancel, Quote, Terms, decide
 from niha.exchange.marketdata import Book, Level
@@ -131,16 +130,10 @@ def test_the_market_it_makes_stays_tight() -> None:
 
 
 @pytest.fixture
-def seeded(
-    fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    monkeypatch.setenv("NIHA_DATABASE_URL", fresh_database_url)
-    monkeypatch.setenv("NIHA_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
+def seeded(cli_env: str) -> str:
     result = CliRunner().invoke(cli, ["seed-demo"])
     assert result.exit_code == 0, (result.stdout, result.exception)
-    yield fresh_database_url
-    get_settings.cache_clear()
+    return cli_env
 
 
 def _settings(tmp_path: Path, url: str) -> Settings:

@@ -17,35 +17,23 @@ def test_dev_secrets_generated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert (tmp_path / "secrets.json").stat().st_mode & 0o077 == 0
 
 
+def _production(**kw: object) -> Settings:
+    fields: dict[str, object] = {
+        "secret_key": "k" * 40, "api_key_pepper": "p" * 40, "database_url": "postgresql://a@b/c",
+    }  # fmt: skip
+    return Settings(env="production", **{**fields, **kw})  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("secret", ["", "change-me", "short"])
 def test_production_refuses_default_secrets(secret: str) -> None:
-    s = Settings(
-        env="production",
-        secret_key=secret,
-        api_key_pepper="p" * 40,
-        database_url="postgresql://a@b/c",
-    )
     with pytest.raises(InsecureConfiguration):
-        check_production_secrets(s)
+        check_production_secrets(_production(secret_key=secret))
 
 
 def test_production_accepts_real_secrets() -> None:
-    s = Settings(
-        env="production",
-        secret_key="k" * 40,
-        api_key_pepper="p" * 40,
-        database_url="postgresql://a@b/c",
-    )
-    check_production_secrets(s)
+    check_production_secrets(_production())
 
 
 def test_production_refuses_the_demo_market() -> None:
-    s = Settings(
-        env="production",
-        secret_key="k" * 40,
-        api_key_pepper="p" * 40,
-        database_url="postgresql://a@b/c",
-        demo_market=True,
-    )
     with pytest.raises(InsecureConfiguration, match="NIHA_DEMO_MARKET"):
-        check_production_secrets(s)
+        check_production_secrets(_production(demo_market=True))

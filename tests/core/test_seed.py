@@ -4,31 +4,18 @@ funding history, and the ledger reconciles afterwards (real commits, the real CL
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 from typer.testing import CliRunner
 
 from niha import cli_commands  # noqa: F401  (registers ``niha reconcile``)
 from niha.cli import app as cli
-from niha.config import Settings, get_settings
+from niha.config import Settings
 from niha.core.clock import utcnow
 from niha.seed import DEMO_PASSWORD, DEMO_STAFF
 from niha.seed_market import DEMO_CLIENTS
-
-
-@pytest.fixture
-def cli_env(
-    fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    monkeypatch.setenv("NIHA_DATABASE_URL", fresh_database_url)
-    monkeypatch.setenv("NIHA_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield fresh_database_url
-    get_settings.cache_clear()
 
 
 def _run(*args: str) -> str:

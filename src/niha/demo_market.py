@@ -1,7 +1,7 @@
 """A trading day for the demo: two demo clients quote and trade.
 
 ``make run`` seeds a market (``niha seed-demo``) and serves it with
-``NIHA_DEMO_MARKET=true``. Then one task of ``niha serve`` acts, every second or two, on
+``NIHA_DEMO_MARKET=true``. Then one task of ``niha serve`` acts, every few seconds, on
 one instrument for one of two seeded demo clients: the liquidity provider (Atlas Carbon
 Partners, ``marco@atlascarbon.example``) quotes near the best prices and withdraws its
 oldest quotes; the active trader (Baltic Power Trading, ``lena@balticpower.example``)
@@ -46,7 +46,7 @@ log = structlog.get_logger("niha.demo_market")
 #: The provider's quotes on one instrument, at most (older ones are cancelled first).
 MAX_QUOTES = 24
 #: Seconds between two actions: uniformly in this range.
-PAUSE = (1.0, 3.0)
+PAUSE = (2.0, 4.0)
 
 
 @dataclass(frozen=True)

@@ -83,9 +83,10 @@ def decide(
 ) -> Quote | Cancel | None:
     """The next action on ``book``, given the provider's open ``quotes`` there (oldest
     first): cancel the oldest when it has too many (or now and then), take the best price
-    of one side (about one action in three: the trader), or quote a price within three
-    ticks better or four ticks worse than its side's best, never crossing. Prices are on the tick and inside the band; quantities are
-    whole lots within the instrument's limits."""
+    of one side (about one action in three: the trader), or quote a price up to three
+    ticks better or four ticks worse than its side's best, never crossing. Prices are on
+    the tick and inside the band; quantities are whole lots within the instrument's
+    limits."""
     if quotes and (len(quotes) >= MAX_QUOTES or rng.random() < 0.1):
         return Cancel(quotes[0])
     side = rng.choice(("BUY", "SELL"))

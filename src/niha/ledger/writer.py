@@ -35,8 +35,8 @@ writes nothing, the transaction commits empty, and the group goes the locked way
 and the lock by natural key in one round trip (psycopg pipeline mode), steps 3-4 on the
 locked balances, the write and COMMIT in a second. A plan is only ever applied to exactly
 the balances it was made on, so each batch's outcome (``insufficient_funds`` and its
-shortfall included) is the one posting it alone in arrival order would give; the ``CHECK`` that client buckets are not
-negative stays a backstop. A failure of the transaction fails every caller of that group
+shortfall included) is the one posting it alone in arrival order would give; the
+``CHECK`` that client buckets are not negative stays a backstop. A failure of the transaction fails every caller of that group
 with :class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
 serialization failure or deadlock (SQLSTATE 40001/40P01), another transaction committing
 one of the group's idempotency keys first, or a prepared statement gone from the

@@ -80,6 +80,15 @@ def test_format(units: int, scale: int, text: str) -> None:
     assert format_amount(units, scale) == text
 
 
+@pytest.mark.parametrize(
+    ("units", "scale", "text"),
+    [(7055252680, 2, "70,552,526.80"), (-123450, 2, "-1,234.50"), (999, 2, "9.99"),
+     (1234567, 0, "1,234,567")],
+)  # fmt: skip
+def test_format_grouped_for_people(units: int, scale: int, text: str) -> None:
+    assert format_amount(units, scale, grouped=True) == text
+
+
 @given(st.integers(-MAX_AMOUNT, MAX_AMOUNT).filter(bool), st.integers(0, 8))
 def test_round_trip(units: int, scale: int) -> None:
     assert parse_amount(format_amount(units, scale), scale, allow_negative=True) == units

@@ -67,13 +67,15 @@ def parse_amount(
     return units
 
 
-def format_amount(units: int, scale: int) -> str:
-    """Minor units -> the canonical decimal string (always ``scale`` decimals)."""
+def format_amount(units: int, scale: int, *, grouped: bool = False) -> str:
+    """Minor units -> the canonical decimal string (always ``scale`` decimals); with
+    ``grouped``, thousands separated by commas, for people to read ("1,250.00")."""
     if scale < 0:
         raise ValueError("scale must be >= 0")
     sign = "-" if units < 0 else ""
     factor: int = 10**scale
     whole, frac = divmod(abs(units), factor)
+    digits = f"{whole:,}" if grouped else f"{whole}"
     if scale == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{frac:0{scale}d}"
+        return f"{sign}{digits}"
+    return f"{sign}{digits}.{frac:0{scale}d}"

@@ -168,7 +168,8 @@ class InsufficientFunds(LedgerError):
         self.account = account
         self.shortfall = shortfall
         super().__init__(
-            f"{account.bucket} {account.asset} is short by {format_amount(shortfall, scale)}",
+            f"{account.bucket} {account.asset} is short by "
+            f"{format_amount(shortfall, scale, grouped=True)} {account.asset}",
             asset=account.asset,
             bucket=account.bucket,
             shortfall=format_amount(shortfall, scale),

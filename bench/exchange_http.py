@@ -6,7 +6,8 @@ Builds a scratch database (migrated) and a pgbench database on the server at
 ``NIHA_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``),
 starts ``--processes`` ``niha serve`` processes on it, and for each client count N runs
 N concurrent HTTP clients (each its own trading entity and keep-alive connection, spread
-over the processes) that place LIMIT orders around one price on EUA-EUR for
+over the processes) that place LIMIT orders around one price on EUA-EUR (``--instruments
+2``: each order on EUA-EUR or CEA-EUR at random, so every client trades both) for
 ``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
@@ -107,7 +108,8 @@ async def _clients(url: str, count: int) -> list[str]:
                 )  # fmt: skip
                 session.add_all([entity, user])
                 await session.flush()
-                for asset, amount, src in (("EUR", 10**12, "bank"), ("EUA", 10**9, "registry")):
+                for asset, amount, src in (("EUR", 10**12, "bank"), ("EUA", 10**9, "registry"),
+                                           ("CEA", 10**9, "registry")):  # fmt: skip
                     await ledger.transfer(
                         session, AccountKey.platform(asset, src),
                         AccountKey.entity(entity.id, asset, "available"), amount,
@@ -150,12 +152,18 @@ class _Conn:
         self.writer.close()
 
 
-def _order_body(rng: random.Random) -> bytes:
-    """A LIMIT order around 70.00 EUR on EUA-EUR: half of them cross and trade."""
+#: The instruments the clients trade (``--instruments``).
+SYMBOLS = ("EUA-EUR", "CEA-EUR")
+
+
+def _order_body(rng: random.Random, instruments: int = 1) -> bytes:
+    """A LIMIT order around 70.00 EUR on EUA-EUR (or, with ``instruments`` 2, on either
+    instrument at random): half of them cross and trade."""
+    symbol = SYMBOLS[rng.randrange(instruments)] if instruments > 1 else SYMBOLS[0]
     cents = 7000 + rng.randint(-3, 3)
     return json.dumps(
         {
-            "instrument": "EUA-EUR",
+            "instrument": symbol,
             "order_type": rng.choice(("BUY", "SELL")),
             "order_kind": "LIMIT",
             "quantity": rng.randint(1, 20),
@@ -166,7 +174,7 @@ def _order_body(rng: random.Random) -> bytes:
 
 
 async def _place_in_process(
-    url: str, tokens: list[str], clients: int, seconds: float
+    url: str, tokens: list[str], clients: int, seconds: float, instruments: int = 1
 ) -> tuple[float, float]:
     """The same orders from ``clients`` callers placed in this process, without HTTP
     (``exchange.api.place``, as the order lane calls it): orders/s and ms of this
@@ -195,7 +203,7 @@ async def _place_in_process(
                     db.maker,
                     settings,
                     principal,
-                    PlaceOrderIn.model_validate_json(_order_body(rng)),
+                    PlaceOrderIn.model_validate_json(_order_body(rng, instruments)),
                 )
                 placed += 1
 
@@ -211,7 +219,12 @@ async def _place_in_process(
 
 
 async def _load(
-    urls: list[str], tokens: list[str], clients: int, seconds: float, orders: int = 0
+    urls: list[str],
+    tokens: list[str],
+    clients: int,
+    seconds: float,
+    orders: int = 0,
+    instruments: int = 1,
 ) -> list[float]:
     """Place orders from ``clients`` clients for ``seconds`` (or, with ``orders``, until
     that many are placed); the latency of each."""
@@ -224,7 +237,7 @@ async def _load(
         await conn.open()
         try:
             while time.perf_counter() < stop and not (orders and len(latencies) >= orders):
-                body = _order_body(rng)
+                body = _order_body(rng, instruments)
                 t0 = time.perf_counter()
                 status, text = await conn.post(body)
                 if status != 201:
@@ -303,6 +316,7 @@ def run(
     history: int = 20_000,
     in_process: bool = False,
     rounds: int = 1,
+    instruments: int = 1,
 ) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -349,11 +363,12 @@ def run(
                 if time.monotonic() > deadline:
                     raise RuntimeError("niha serve did not start")
                 time.sleep(0.2)
-        asyncio.run(_load(urls, tokens, 4, 2))  # warm up (connections, caches)
+        asyncio.run(_load(urls, tokens, 4, 2, 0, instruments))  # warm up (connections, caches)
         if history:
-            asyncio.run(_load(urls, tokens, max(client_counts), 600, history))
+            asyncio.run(_load(urls, tokens, max(client_counts), 600, history, instruments))
         print(
-            f"\n== http: order placement through the API ({processes} x niha serve) vs pgbench tpcb-like"
+            f"\n== http: order placement through the API ({processes} x niha serve,"
+            f" {' and '.join(SYMBOLS[:instruments])}) vs pgbench tpcb-like"
         )
         print(
             f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
@@ -369,7 +384,7 @@ def run(
                 server0 = sum(_cpu_seconds(p.pid) for p in procs)
                 pg0 = _postgres_cpu_seconds()
                 machine0, wall0 = _machine_busy(), time.perf_counter()
-                lat = asyncio.run(_load(urls, tokens, n, seconds))
+                lat = asyncio.run(_load(urls, tokens, n, seconds, 0, instruments))
                 machine, wall = _machine_busy() - machine0, time.perf_counter() - wall0
                 server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
                 pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
@@ -426,7 +441,9 @@ def run(
             print(f"{'clients':>7} {'orders/s':>9} {'cpu':>11}")
             for n in client_counts:
                 _settle([app_url])
-                rate, cpu_ms = uvloop.run(_place_in_process(app_url, tokens, n, seconds))
+                rate, cpu_ms = uvloop.run(
+                    _place_in_process(app_url, tokens, n, seconds, instruments)
+                )
                 print(f"{n:>7} {rate:>9.0f} {cpu_ms:>8.3f} ms")
     finally:
         for p in procs:
@@ -461,6 +478,13 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="measure every client count this many times"
     )
+    parser.add_argument(
+        "--instruments",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: every client places each order on EUA-EUR or CEA-EUR at random",
+    )
     a = parser.parse_args()
     run(
         a.seconds,
@@ -469,6 +493,7 @@ def main() -> None:
         a.history,
         a.in_process,
         a.rounds,
+        a.instruments,
     )
 
 

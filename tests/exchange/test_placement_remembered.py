@@ -35,20 +35,6 @@ async def db(fresh_database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def locked_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the groups decided the locked way (the rest used what the slot remembered)."""
-    calls: list[int] = []
-    original = placement._decide_locked
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(placement, "_decide_locked", counting)
-    return calls
-
-
-@pytest.fixture
 def reloads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts full loads of the book: a stale decision is undone, never reloaded."""
     calls: list[int] = []

@@ -86,12 +86,18 @@ def problem(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 async def committed_entity(
-    db: Database, *, eur: int = 0, eua: int = 0, kyc: str = "APPROVED", name: str = "Trader"
+    db: Database,
+    *,
+    eur: int = 0,
+    eua: int = 0,
+    cea: int = 0,
+    kyc: str = "APPROVED",
+    name: str = "Trader",
 ) -> uuid.UUID:
     """An approved entity with available balances, committed (for tests on ``db``'s engine)."""
     async with unit_of_work(db.maker) as session:
         e = await make_entity(session, legal_name=name, kyc_status=kyc)
-        await fund(session, e.id, eur=eur, eua=eua)
+        await fund(session, e.id, eur=eur, eua=eua, cea=cea)
         return e.id
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core.db import Database, unit_of_work
 from niha.core.errors import DomainError
-from niha.core.retry import is_retryable, retrying
+from niha.core.retry import RETRIES, is_retryable, retrying
 from niha.ledger import service
 from niha.ledger.cli import run_reconcile
 from niha.ledger.core import AccountKey
@@ -192,3 +192,34 @@ def test_is_retryable() -> None:
     wrapped.__cause__ = Fake()
     assert is_retryable(Fake()) and is_retryable(wrapped)
     assert not is_retryable(Other()) and not is_retryable(ValueError())
+
+
+@pytest.mark.parametrize("stale", [False, True])
+async def test_retrying_waits_unless_the_failure_was_of_stale_memory(
+    db: Database, monkeypatch: pytest.MonkeyPatch, stale: bool
+) -> None:
+    """Contention clears with time: a retry waits, longer each time. A unit of work that
+    failed on what its caller remembered reads it the next time: no reason to wait."""
+
+    class Moved(Exception):
+        sqlstate = "40001"
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("niha.core.retry.asyncio.sleep", sleep)
+    attempts: list[int] = []
+
+    async def work(session: AsyncSession) -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise Moved()
+        return "done"
+
+    failures = RETRIES.labels("40001")._value.get()
+    assert await retrying(db.maker, work, at_once=lambda _: stale) == "done"
+    assert len(attempts) == 3
+    assert len(waits) == (0 if stale else 2)
+    assert RETRIES.labels("40001")._value.get() == failures + 2

@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from prometheus_client import Counter
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +27,12 @@ T = TypeVar("T")
 #: on it; ``core.pipeline`` sends its own transaction again itself, prepares them again
 #: next time otherwise).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "26000"})
+
+RETRIES = Counter(
+    "niha_db_retries_total",
+    "Units of work run again, by the SQLSTATE that failed them",
+    ["sqlstate"],
+)
 
 
 def sqlstates(exc: BaseException) -> list[str]:
@@ -48,7 +55,11 @@ def sqlstates(exc: BaseException) -> list[str]:
 
 def is_retryable(exc: BaseException) -> bool:
     """Whether ``exc`` (or what it wraps) is a serialization failure or a deadlock."""
-    return any(state in RETRYABLE_SQLSTATES for state in sqlstates(exc))
+    return _retryable_state(exc) is not None
+
+
+def _retryable_state(exc: BaseException) -> str | None:
+    return next((state for state in sqlstates(exc) if state in RETRYABLE_SQLSTATES), None)
 
 
 async def retrying(
@@ -57,14 +68,23 @@ async def retrying(
     *,
     attempts: int = 5,
     base_delay: float = 0.005,
+    at_once: Callable[[BaseException], bool] | None = None,
 ) -> T:
-    """Run ``fn`` in a fresh unit of work, again (up to ``attempts`` times) when retryable."""
+    """Run ``fn`` in a fresh unit of work, again (up to ``attempts`` times) when retryable.
+
+    Between attempts it waits, longer each time (contention clears). ``at_once``: says
+    of a failure that the next attempt need not wait -- it failed on the caller's own
+    stale memory, not on another transaction's locks, and the next attempt reads what
+    this one assumed."""
     for attempt in range(1, attempts + 1):
         try:
             async with unit_of_work(maker) as session:
                 return await fn(session)
         except Exception as exc:
-            if attempt == attempts or not is_retryable(exc):
+            state = _retryable_state(exc)
+            if attempt == attempts or state is None:
                 raise
-            await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
+            RETRIES.labels(state).inc()
+            if at_once is None or not at_once(exc):
+                await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover

@@ -2,8 +2,9 @@
 
 One command at a time per instrument, across all processes:
 
-1. take the instrument's asyncio lock (commands of this process queue here, so they
-   do not all wait on the database row lock holding a connection each);
+1. take the process's asyncio lock (commands of this process queue here, so they
+   do not all wait on the database row lock holding a connection each; one lock for
+   every instrument, see :class:`Shared`);
 2. ``SELECT ... FOR UPDATE`` the instrument row (commands of other processes);
 3. compare the cached book's ``sequence`` with the row's; when another process moved
    it, read the orders its commands wrote (``last_sequence`` after the book's) and apply
@@ -66,12 +67,32 @@ class Remembered:
     schedule: FeeSchedule
     #: Entities that passed the KYC gate.
     approved: set[uuid.UUID]
-    #: Accounts as the last transactions left them (id; balance exact for client ones).
+    #: Accounts as the last transactions left them (id; balance exact for client ones):
+    #: the slots' shared ones (:attr:`Shared.accounts`).
     accounts: dict[AccountKey, AccountState]
 
 
 @dataclass
+class Shared:
+    """What the slots of one database binding share: one lock for all their commands, and
+    the accounts as this process's last transactions left them.
+
+    The instruments trade against the same clients' euro accounts and the same fees
+    account. Run side by side, one instrument's group moved balances another had decided
+    on, which then failed its checks and ran again; and before every account of a group
+    was locked at once, they deadlocked. One command at a time per process costs nothing
+    measurable (two instruments side by side placed no more orders than one, docs/
+    exchange.md), and the accounts remembered stay the database's as long as no other
+    process or service moves them (the checks catch that)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    accounts: dict[AccountKey, AccountState] = field(default_factory=dict)
+
+
+@dataclass
 class Slot:
+    shared: Shared = field(default_factory=Shared)
+    #: The commands' lock: the binding's (:class:`Shared`), across its instruments.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     book: OrderBook | None = None
     #: The open orders of ``book`` as rows (not attached to any session).
@@ -91,13 +112,20 @@ class Slot:
     marker: asyncio.Task[None] | None = None
     remembered: Remembered | None = None
 
+    def forget(self) -> None:
+        """Forget what the last group saw and left, the accounts of every slot included
+        (one may be what made a transaction fail)."""
+        self.remembered = None
+        self.shared.accounts.clear()
+
     def drop(self) -> None:
         self.book = None
         self.resting = {}
-        self.remembered = None
+        self.forget()
 
 
 _caches: weakref.WeakKeyDictionary[Any, dict[uuid.UUID, Slot]] = weakref.WeakKeyDictionary()
+_shared: weakref.WeakKeyDictionary[Any, Shared] = weakref.WeakKeyDictionary()
 
 
 def slot(session: AsyncSession, instrument_id: uuid.UUID) -> Slot:
@@ -112,7 +140,10 @@ def slot_of(bind: Any, instrument_id: uuid.UUID) -> Slot:
         slots = _caches[bind] = {}
     found = slots.get(instrument_id)
     if found is None:
-        found = slots[instrument_id] = Slot()
+        shared = _shared.get(bind)
+        if shared is None:
+            shared = _shared[bind] = Shared()
+        found = slots[instrument_id] = Slot(shared, shared.lock)
     return found
 
 
@@ -285,7 +316,7 @@ async def sequenced(session: AsyncSession, instrument_id: uuid.UUID) -> AsyncIte
     """
     found = slot(session, instrument_id)
     async with found.lock:
-        found.remembered = None  # this command may change what a group would remember
+        found.forget()  # this command may change what a group would remember
         instrument, book, resting = await lock_instrument(session, found, instrument_id)
         command = Command(instrument, book, resting)
         yield command

@@ -9,13 +9,15 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
 1. a request checks what needs no lock (tick, lot, limits: :func:`service.place_order`)
    and queues its order on the instrument's slot; one runner task per slot drains the
    queue;
-2. the runner takes the slot's asyncio lock (the commands of this process) and, in one
+2. the runner takes the slot's asyncio lock (the commands of this process, every
+   instrument's: :class:`book_cache.Shared`) and, in one
    unit of work, ``SELECT ... FOR UPDATE`` the instrument row (the other processes),
    checks the cached book against ``sequence`` (reloads it when another process moved
    it), checks KYC and ``client_order_id`` for the whole group in one query each, and
-   locks the takers' ``available`` accounts in id order (:func:`ledger.lock_balances`);
+   reads the takers' ``available`` balances (:func:`ledger.open_balances`; not locked:
+   see below);
 3. each order, in arrival order, is decided exactly as if it were alone: halted market,
-   band, funds against the locked balance (less what earlier orders of the group
+   band, funds against that balance (less what earlier orders of the group
    reserved, plus what they released), then the pure matcher plans it against the book
    as the earlier orders left it. A refused order gets its own 4xx and leaves no trace;
    an accepted one gets the next ``sequence`` and its plan is applied to the cached book
@@ -24,6 +26,13 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
    ledger's rules check every transfer again), multi-row writes of orders, fills and
    trades, the instrument's ``sequence``, the outbox events; **commit**; then the events
    are published and every caller gets its result (durable before acknowledgement).
+
+Accounts are locked once, all together, in id order: the ledger locks every account of
+the group's batch, and the takers' balances the group was decided on, in one statement
+and checks that those still hold (``expect``; a serialization failure otherwise, and the
+group runs again). A group that locked its takers' accounts first and the rest of its
+batch later (counterparties, fees) could deadlock with another instrument's group doing
+the same for an entity that trades both.
 
 Round trips: the transaction runs in psycopg's pipeline mode on the session's
 connection. The locked way (:func:`_decide_locked`): BEGIN, the instrument's lock and
@@ -239,11 +248,20 @@ async def _run_group(
     batches: list[uuid.UUID] = []
     built: list[events.Event] = []
 
+    # Whether the last attempt was decided on what the slot remembered: if it failed, the
+    # slot has forgotten and the next attempt reads under locks, at once (see retrying).
+    warm = False
+
     async def attempt(session: AsyncSession) -> None:
+        nonlocal warm
         results.clear()
         marks, slot.unmarked = slot.unmarked, []
+        remembered = slot.remembered
+        warm = remembered is not None and _fits(remembered, slot, group)
         try:
-            placed, written = await _place_group(session, runner, slot, instrument_id, group, marks)
+            placed, written = await _place_group(
+                session, runner, slot, instrument_id, group, marks, warm
+            )
         except BaseException:
             slot.unmarked = marks + slot.unmarked  # not marked: the next write carries them
             raise
@@ -252,7 +270,7 @@ async def _run_group(
         built[:] = written.built
 
     try:
-        await retrying(runner.maker, attempt)
+        await retrying(runner.maker, attempt, at_once=lambda _: warm)
     except BaseException as exc:
         slot.drop()
         for q in group:
@@ -412,11 +430,12 @@ async def _place_group(
     instrument_id: uuid.UUID,
     group: Sequence[_Queued],
     marks: list[uuid.UUID],
+    warm: bool,
 ) -> tuple[list[PlacedOrder | DomainError], _Written]:
     """Decide and write one group; committed when this returns (see the module).
 
-    When the slot remembers what the last group saw and left, and that covers this group
-    (:func:`_fits`), the group is decided on it and everything goes in ONE round trip
+    When ``warm`` -- the slot remembers what the last group saw and left, and that covers
+    this group (:func:`_fits`) -- the group is decided on it and everything goes in ONE round trip
     straight through libpq (:class:`~niha.core.pipeline.Statements`): the checks that it
     still holds (:func:`_decide_remembered`), the group's rows and events, the ledger's
     write and COMMIT. (When the ledger must read an account the slot has not seen, the
@@ -438,7 +457,7 @@ async def _place_group(
         try:
             remembered = slot.remembered
             decided = done = False
-            if remembered is not None and _fits(remembered, slot, group):
+            if warm and remembered is not None:
                 # The remembered way: every statement straight through libpq, unread, sent
                 # as it is made (the server takes the locks and runs the checks meanwhile).
                 batch = Statements(driver)
@@ -524,7 +543,7 @@ def _forget(slot: Slot, g: _Group | None, *, unknown: bool) -> None:
     """After a failed transaction: forget what the slot remembered, and undo the group's
     changes to the book and its open orders -- or, when whether it committed is unknown,
     drop the book (the next group reloads it from the database, the truth)."""
-    slot.remembered = None
+    slot.forget()
     if g is None:
         return  # nothing decided: the book is the database's
     if unknown or slot.book is not g.book:
@@ -610,10 +629,10 @@ async def _decide_locked(
     scales: dict[str, int],
     deciding: list[_Group],
 ) -> tuple[_Group, list[PlacedOrder | DomainError], book_cache.Remembered]:
-    """Decide ``group`` on what it reads under locks: BEGIN, the instrument's lock and the
-    group's reads (``client_order_id``, fee overrides, the takers' balances -- on the
-    assets the slot saw last, checked against the locked row -- the callers' sessions and
-    KYC) in one round trip. Returns what the slot will remember: what it remembered
+    """Decide ``group`` on what it reads under the instrument's lock: BEGIN, the lock and
+    the group's reads (``client_order_id``, fee overrides, the takers' balances -- on the
+    assets the slot saw last, checked against the locked row; the ledger's lock checks
+    them again (``expect``) -- the callers' sessions and KYC) in one round trip. Returns what the slot will remember: what it remembered
     before unless another process wrote the instrument since (checked when used anyway),
     updated with what was read."""
     entities = {q.entity_id for q in group}
@@ -621,10 +640,11 @@ async def _decide_locked(
     with_cid = [q for q in group if q.new.client_order_id]
     cids_sent = await send(driver, _CLIENT_ORDER_IDS, _cid_params(with_cid)) if with_cid else None
     fees_sent = await send_fee_schedule(session, instrument_id)
-    # Every entity's reserve accounts, KYC not known yet (a lock leaves no trace).
+    # Every entity's reserve accounts, KYC not known yet -- read, not locked: the ledger
+    # locks every account of the group's batch at once, and checks these (``expect``).
     guessed = slot.assets
     balances_sent = (
-        await ledger.send_lock_balances(session, {_reserve_key(q, *guessed) for q in group})
+        await ledger.send_read_balances(session, {_reserve_key(q, *guessed) for q in group})
         if guessed is not None
         else None
     )
@@ -641,21 +661,23 @@ async def _decide_locked(
             for q in group if q.entity_id not in refused}  # fmt: skip
     prior = slot.remembered
     if prior is not None and prior.instrument.sequence != inst.sequence:
-        prior = None  # another process ran commands meanwhile: what it moved is unknown
+        # Another process ran commands meanwhile: what it moved is unknown.
+        prior = None
+        slot.shared.accounts.clear()
     remembered = book_cache.Remembered(
         inst,
         schedule,
         set(prior.approved) if prior is not None else set(),
-        dict(prior.accounts) if prior is not None else {},
+        slot.shared.accounts,
     )
-    available: dict[AccountKey, int] = {}
+    found: dict[AccountKey, ledger.AccountState] = {}
     if balances_sent is not None:
         found, _ = await balances_sent.result()
-        remembered.accounts.update(found)
-        available = {k: a.balance for k, a in found.items()}
-    if any(k not in available for k in keys):
-        # First group, a wrong guess, or an account to create: lock them now.
-        available.update(await ledger.lock_balances(session, keys))
+    if any(k not in found for k in keys):
+        # First group, a wrong guess, or an account to create: read them now.
+        found.update(await ledger.open_balances(session, keys))
+    remembered.accounts.update(found)
+    available = {k: found[k].balance for k in keys}
     remembered.approved -= set(refused)
     remembered.approved |= entities - set(refused)
     g = _Group(
@@ -664,9 +686,10 @@ async def _decide_locked(
         book=book,
         resting=resting,
         schedule=schedule,
-        available=available,
+        available=dict(available),
         scales=scales,
         now=utcnow(),
+        expect=available,
     )
     return g, await _decide(g, group, stale, refused, taken, deciding), remembered
 

@@ -74,13 +74,13 @@ __all__ = [
     "integrity_error",
     "list_accounts",
     "list_transfers",
-    "lock_balances",
     "move",
     "open_accounts",
+    "open_balances",
     "post_batch",
     "reverse",
     "scale_of",
-    "send_lock_balances",
+    "send_read_balances",
     "stage_batch",
     "submit",
     "transfer",
@@ -212,6 +212,10 @@ _LOCK_SQL = """
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
 """
+
+# The same accounts read, not locked: for a caller that decides on them and then has the
+# ledger lock every account of its batch at once and check them (``stage_batch(expect=)``).
+_READ_SQL = _LOCK_SQL.replace("FOR NO KEY UPDATE OF a", "")
 
 _CREATE_SQL = """
     INSERT INTO ledger_account
@@ -461,11 +465,18 @@ _Plan = tuple[
 ]
 
 
-async def _plan(session: AsyncSession, transfers: Sequence[TransferRequest]) -> _Plan | PostedBatch:
-    """Validate a batch, lock its accounts in id order (creating missing ones) and apply
-    the rules: (transfers, scales, keys, driver, locked, balances after), or -- for an
-    exact resubmission -- the original batch (a no-op even when the balances have moved
-    on since)."""
+async def _plan(
+    session: AsyncSession,
+    transfers: Sequence[TransferRequest],
+    also: Iterable[AccountKey] = (),
+) -> _Plan | PostedBatch:
+    """Validate a batch, lock its accounts -- and ``also`` -- in id order (creating missing
+    ones) and apply the rules: (transfers, scales, keys, driver, locked, balances after),
+    or -- for an exact resubmission -- the original batch (a no-op even when the balances
+    have moved on since).
+
+    Every account is locked by one statement: a transaction that holds some accounts and
+    then asks for more could deadlock with another doing the same in another order."""
     transfers = list(transfers)
     scales = await asset_scales(session, {t.debit.asset for t in transfers})
     try:
@@ -474,7 +485,7 @@ async def _plan(session: AsyncSession, transfers: Sequence[TransferRequest]) -> 
         raise domain_error(exc) from None
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
     driver = await driver_connection(session)
-    locked = await _lock_accounts(driver, keys)
+    locked = await _lock_accounts(driver, sorted({*keys, *also}))
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
     except core.LedgerError as exc:
@@ -776,15 +787,27 @@ async def open_accounts(
     await _create_accounts(await driver_connection(session), keys)
 
 
-async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> dict[AccountKey, int]:
-    """Lock ``keys`` (``FOR NO KEY UPDATE``, id order, missing accounts created) and read them.
+async def open_balances(
+    session: AsyncSession, keys: Iterable[AccountKey]
+) -> dict[AccountKey, AccountState]:
+    """Read ``keys`` (missing accounts created), without locking them.
 
-    For a caller that must decide on balances before it can build its batch (the
-    exchange's sequencer checks a whole group of orders against the locked funds); the
-    batch it then posts is checked by the ledger's rules all the same.
-    """
-    locked = await _lock_accounts(await driver_connection(session), sorted(set(keys)))
-    return {k: a.balance for k, a in locked.items()}
+    For a caller that decides on balances before it can build its batch (the exchange's
+    sequencer checks a whole group of orders against the funds it read): it then hands
+    them to :func:`stage_batch` as ``expect``, which locks every account of the batch at
+    once and fails unless they still hold them."""
+    ordered = sorted(set(keys))
+    driver = await driver_connection(session)
+    found = await _read(driver, ordered)
+    if len(found) < len(ordered):
+        await _create_accounts(driver, [k for k in ordered if k not in found])
+        found = await _read(driver, ordered)
+    return found
+
+
+async def _read(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:
+    rows = await _raw(driver, _READ_SQL, _key_columns(keys))
+    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
 
 
 # --------------------------------------------------------------------------- pipelining
@@ -796,14 +819,14 @@ async def lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> di
 
 
 class PendingBalances:
-    """The lock of :func:`send_lock_balances`, sent; :meth:`result` reads it."""
+    """The read of :func:`send_read_balances`, sent; :meth:`result` reads it."""
 
     def __init__(self, cursor: Any, keys: Sequence[AccountKey]) -> None:
         self._cursor = cursor
         self.keys = keys
 
     async def result(self) -> tuple[dict[AccountKey, AccountState], list[AccountKey]]:
-        """The accounts that exist (locked), and the keys that do not."""
+        """The accounts that exist, and the keys that do not."""
         try:
             rows = await self._cursor.fetchall()
         finally:
@@ -812,16 +835,16 @@ class PendingBalances:
         return found, [k for k in self.keys if k not in found]
 
 
-async def send_lock_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> PendingBalances:
-    """:func:`lock_balances`'s statement (``FOR NO KEY UPDATE``, id order), sent but not read.
+async def send_read_balances(session: AsyncSession, keys: Iterable[AccountKey]) -> PendingBalances:
+    """:func:`open_balances`'s read (no lock), sent but not read.
 
     In pipeline mode it travels with the caller's other statements. It creates no
     account: :meth:`PendingBalances.result` names the missing ones, for
-    :func:`lock_balances` (which creates them) when the caller needs them.
+    :func:`open_balances` (which creates them) when the caller needs them.
     """
     ordered = sorted(set(keys))
     cursor = (await driver_connection(session)).cursor()
-    await cursor.execute(_LOCK_SQL, _key_columns(ordered))
+    await cursor.execute(_READ_SQL, _key_columns(ordered))
     return PendingBalances(cursor, ordered)
 
 
@@ -976,15 +999,12 @@ async def stage_batch(
         return await _stage_known(session, list(transfers), keys, known, expect, via)
     if via is not None:
         raise ValueError("stage_batch(via=...) needs every account in known")
-    planned = await _plan(session, transfers)
+    planned = await _plan(session, transfers, also=expect)
     if isinstance(planned, PostedBatch):
         return StagedBatch(planned.id, {}, [])
     transfers, scales, keys, driver, locked, after = planned
-    if expect:
-        more = [k for k in expect if k not in locked]
-        states = {**locked, **(await _lock_accounts(driver, more) if more else {})}
-        if any(states[k].balance != balance for k, balance in expect.items()):
-            raise BalanceMoved("a balance moved since it was read")
+    if any(locked[k].balance != balance for k, balance in expect.items()):
+        raise BalanceMoved("a balance moved since it was read")
     return await _send_stage(driver, transfers, scales, keys, locked, after)
 
 

@@ -1,0 +1,32 @@
+"""Fixtures of the exchange's tests on a database of their own (real commits)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from niha.core.db import Database
+from niha.exchange import placement
+
+
+@pytest.fixture
+async def committed_db(fresh_database_url: str) -> AsyncIterator[Database]:
+    database = Database(fresh_database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def locked_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the groups decided the locked way (the rest used what the slot remembered)."""
+    calls: list[int] = []
+    original = placement._decide_locked
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(placement, "_decide_locked", counting)
+    return calls

@@ -71,10 +71,10 @@ async def test_validation_errors(
     # The shortfall, as people read amounts (and as the canonical decimal for programs).
     short = problem(await place(client, t, order_type="SELL", quantity=1_100, price="70.00"),
                     422, "insufficient_funds")  # fmt: skip
-    assert (short["detail"], short["shortfall"]) == ("available EUA is short by 1,000 EUA", "1000")
+    assert (short["detail"], short["shortfall"]) == ("Available EUA is short by 1,000 EUA", "1000")
     short = problem(await place(client, t, order_type="BUY", quantity=1, price="700000000.00"),
                     422, "insufficient_funds")  # fmt: skip
-    assert re.fullmatch(r"available EUR is short by 70\d,\d{3},\d{3}\.\d\d EUR", short["detail"])
+    assert re.fullmatch(r"Available EUR is short by 70\d,\d{3},\d{3}\.\d\d EUR", short["detail"])
     r = await client.post("/api/v1/orders/place", content=b"{", headers=t.headers)
     assert r.status_code == 422
     # Nothing was reserved by any refused order.

@@ -168,7 +168,7 @@ class InsufficientFunds(LedgerError):
         self.account = account
         self.shortfall = shortfall
         super().__init__(
-            f"{account.bucket} {account.asset} is short by "
+            f"{account.bucket.capitalize()} {account.asset} is short by "
             f"{format_amount(shortfall, scale, grouped=True)} {account.asset}",
             asset=account.asset,
             bucket=account.bucket,

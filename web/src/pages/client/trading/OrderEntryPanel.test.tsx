@@ -62,6 +62,25 @@ describe("OrderEntryPanel", () => {
     expect(callsTo(f, "POST /api/v1/orders/place")).toHaveLength(0);
   });
 
+  it("warns, without blocking, when the order needs more than the available balance", async () => {
+    const user = userEvent.setup();
+    routes(() => json(order({}), 201));
+    panel(); // 20,000.00 EUR and 300 EUA available
+    const warning = /More than your available/;
+    await user.type(screen.getByLabelText("Price (EUR)"), "70.00");
+    await user.type(screen.getByLabelText("Quantity (EUA)"), "285"); // 19,950.00 + 15.96 fee
+    expect(screen.queryByText(warning)).not.toBeInTheDocument();
+    await user.clear(screen.getByLabelText("Quantity (EUA)"));
+    await user.type(screen.getByLabelText("Quantity (EUA)"), "286"); // 20,020.00 + fee
+    expect(screen.getByText(warning)).toHaveTextContent("More than your available EUR");
+    expect(screen.getByRole("button", { name: "Preview buy order" })).toBeEnabled();
+    await user.click(screen.getByRole("button", { name: "Sell" }));
+    expect(screen.queryByText(warning)).not.toBeInTheDocument(); // 286 of 300 EUA
+    await user.clear(screen.getByLabelText("Quantity (EUA)"));
+    await user.type(screen.getByLabelText("Quantity (EUA)"), "301");
+    expect(screen.getByText(warning)).toHaveTextContent("More than your available EUA");
+  });
+
   it("sends the chosen time in force, after a confirmation with the estimate and the client's fee", async () => {
     const user = userEvent.setup();
     const f = routes(() => json(order({}), 201));

@@ -165,6 +165,14 @@ export function OrderEntryPanel({
   const qtyError = quantity && (!/^\d+$/.test(quantity) || Number(quantity) <= 0) ? "Whole units only" : undefined;
   const priceError = kind === "LIMIT" && price && toCents(price) === null ? "Up to 2 decimals" : undefined;
   const valid = !!est && !qtyError && !priceError && (kind === "MARKET" || !!price);
+  // A hint, not a rule (the server decides on the balance it holds): more than the
+  // available balance would be refused. A MARKET buy is bounded by the euros available.
+  const haveCents = toCents(available.quote);
+  const exceeds =
+    !!est &&
+    (side === "SELL"
+      ? draft.quantity > Number(available.base)
+      : kind === "LIMIT" && haveCents !== null && est.notional + est.fee > haveCents);
 
   // The organisation's own resting orders here: an order that reaches them cancels them.
   const own = useOwnOpenOrders(base, confirming);
@@ -263,6 +271,11 @@ export function OrderEntryPanel({
           </dt>
           <dd className="text-right font-medium">{est ? `${formatDecimal(fromCents(est.fee), { scale: 2 })} EUR` : "—"}</dd>
         </dl>
+        {exceeds && canTrade && (
+          <Alert tone="warning">
+            More than your available {side === "BUY" ? "EUR" : base}: this order would be refused.
+          </Alert>
+        )}
         {!canTrade && <Alert tone="info">Trading opens once your organisation and its KYC are approved.</Alert>}
         {instrument?.status === "HALTED" && <Alert tone="warning">Trading is halted: {instrument.status_reason}</Alert>}
         <Button type="submit" disabled={!valid || !canTrade || instrument?.status === "HALTED"} variant={side === "BUY" ? "primary" : "danger"}>

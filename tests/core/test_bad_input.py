@@ -12,7 +12,9 @@ a valid body), as whoever may call it. The rule is the same: a 4xx problem+json 
   422 ``validation_error`` naming the field; JSON bodies over 1 MiB -> 413;
 - :func:`niha.core.errors.database_problem`: a data exception from PostgreSQL (value out of
   range, too long, NUL in a multipart field) -> 422 ``invalid_value``; a unique violation
-  (a race) -> 409 ``conflict``; any other database error stays a 500 (a bug, not hidden);
+  (a race) -> 409 ``conflict``; a serialization failure or deadlock that outlasted the
+  retries -> 503 ``busy`` with ``Retry-After``; any other database error stays a 500 (a
+  bug, not hidden);
 - an ``OverflowError`` (date arithmetic past year 1 or 9999) -> 422 ``invalid_value``.
 """
 
@@ -433,6 +435,7 @@ def probe_app(app: FastAPI) -> FastAPI:
             {},
         ),
         "syntax": ("SELEC 1", {}),
+        "contention": ("SELECT niha_expect(false, 'a probe')", {}),
     }
 
     async def run(kind: str, session: SessionDep) -> dict[str, str]:
@@ -466,6 +469,16 @@ async def test_database_errors_caused_by_data_are_4xx(
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as c:
         body = problem(await c.post(f"/probe/{kind}"), status, code)
     assert "SELECT" not in body["detail"] and "INSERT" not in body["detail"]
+
+
+async def test_contention_that_outlasts_the_retries_is_a_503_to_try_again(
+    probe_app: FastAPI,
+) -> None:
+    transport = httpx.ASGITransport(app=probe_app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as c:
+        r = await c.post("/probe/contention")
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert r.json()["code"] == "busy"
 
 
 @pytest.mark.parametrize("kind", ["not_null", "syntax"])

@@ -18,15 +18,20 @@ async def committed_db(fresh_database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-@pytest.fixture
-def locked_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the groups decided the locked way (the rest used what the slot remembered)."""
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """Counts the calls of the coroutine function ``owner.name`` (one item per call)."""
     calls: list[int] = []
-    original = placement._decide_locked
+    original = getattr(owner, name)
 
     async def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return await original(*args, **kwargs)
 
-    monkeypatch.setattr(placement, "_decide_locked", counting)
+    monkeypatch.setattr(owner, name, counting)
     return calls
+
+
+@pytest.fixture
+def locked_groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the groups decided the locked way (the rest used what the slot remembered)."""
+    return count_calls(monkeypatch, placement, "_decide_locked")

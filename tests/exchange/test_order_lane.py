@@ -161,22 +161,12 @@ async def test_a_callers_second_order_is_decided_on_what_was_remembered(
     session: AsyncSession,
     settings: Settings,
     lane_calls: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    locked_groups: list[int],
 ) -> None:
     """The checks of the remembered way hold for a caller whose session stands: the
     second order is not decided again under locks."""
-    from niha.exchange import placement
-
-    locked: list[int] = []
-    real = placement._decide_locked
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        locked.append(1)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(placement, "_decide_locked", counting)
     t = await trader(session, settings, eur=1_000_000)
     for _ in range(3):
         ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
     assert lane_calls == ["lane"] * 3
-    assert len(locked) == 1  # the first only
+    assert len(locked_groups) == 1  # the first only

@@ -11,7 +11,6 @@ and that nothing of the stale decision was written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -24,28 +23,19 @@ from niha.exchange import book_cache, placement
 from niha.exchange import service as exchange
 from niha.exchange.fees import fee
 from niha.exchange.service import NewOrder
+from tests.exchange.conftest import count_calls
 from tests.exchange.trading import committed_entity, fund, place_committed
 
 
 @pytest.fixture
-async def db(fresh_database_url: str) -> AsyncIterator[Database]:
-    database = Database(fresh_database_url)
-    yield database
-    await database.dispose()
+def db(committed_db: Database) -> Database:
+    return committed_db
 
 
 @pytest.fixture
 def reloads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts full loads of the book: a stale decision is undone, never reloaded."""
-    calls: list[int] = []
-    original = book_cache.load_book
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(book_cache, "load_book", counting)
-    return calls
+    return count_calls(monkeypatch, book_cache, "load_book")
 
 
 async def _entity(db: Database, **kwargs: Any) -> uuid.UUID:

@@ -154,8 +154,13 @@ def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
 _UNIQUE_SQLSTATES = {"23505", "23P01"}
 
 
+#: A serialization failure or a deadlock (what :mod:`niha.core.retry` runs again).
+_CONTENTION_SQLSTATES = frozenset({"40001", "40P01"})
+
+
 def database_problem(exc: BaseException) -> JSONResponse | None:
-    """The problem reply for a database error caused by the request's data, else ``None``."""
+    """The problem reply for a database error caused by the request's data, or by other
+    requests changing the same rows (503, try again), else ``None``."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     sqlstate = getattr(orig, "sqlstate", None) or ""
     log = structlog.get_logger("niha.errors")
@@ -172,6 +177,16 @@ def database_problem(exc: BaseException) -> JSONResponse | None:
         diag = getattr(orig, "diag", None)
         log.warning("unique_conflict", constraint=getattr(diag, "constraint_name", None))
         return problem(409, "conflict", "Conflict", "This conflicts with an existing record")
+    if sqlstate in _CONTENTION_SQLSTATES:
+        # Still failing after core.retry's attempts: nothing was written, try again.
+        log.warning("contention", sqlstate=sqlstate)
+        return problem(
+            503,
+            "busy",
+            "Busy",
+            "Too many changes to the same records at once; nothing was done, please try again",
+            {"Retry-After": "1"},
+        )
     return None
 
 

@@ -10,8 +10,8 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
    and queues its order on the instrument's slot; one runner task per slot drains the
    queue;
 2. the runner takes the slot's asyncio lock (the commands of this process, every
-   instrument's: :class:`book_cache.Shared`) and, in one
-   unit of work, ``SELECT ... FOR UPDATE`` the instrument row (the other processes),
+   instrument's: :class:`book_cache.Shared`) and, in one unit of work,
+   ``SELECT ... FOR UPDATE`` the instrument row (the other processes),
    checks the cached book against ``sequence`` (reloads it when another process moved
    it), checks KYC and ``client_order_id`` for the whole group in one query each, and
    reads the takers' ``available`` balances (:func:`ledger.open_balances`; not locked:
@@ -435,10 +435,10 @@ async def _place_group(
     """Decide and write one group; committed when this returns (see the module).
 
     When ``warm`` -- the slot remembers what the last group saw and left, and that covers
-    this group (:func:`_fits`) -- the group is decided on it and everything goes in ONE round trip
-    straight through libpq (:class:`~niha.core.pipeline.Statements`): the checks that it
-    still holds (:func:`_decide_remembered`), the group's rows and events, the ledger's
-    write and COMMIT. (When the ledger must read an account the slot has not seen, the
+    this group (:func:`_fits`) -- the group is decided on it and everything goes in ONE
+    round trip straight through libpq (:class:`~niha.core.pipeline.Statements`): the
+    checks that it still holds (:func:`_decide_remembered`), the group's rows and events,
+    the ledger's write and COMMIT. (When the ledger must read an account the slot has not seen, the
     checks end that round trip and the rest goes through psycopg's pipeline mode, with
     the ledger's reads.)
     Otherwise, in psycopg's pipeline mode, the group reads what it needs under locks first
@@ -632,9 +632,9 @@ async def _decide_locked(
     """Decide ``group`` on what it reads under the instrument's lock: BEGIN, the lock and
     the group's reads (``client_order_id``, fee overrides, the takers' balances -- on the
     assets the slot saw last, checked against the locked row; the ledger's lock checks
-    them again (``expect``) -- the callers' sessions and KYC) in one round trip. Returns what the slot will remember: what it remembered
-    before unless another process wrote the instrument since (checked when used anyway),
-    updated with what was read."""
+    them again (``expect``) -- the callers' sessions and KYC) in one round trip. Returns
+    what the slot will remember: what it remembered before unless another process wrote
+    the instrument since (checked when used anyway), updated with what was read."""
     entities = {q.entity_id for q in group}
     row_sent = await book_cache.send_lock_instrument_row(driver, instrument_id)
     with_cid = [q for q in group if q.new.client_order_id]

@@ -363,7 +363,9 @@ def run(
                 if time.monotonic() > deadline:
                     raise RuntimeError("niha serve did not start")
                 time.sleep(0.2)
-        asyncio.run(_load(urls, tokens, 4, 2, 0, instruments))  # warm up (connections, caches)
+        asyncio.run(
+            _load(urls, tokens, 4, 2, instruments=instruments)
+        )  # warm up (connections, caches)
         if history:
             asyncio.run(_load(urls, tokens, max(client_counts), 600, history, instruments))
         print(
@@ -384,7 +386,7 @@ def run(
                 server0 = sum(_cpu_seconds(p.pid) for p in procs)
                 pg0 = _postgres_cpu_seconds()
                 machine0, wall0 = _machine_busy(), time.perf_counter()
-                lat = asyncio.run(_load(urls, tokens, n, seconds, 0, instruments))
+                lat = asyncio.run(_load(urls, tokens, n, seconds, instruments=instruments))
                 machine, wall = _machine_busy() - machine0, time.perf_counter() - wall0
                 server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
                 pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)

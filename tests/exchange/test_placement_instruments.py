@@ -22,11 +22,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from prometheus_client import REGISTRY
 
 from niha.config import Settings
 from niha.core.clock import utcnow
 from niha.core.db import Database, unit_of_work
-from niha.core.retry import RETRIES
 from niha.exchange import placement
 from niha.exchange.service import NewOrder
 from niha.ledger import service as ledger
@@ -40,7 +40,8 @@ def _order(symbol: str, side: str, quantity: int, price: int) -> NewOrder:
 
 
 def _retries(state: str) -> float:
-    return RETRIES.labels(state)._value.get()
+    """Units of work run again after ``state`` (niha_db_retries_total)."""
+    return REGISTRY.get_sample_value("niha_db_retries_total", {"sqlstate": state}) or 0.0
 
 
 async def test_a_client_on_both_instruments_is_decided_on_what_the_process_remembers(

@@ -8,12 +8,13 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from niha.core.db import Database, unit_of_work
 from niha.core.errors import DomainError
-from niha.core.retry import RETRIES, is_retryable, retrying
+from niha.core.retry import is_retryable, retrying
 from niha.ledger import service
 from niha.ledger.cli import run_reconcile
 from niha.ledger.core import AccountKey
@@ -218,8 +219,11 @@ async def test_retrying_waits_unless_the_failure_was_of_stale_memory(
             raise Moved()
         return "done"
 
-    failures = RETRIES.labels("40001")._value.get()
+    def failures() -> float:
+        return REGISTRY.get_sample_value("niha_db_retries_total", {"sqlstate": "40001"}) or 0.0
+
+    before = failures()
     assert await retrying(db.maker, work, at_once=lambda _: stale) == "done"
     assert len(attempts) == 3
     assert len(waits) == (0 if stale else 2)
-    assert RETRIES.labels("40001")._value.get() == failures + 2
+    assert failures() == before + 2

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from niha.core.retry import CONTENTION_SQLSTATES
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -154,10 +156,6 @@ def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
 _UNIQUE_SQLSTATES = {"23505", "23P01"}
 
 
-#: A serialization failure or a deadlock (what :mod:`niha.core.retry` runs again).
-_CONTENTION_SQLSTATES = frozenset({"40001", "40P01"})
-
-
 def database_problem(exc: BaseException) -> JSONResponse | None:
     """The problem reply for a database error caused by the request's data, or by other
     requests changing the same rows (503, try again), else ``None``."""
@@ -177,7 +175,7 @@ def database_problem(exc: BaseException) -> JSONResponse | None:
         diag = getattr(orig, "diag", None)
         log.warning("unique_conflict", constraint=getattr(diag, "constraint_name", None))
         return problem(409, "conflict", "Conflict", "This conflicts with an existing record")
-    if sqlstate in _CONTENTION_SQLSTATES:
+    if sqlstate in CONTENTION_SQLSTATES:
         # Still failing after core.retry's attempts: nothing was written, try again.
         log.warning("contention", sqlstate=sqlstate)
         return problem(

@@ -27,6 +27,8 @@ T = TypeVar("T")
 #: on it; ``core.pipeline`` sends its own transaction again itself, prepares them again
 #: next time otherwise).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "26000"})
+#: Of those, what other transactions cause: a serialization failure and a deadlock.
+CONTENTION_SQLSTATES = frozenset({"40001", "40P01"})
 
 RETRIES = Counter(
     "niha_db_retries_total",

@@ -92,8 +92,6 @@ class Shared:
 @dataclass
 class Slot:
     shared: Shared = field(default_factory=Shared)
-    #: The commands' lock: the binding's (:class:`Shared`), across its instruments.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     book: OrderBook | None = None
     #: The open orders of ``book`` as rows (not attached to any session).
     resting: dict[uuid.UUID, OrderRow] = field(default_factory=dict)
@@ -111,6 +109,11 @@ class Slot:
     unmarked: list[uuid.UUID] = field(default_factory=list)
     marker: asyncio.Task[None] | None = None
     remembered: Remembered | None = None
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """The commands' lock: the binding's (:class:`Shared`), across its instruments."""
+        return self.shared.lock
 
     def forget(self) -> None:
         """Forget what the last group saw and left, the accounts of every slot included
@@ -143,7 +146,7 @@ def slot_of(bind: Any, instrument_id: uuid.UUID) -> Slot:
         shared = _shared.get(bind)
         if shared is None:
             shared = _shared[bind] = Shared()
-        found = slots[instrument_id] = Slot(shared, shared.lock)
+        found = slots[instrument_id] = Slot(shared)
     return found
 
 

@@ -350,6 +350,11 @@ class AccountState:
     balance: int
 
 
+def _states(rows: Iterable[Any]) -> dict[AccountKey, AccountState]:
+    """Accounts as :data:`_LOCK_SQL` and :data:`_READ_SQL` return them."""
+    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
+
+
 async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:
     if len(keys) == 2:
         params = {
@@ -365,7 +370,7 @@ async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, Acc
         rows = await _raw(driver, _LOCK_PAIR_SQL, params)
     else:
         rows = await _raw(driver, _LOCK_SQL, _key_columns(keys))
-    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
+    return _states(rows)
 
 
 async def _create_accounts(driver: Any, keys: Sequence[AccountKey]) -> None:
@@ -807,7 +812,7 @@ async def open_balances(
 
 async def _read(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:
     rows = await _raw(driver, _READ_SQL, _key_columns(keys))
-    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
+    return _states(rows)
 
 
 # --------------------------------------------------------------------------- pipelining
@@ -831,7 +836,7 @@ class PendingBalances:
             rows = await self._cursor.fetchall()
         finally:
             await self._cursor.close()
-        found = {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
+        found = _states(rows)
         return found, [k for k in self.keys if k not in found]
 
 

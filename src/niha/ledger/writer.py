@@ -36,11 +36,11 @@ and the lock by natural key in one round trip (psycopg pipeline mode), steps 3-4
 locked balances, the write and COMMIT in a second. A plan is only ever applied to exactly
 the balances it was made on, so each batch's outcome (``insufficient_funds`` and its
 shortfall included) is the one posting it alone in arrival order would give; the
-``CHECK`` that client buckets are not negative stays a backstop. A failure of the transaction fails every caller of that group
-with :class:`LedgerUnavailable` and writes nothing (the transaction rolls back). A
-serialization failure or deadlock (SQLSTATE 40001/40P01), another transaction committing
-one of the group's idempotency keys first, or a prepared statement gone from the
-connection (which the pipeline itself sends again at once, in a transaction of its own),
+``CHECK`` that client buckets are not negative stays a backstop. A failure of the
+transaction fails every caller of that group with :class:`LedgerUnavailable` and writes
+nothing (the transaction rolls back). A serialization failure or deadlock (SQLSTATE
+40001/40P01), another transaction committing one of the group's idempotency keys first,
+or a prepared statement gone from the connection (which the pipeline itself sends again at once, in a transaction of its own),
 runs the group again.
 
 Concurrency comes from batching, not from parallel transactions: while one group is in

@@ -364,7 +364,7 @@ def run(
                     raise RuntimeError("niha serve did not start")
                 time.sleep(0.2)
         asyncio.run(
-            _load(urls, tokens, 4, 2, instruments=instruments)
+            _load(urls, tokens, min(4, len(tokens)), 2, instruments=instruments)
         )  # warm up (connections, caches)
         if history:
             asyncio.run(_load(urls, tokens, max(client_counts), 600, history, instruments))

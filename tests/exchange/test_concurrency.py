@@ -1,4 +1,5 @@
-"""Two ``niha serve`` processes, many clients placing crossing orders at once.
+"""Two ``niha serve`` processes, many clients placing crossing orders at once (and
+cancelling some of them).
 
 No overfill, no negative bucket, the instrument ``sequence`` strictly increasing with no
 gaps (one per command), reservations equal to what open orders still hold, the book not
@@ -129,18 +130,73 @@ async def test_two_processes_many_clients_crossing_orders(
 
     results = await asyncio.gather(*(trade(i, tok) for i, (_, tok) in enumerate(clients)))
     assert all(s == 201 for rs in results for s in rs), results
-    total = CLIENTS * ORDERS_EACH
+    _check_market(fresh_database_url, CLIENTS * ORDERS_EACH, cancels=0)
+    _reconcile(fresh_database_url)
 
-    with psycopg.connect(fresh_database_url) as conn:
+
+async def test_two_processes_clients_placing_and_cancelling(
+    servers: list[str], fresh_database_url: str, settings: Settings
+) -> None:
+    """Market makers: each client places orders and cancels some of its resting ones
+    (decided in the groups of the process it talks to, beside the other's orders)."""
+    settings = settings.model_copy(update={"secret_key": SECRET})
+    clients = await _make_clients(fresh_database_url, settings)
+    rng = random.Random(11)
+
+    async def quote(i: int, token: str) -> tuple[int, int]:
+        placed = cancelled = 0
+        resting: list[str] = []
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=servers[i % 2], timeout=60) as http:
+            for _ in range(ORDERS_EACH * 2):
+                if resting and rng.random() < 0.4:
+                    order_id = resting.pop(rng.randrange(len(resting)))
+                    r = await http.post(f"/api/v1/orders/{order_id}/cancel", headers=headers)
+                    # Filled meanwhile by another client's order: refused, as it should be.
+                    assert r.status_code in (200, 409), r.text
+                    cancelled += r.status_code == 200
+                    continue
+                side = rng.choice(["BUY", "SELL"])
+                price = 7000 + rng.randint(-5, 5)
+                r = await http.post(
+                    "/api/v1/orders/place",
+                    json={"certificate_type": "EUA", "order_type": side, "order_kind": "LIMIT",
+                          "quantity": rng.randint(1, 30), "price": f"{price // 100}.{price % 100:02d}"},
+                    headers=headers,
+                )  # fmt: skip
+                assert r.status_code == 201, r.text
+                placed += 1
+                if r.json()["status"] in ("OPEN", "PARTIALLY_FILLED"):
+                    resting.append(r.json()["id"])
+        return placed, cancelled
+
+    results = await asyncio.gather(*(quote(i, tok) for i, (_, tok) in enumerate(clients)))
+    placed = sum(p for p, _ in results)
+    cancelled = sum(c for _, c in results)
+    assert cancelled > 0
+    _check_market(fresh_database_url, placed, cancels=cancelled)
+    _reconcile(fresh_database_url)
+
+
+def _check_market(url: str, orders: int, *, cancels: int) -> None:
+    """What must hold after the orders and cancellations have all been answered."""
+    total = orders + cancels
+    with psycopg.connect(url) as conn:
         seq = conn.execute(
             "SELECT sequence FROM exchange_instrument WHERE symbol = 'EUA-EUR'"
         ).fetchone()
         sequences = [r[0] for r in conn.execute(
             "SELECT o.sequence FROM exchange_order o JOIN exchange_instrument i "
-            "ON i.id = o.instrument_id WHERE i.symbol = 'EUA-EUR' ORDER BY o.sequence")]  # fmt: skip
-        # One command per order, numbered 1..N without a gap or a repeat.
+            "ON i.id = o.instrument_id WHERE i.symbol = 'EUA-EUR' "
+            "UNION ALL SELECT o.last_sequence FROM exchange_order o "
+            "WHERE o.reason = 'cancelled_by_client' ORDER BY 1")]  # fmt: skip
+        # One command per order and per cancellation, numbered 1..N without a gap or a
+        # repeat (a cancelled order's last change is its cancellation).
         assert seq is not None and seq[0] == total
         assert sequences == list(range(1, total + 1))
+        assert conn.execute(
+            "SELECT count(*) FROM exchange_order WHERE reason = 'cancelled_by_client'"
+        ).fetchone() == (cancels,)
         # No overfill: every order's fills add up to its filled quantity, within its size.
         bad = conn.execute(
             """
@@ -185,9 +241,12 @@ async def test_two_processes_many_clients_crossing_orders(
             """
         ).fetchall()
         assert mismatch == []
+
+
+def _reconcile(url: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "niha.cli", "reconcile", "--date", utcnow().date().isoformat()],
-        env={**os.environ, "NIHA_DATABASE_URL": fresh_database_url, "NIHA_SECRET_KEY": SECRET},
+        env={**os.environ, "NIHA_DATABASE_URL": url, "NIHA_SECRET_KEY": SECRET},
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr

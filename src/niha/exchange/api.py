@@ -210,13 +210,9 @@ async def get_order(
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
 async def cancel_order(
-    order_id: uuid.UUID, principal: OrdersWriter, session: SessionDep
+    order_id: uuid.UUID, principal: OrdersWriter, session: SessionDep, settings: SettingsDep
 ) -> OrderOut:
-    if principal.entity_id is None:
-        raise service.OrderNotFound()
-    order = await service.cancel_order(
-        session, order_id, entity_id=principal.entity_id, actor_id=principal.user_id
-    )
+    order = await service.cancel_own_order(session, settings, order_id, principal)
     symbols = await service.instrument_symbols(session)
     return OrderOut.of(order, symbols[order.instrument_id])
 

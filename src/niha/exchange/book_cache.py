@@ -150,6 +150,16 @@ def slot_of(bind: Any, instrument_id: uuid.UUID) -> Slot:
     return found
 
 
+def resting_order(bind: Any, order_id: uuid.UUID) -> OrderRow | None:
+    """The open order ``order_id`` as a cached book of ``bind`` holds it, if one does (a
+    hint: the command that acts on it checks it again under the instrument's lock)."""
+    for found in (_caches.get(bind) or {}).values():
+        row = found.resting.get(order_id)
+        if row is not None:
+            return row
+    return None
+
+
 _ORDER_COLUMNS = [c.key for c in Order.__table__.columns]
 # Plain SQL (also inside a group's pipeline): the rows as OrderRow fields, in order.
 _OPEN_ORDERS = (

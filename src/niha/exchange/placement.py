@@ -89,6 +89,7 @@ from niha.core.db import (
 )
 from niha.core.errors import DomainError
 from niha.core.ids import new_id
+from niha.core.money import format_amount
 from niha.core.pipeline import Statements
 from niha.core.retry import retrying, sqlstates
 from niha.exchange import book_cache
@@ -115,6 +116,8 @@ OPEN_STATUSES = ("OPEN", "PARTIALLY_FILLED")
 
 @dataclass
 class PlacedOrder:
+    """An order as its group left it: placed (with its fills), or cancelled."""
+
     order: OrderRow
     fills: list[FillRow] = field(default_factory=list)
     #: What the caller's ``prepare`` made of it while its group committed (its answer).
@@ -139,9 +142,26 @@ class NewOrder:
     client_order_id: str | None = None
 
 
+@dataclass(frozen=True)
+class CancelOrder:
+    """A client's cancellation of its own resting order, decided in its instrument's next
+    group like an order placed (see :func:`_cancel_one`)."""
+
+    order_id: uuid.UUID
+
+
+class NotResting(DomainError):
+    """The order to cancel is not resting on the group's book as its entity's: the caller
+    cancels it the long way, as one command, which tells why (not found, not open)."""
+
+    status = 409
+    code = "order_not_cancellable"
+    title = "The order is not open"
+
+
 @dataclass
 class _Queued:
-    new: NewOrder
+    new: NewOrder | CancelOrder
     entity_id: uuid.UUID
     user_id: uuid.UUID | None
     future: asyncio.Future[PlacedOrder]
@@ -168,13 +188,14 @@ async def submit(
     instrument_id: uuid.UUID,
     entity_id: uuid.UUID,
     user_id: uuid.UUID | None,
-    new: NewOrder,
+    new: NewOrder | CancelOrder,
     checks: Checks,
     publish: Callable[..., Any],
     principal: Principal | None = None,
     prepare: Prepare | None = None,
 ) -> PlacedOrder:
-    """Queue ``new`` on its instrument and wait until its group has committed (the group
+    """Queue ``new`` (an order to place, or a cancellation) on its instrument and wait
+    until its group has committed (the group
     runs in units of work of its own, made by ``maker``).
 
     ``prepare``: makes the caller's answer from the placed order (:attr:`PlacedOrder.
@@ -332,7 +353,8 @@ def _consume(group: Sequence[_Queued]) -> None:
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_CHANGES = (
     "filled_quantity", "filled_notional", "taker_notional", "fee_total",
-    "reserved_remaining", "status", "reason", "reason_detail", "updated_at", "last_sequence",
+    "reserved_remaining", "status", "reason", "reason_detail", "cancelled_by", "updated_at",
+    "last_sequence",
 )  # fmt: skip
 _TRADES = cast(Table, Trade.__table__)
 _FILLS = cast(Table, OrderFill.__table__)
@@ -384,6 +406,8 @@ class _Group:
     records: list[events.EmittedEvent] = field(default_factory=list)
     #: Certificates traded by the group's orders (its one ticker event).
     traded: int = 0
+    #: Orders the group's cancellations took off the book.
+    cancelled: int = 0
     #: Balances the group was decided on without reading them (the ledger checks them).
     expect: dict[AccountKey, int] = field(default_factory=dict)
     #: The open orders the group changed, as they were before it (to undo it).
@@ -400,7 +424,7 @@ async def _stage(
     """Send the group's rows and events, then the ledger's lock and write, on ``conn`` (a
     connection in pipeline mode, or :class:`Statements`): the events to publish and the
     ids of their outbox rows (to mark them published)."""
-    if g.inserted:
+    if g.inserted or g.cancelled:
         # One ticker for the group (subscribers take it as "the market moved"): the state
         # after its last order, what its orders traded.
         g.records.append(events.new_event(*_ticker(g), at=g.now))
@@ -566,7 +590,11 @@ def _fits(remembered: book_cache.Remembered, slot: Slot, group: Sequence[_Queued
         return False
     base, quote = inst.base_asset, inst.quote_asset
     return all(
-        q.entity_id in remembered.approved and _reserve_key(q, base, quote) in remembered.accounts
+        type(q.new) is CancelOrder
+        or (
+            q.entity_id in remembered.approved
+            and _reserve_key(q, base, quote) in remembered.accounts
+        )
         for q in group
     )
 
@@ -589,21 +617,22 @@ async def _decide_remembered(
     the group runs again, the locked way."""
     inst = remembered.instrument
     await book_cache.send_lock(driver, inst.id)
+    placing = _placing(group)
     expectations = [
         book_cache.expect_instrument(inst),
-        kyc.expect_approved({q.entity_id for q in group}),
+        kyc.expect_approved({q.entity_id for q in placing}),
         expect_fee_schedule(remembered.schedule),
     ]
     principals = identity.expect_principals([q.principal for q in group if q.principal is not None])
     if principals is not None:
         expectations.append(principals)
-    with_cid = [q for q in group if q.new.client_order_id]
+    with_cid = _with_cid(placing)
     if with_cid:
         expectations.append(_expect_new_cids(with_cid))
     # One statement, after the lock: its snapshot sees the last commit.
     await send_expectations(driver, expectations)
     assert slot.book is not None
-    keys = {_reserve_key(q, inst.base_asset, inst.quote_asset) for q in group}
+    keys = {_reserve_key(q, inst.base_asset, inst.quote_asset) for q in placing}
     available = {k: remembered.accounts[k].balance for k in keys}
     g = _Group(
         runner=runner,
@@ -635,16 +664,17 @@ async def _decide_locked(
     them again (``expect``) -- the callers' sessions and KYC) in one round trip. Returns
     what the slot will remember: what it remembered before unless another process wrote
     the instrument since (checked when used anyway), updated with what was read."""
-    entities = {q.entity_id for q in group}
+    placing = _placing(group)
+    entities = {q.entity_id for q in placing}
     row_sent = await book_cache.send_lock_instrument_row(driver, instrument_id)
-    with_cid = [q for q in group if q.new.client_order_id]
+    with_cid = _with_cid(placing)
     cids_sent = await send(driver, _CLIENT_ORDER_IDS, _cid_params(with_cid)) if with_cid else None
     fees_sent = await send_fee_schedule(session, instrument_id)
     # Every entity's reserve accounts, KYC not known yet -- read, not locked: the ledger
     # locks every account of the group's batch at once, and checks these (``expect``).
     guessed = slot.assets
     balances_sent = (
-        await ledger.send_read_balances(session, {_reserve_key(q, *guessed) for q in group})
+        await ledger.send_read_balances(session, {_reserve_key(q, *guessed) for q in placing})
         if guessed is not None
         else None
     )
@@ -658,7 +688,7 @@ async def _decide_locked(
     inst, book, resting = await book_cache.locked_instrument(session, slot, instrument_id, row)
     schedule = await fees_sent.result(runner.settings, inst)
     keys = {_reserve_key(q, inst.base_asset, inst.quote_asset)
-            for q in group if q.entity_id not in refused}  # fmt: skip
+            for q in placing if q.entity_id not in refused}  # fmt: skip
     prior = slot.remembered
     if prior is not None and prior.instrument.sequence != inst.sequence:
         # Another process ran commands meanwhile: what it moved is unknown.
@@ -712,14 +742,18 @@ async def _decide(
         try:
             if q.principal is not None and q.principal.session_id in stale:
                 raise identity.SessionChanged()
+            if type(q.new) is CancelOrder:
+                results.append(_cancel_one(g, q, q.new))
+                continue
             if q.entity_id in refused:
                 raise refused[q.entity_id]
-            cid = q.new.client_order_id
+            new = cast(NewOrder, q.new)
+            cid = new.client_order_id
             if cid is not None:
                 existing = taken.get((q.entity_id, cid))
                 if existing is not None:
                     raise _duplicate(existing)
-            g.runner.checks(q.new, g.inst)
+            g.runner.checks(new, g.inst)
             placed = await _place_one(g, q)
             if cid is not None:
                 taken[(q.entity_id, cid)] = placed.order.id
@@ -727,6 +761,15 @@ async def _decide(
         except DomainError as exc:
             results.append(exc)
     return results
+
+
+def _placing(group: Sequence[_Queued]) -> list[_Queued]:
+    """The orders to place of ``group`` (not its cancellations)."""
+    return [q for q in group if type(q.new) is NewOrder]
+
+
+def _with_cid(placing: Sequence[_Queued]) -> list[_Queued]:
+    return [q for q in placing if cast(NewOrder, q.new).client_order_id]
 
 
 _CLIENT_ORDER_IDS = (
@@ -749,7 +792,7 @@ def _expect_new_cids(group: Sequence[_Queued]) -> Expectation:
         _NEW_CIDS,
         {
             "entities": [q.entity_id for q in group],
-            "cids": [cast(str, q.new.client_order_id) for q in group],
+            "cids": [cast(str, cast(NewOrder, q.new).client_order_id) for q in group],
         },
         "a client_order_id",
     )
@@ -758,7 +801,7 @@ def _expect_new_cids(group: Sequence[_Queued]) -> Expectation:
 def _cid_params(group: Sequence[_Queued]) -> tuple[list[uuid.UUID], list[str]]:
     return (
         list({q.entity_id for q in group}),
-        list({cast(str, q.new.client_order_id) for q in group}),
+        list({cast(str, cast(NewOrder, q.new).client_order_id) for q in group}),
     )
 
 
@@ -773,7 +816,7 @@ def _duplicate(order_id: uuid.UUID) -> DomainError:
 
 
 def _reserve_key(q: _Queued, base_asset: str, quote_asset: str) -> AccountKey:
-    asset = quote_asset if q.new.side == "BUY" else base_asset
+    asset = quote_asset if cast(NewOrder, q.new).side == "BUY" else base_asset
     return AccountKey.entity(q.entity_id, asset, "available")
 
 
@@ -781,7 +824,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     """Decide one order against the group's state; raises before changing anything."""
     from niha.exchange.service import PostOnlyWouldCross, protection_price
 
-    new, inst, book = q.new, g.inst, g.book
+    new, inst, book = cast(NewOrder, q.new), g.inst, g.book
     entity_id = q.entity_id
     side = Side(new.side)
     taker_fees = g.schedule.for_entity(entity_id)
@@ -1010,6 +1053,54 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     g.trades += trades
     g.fills += fills
     return PlacedOrder(taker, taker_fills)
+
+
+def _cancel_one(g: _Group, q: _Queued, cancel: CancelOrder) -> PlacedOrder:
+    """Cancel one resting order of the caller's entity, as :func:`service.cancel_order`
+    does in a command of its own: the order CANCELLED (``cancelled_by_client``), the rest
+    of its reservation released, the book's level and the order's events."""
+    o = g.resting.get(cancel.order_id)
+    if o is None or o.entity_id != q.entity_id:
+        raise NotResting()
+    inst, book, now = g.inst, g.book, g.now
+    seq = inst.sequence + 1
+    assert o.price is not None
+    level = book.level(Side(o.side), o.price)
+    if o.id not in g.originals:
+        g.originals[o.id] = dataclasses.replace(o)
+    removed = book.cancel(o.id, seq)
+    book.sequence = seq
+    changes = [
+        {
+            "side": o.side,
+            "price": format_amount(o.price, 2),
+            "quantity": level.quantity - removed,
+            "orders": level.orders - 1 if removed else level.orders,
+        }
+    ]
+    if o.reserved_remaining:
+        g.transfers.append(release(o))
+        back = AccountKey.entity(o.entity_id, o.reserved_asset, "available")
+        if back in g.available:
+            g.available[back] += o.reserved_remaining
+        o.reserved_remaining = 0
+    o.status = "CANCELLED"
+    o.reason = "cancelled_by_client"
+    o.reason_detail = None
+    o.cancelled_by = q.user_id
+    o.updated_at = now
+    o.last_sequence = seq
+    del g.resting[o.id]
+    inst.sequence = seq
+    inst.updated_at = now
+    for channel, event, data, owner in g.runner.publish(
+        inst, book, None, seq, None, [o], [], [], now, changes, ticker=False
+    ):
+        g.records.append(events.new_event(channel, event, data, entity_id=owner, at=now))
+    if o.id not in g.inserted:
+        g.changed[o.id] = o
+    g.cancelled += 1
+    return PlacedOrder(o)
 
 
 def _ticker(g: _Group) -> tuple[str, str, dict[str, Any]]:

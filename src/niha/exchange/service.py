@@ -47,7 +47,7 @@ from niha.core.errors import Conflict, DomainError, NotFound, Unprocessable
 from niha.core.events import emit
 from niha.core.money import format_amount
 from niha.core.pagination import PageParams, build_page, keyset_page
-from niha.exchange import placement
+from niha.exchange import book_cache, placement
 from niha.exchange.book_cache import Command, sequenced
 from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
@@ -661,6 +661,45 @@ async def cancel_order(
                 before={"status": "OPEN"}, after={"status": "CANCELLED", "reason": detail},
             )  # fmt: skip
     return order
+
+
+async def cancel_own_order(
+    session: AsyncSession,
+    settings: Settings,
+    order_id: uuid.UUID,
+    principal: Principal,
+) -> Order | OrderRow:
+    """A client's cancellation of one of its orders (``POST /orders/{id}/cancel``).
+
+    When this process's book holds the order resting, the cancellation is decided in its
+    instrument's next group of orders (:mod:`placement`), in that group's transaction: a
+    market maker cancels and places at once without a transaction, an instrument lock and
+    a cold next group for each cancellation. Otherwise -- and when the group finds the
+    order no longer resting (filled or cancelled meanwhile) -- it is one command of its
+    own (:func:`cancel_order`), which says why it cannot be cancelled.
+    """
+    entity_id = principal.entity_id
+    if entity_id is None:
+        raise OrderNotFound()
+    maker = await release(session)
+    row = book_cache.resting_order(maker.kw.get("bind"), order_id)
+    if row is not None and row.entity_id == entity_id:
+        try:
+            placed = await placement.submit(
+                maker,
+                settings,
+                row.instrument_id,
+                entity_id,
+                principal.user_id,
+                placement.CancelOrder(order_id),
+                _check_locked,
+                command_events,
+                principal,
+            )
+            return placed.order
+        except placement.NotResting:
+            pass
+    return await cancel_order(session, order_id, entity_id=entity_id, actor_id=principal.user_id)
 
 
 async def _cancel_in_command(

@@ -79,7 +79,7 @@ def create_app(
         secret=lambda: settings.secret_key,
     )
     # Outside the idempotency middleware: requests with an Idempotency-Key pass through.
-    app.add_middleware(OrderLane, path=f"{API_PREFIX}/orders/place")
+    app.add_middleware(OrderLane, prefix=f"{API_PREFIX}/orders")
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app

@@ -170,3 +170,59 @@ async def test_a_callers_second_order_is_decided_on_what_was_remembered(
         ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
     assert lane_calls == ["lane"] * 3
     assert len(locked_groups) == 1  # the first only
+
+
+@pytest.fixture
+def lane_cancels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the lane's cancellations in a group came to: "grouped", or "routed" (the
+    route went on with it)."""
+    calls: list[str] = []
+    real = lane.cancel_in_group
+
+    async def spy(*args: Any) -> Any:
+        found = await real(*args)
+        calls.append("routed" if found is None else "grouped")
+        return found
+
+    monkeypatch.setattr(lane, "cancel_in_group", spy)
+    return calls
+
+
+async def test_a_cancel_from_the_lane_answers_as_the_route_does(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_cancels: list[str]
+) -> None:
+    t = await trader(session, settings, eur=1_000_000)
+    first = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
+    second = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
+    fast = await client.post(f"/api/v1/orders/{first['id']}/cancel", headers=t.headers)
+    assert lane_cancels == ["grouped"]
+    routed = await client.post(
+        f"/api/v1/orders/{second['id']}/cancel", headers={**t.headers, "Idempotency-Key": "c-1"}
+    )
+    assert lane_cancels == ["grouped"]  # an Idempotency-Key goes to the route
+    assert fast.status_code == routed.status_code == 200
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert fast.headers["x-request-id"] and fast.headers["content-security-policy"]
+    assert _stable(ok(fast)) == _stable(ok(routed))
+    assert list(fast.json()) == list(routed.json())
+    assert ok(fast)["status"] == "CANCELLED"
+
+
+async def test_what_the_lane_cannot_cancel_the_route_answers(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_cancels: list[str]
+) -> None:
+    t = await trader(session, settings, eur=1_000_000)
+    other = await trader(session, settings, eur=1_000_000)
+    viewer = await trader(session, settings, role="viewer")
+    order = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
+    url = f"/api/v1/orders/{order['id']}/cancel"
+    problem(await client.post(url, headers=other.headers), 404, "order_not_found")
+    problem(await client.post(url, headers=viewer.headers), 403, "forbidden")
+    problem(await client.post(url, headers={}), 401, "not_authenticated")
+    bad_id = "/api/v1/orders/not-an-id/cancel"
+    problem(await client.post(bad_id, headers=t.headers), 422, "validation_error")
+    assert lane_cancels == ["routed"]  # the other entity's; the rest never reached it
+    ok(await client.post(url, headers=t.headers))
+    assert lane_cancels == ["routed", "grouped"]
+    problem(await client.post(url, headers=t.headers), 409, "order_not_cancellable")
+    assert lane_cancels == ["routed", "grouped", "routed"]

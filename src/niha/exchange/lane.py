@@ -1,4 +1,5 @@
-"""The order lane: ``POST /api/v1/orders/place`` served as plain ASGI.
+"""The order lane: ``POST /api/v1/orders/place`` and ``POST /api/v1/orders/{id}/cancel``
+served as plain ASGI.
 
 Placing orders is the venue's hottest request. Through FastAPI it cost more CPU than
 deciding the order: routing over every route, solving the dependency tree, building a
@@ -22,6 +23,11 @@ is a middleware that answers the common case directly with the route's own parts
 - the same reply model (:class:`OrderOut`, 201) and the same problem+json for every
   error the order itself raises (:func:`niha.core.errors.problem_for`).
 
+A cancellation is the common case when this process's book holds the order resting as
+the caller's (:func:`niha.exchange.service.cancel_in_group`): it is decided in the
+instrument's next group and answered with the route's reply model (:class:`OrderOut`,
+200). Market makers cancel about as often as they place.
+
 Whatever is not the common case goes on, unchanged and with its body, to the FastAPI
 route, which stays the one documented in the OpenAPI schema: a request with an
 ``Idempotency-Key`` (the idempotency middleware stores and replays its reply), a body
@@ -35,6 +41,7 @@ outside the idempotency middleware.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pydantic import ValidationError
@@ -46,7 +53,8 @@ from niha.core.db import Database
 from niha.core.errors import problem_for
 from niha.core.security import decode_access_token
 from niha.exchange.api import place
-from niha.exchange.schemas import PlaceOrderIn
+from niha.exchange.schemas import OrderOut, PlaceOrderIn
+from niha.exchange.service import cancel_in_group
 from niha.identity.access import Permission, Principal, has_permission
 from niha.identity.service import PrincipalSnapshots, SessionChanged, principal_from_token
 
@@ -61,18 +69,27 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class OrderLane:
-    def __init__(self, app: ASGIApp, *, path: str) -> None:
+    """``prefix``: the orders' routes (``/api/v1/orders``)."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
         self.app = app
-        self.path = path
+        self.path = prefix + "/place"
+        self.prefix = prefix + "/"
         self.snapshots = PrincipalSnapshots()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        cancel = _cancelled_id(path, self.prefix)
         if (
-            scope["type"] != "http"
-            or scope["path"] != self.path
-            or scope["method"] != "POST"
+            (path != self.path and cancel is None)
             or _header(scope, b"idempotency-key") is not None
-            or (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower() != _JSON
+            or (
+                cancel is None
+                and (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower() != _JSON
+            )
         ):
             await self.app(scope, receive, send)
             return
@@ -80,7 +97,11 @@ class OrderLane:
         if body is None:
             return  # the client went away
         app = scope["app"]
-        reply = await self._serve(scope, app.state.db, app.state.settings, body)
+        db, settings = app.state.db, app.state.settings
+        if cancel is None:
+            reply = await self._serve(scope, db, settings, body)
+        else:
+            reply = await self._cancel(scope, db, settings, cancel)
         if reply is None:
             await self.app(scope, _replay(body, receive), send)
         else:
@@ -105,6 +126,30 @@ class OrderLane:
             return problem_for(exc, self.path)
         return Response(answer.json, 201, media_type="application/json")
 
+    async def _cancel(
+        self, scope: Scope, db: Database, settings: Settings, order_id: uuid.UUID
+    ) -> Response | None:
+        principal = await self._caller(scope, db, settings)
+        if (
+            principal is None
+            or principal.entity_id is None
+            or not has_permission(principal, Permission.ORDERS_WRITE)
+        ):
+            return None
+        try:
+            grouped = await cancel_in_group(db.maker, settings, order_id, principal)
+        except SessionChanged:
+            self.snapshots.forget(principal.session_id)
+            return None
+        except Exception as exc:
+            return problem_for(exc, scope["path"])
+        if grouped is None:
+            return None  # the route cancels it the long way, or says why it cannot
+        order, symbol = grouped
+        return Response(
+            OrderOut.of(order, symbol).model_dump_json(), 200, media_type="application/json"
+        )
+
     async def _caller(self, scope: Scope, db: Database, settings: Settings) -> Principal | None:
         """The bearer token's principal, as the route's ``require(ORDERS_WRITE)`` finds it
         (or as it was found last time: the order's transaction checks it again)."""
@@ -123,6 +168,16 @@ class OrderLane:
             if principal is not None:
                 self.snapshots.remember(principal)
         return principal
+
+
+def _cancelled_id(path: str, prefix: str) -> uuid.UUID | None:
+    """The order id of ``{prefix}{id}/cancel``, or ``None``."""
+    if not path.startswith(prefix) or not path.endswith("/cancel"):
+        return None
+    try:
+        return uuid.UUID(path[len(prefix) : -len("/cancel")])
+    except ValueError:
+        return None
 
 
 async def _read(receive: Receive) -> bytes | None:

@@ -669,37 +669,60 @@ async def cancel_own_order(
     order_id: uuid.UUID,
     principal: Principal,
 ) -> Order | OrderRow:
-    """A client's cancellation of one of its orders (``POST /orders/{id}/cancel``).
-
-    When this process's book holds the order resting, the cancellation is decided in its
-    instrument's next group of orders (:mod:`placement`), in that group's transaction: a
-    market maker cancels and places at once without a transaction, an instrument lock and
-    a cold next group for each cancellation. Otherwise -- and when the group finds the
-    order no longer resting (filled or cancelled meanwhile) -- it is one command of its
-    own (:func:`cancel_order`), which says why it cannot be cancelled.
-    """
-    entity_id = principal.entity_id
-    if entity_id is None:
+    """A client's cancellation of one of its orders (``POST /orders/{id}/cancel``): in
+    its instrument's next group when it can be (:func:`cancel_in_group`), otherwise one
+    command of its own (:func:`cancel_order`), which says why it cannot be cancelled."""
+    if principal.entity_id is None:
         raise OrderNotFound()
-    maker = await release(session)
-    row = book_cache.resting_order(maker.kw.get("bind"), order_id)
-    if row is not None and row.entity_id == entity_id:
-        try:
-            placed = await placement.submit(
-                maker,
-                settings,
-                row.instrument_id,
-                entity_id,
-                principal.user_id,
-                placement.CancelOrder(order_id),
-                _check_locked,
-                command_events,
-                principal,
-            )
-            return placed.order
-        except placement.NotResting:
-            pass
-    return await cancel_order(session, order_id, entity_id=entity_id, actor_id=principal.user_id)
+    grouped = await cancel_in_group(await release(session), settings, order_id, principal)
+    if grouped is not None:
+        return grouped[0]
+    return await cancel_order(
+        session, order_id, entity_id=principal.entity_id, actor_id=principal.user_id
+    )
+
+
+async def cancel_in_group(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    order_id: uuid.UUID,
+    principal: Principal,
+) -> tuple[OrderRow, str] | None:
+    """Cancel the caller's order in its instrument's next group of orders, in that
+    group's transaction (:mod:`placement`): the cancelled order and its instrument's
+    symbol. A market maker then cancels and places without a transaction, an instrument
+    lock and a cold next group for each cancellation.
+
+    Only for an order this process's book holds resting as the caller's entity's (the
+    group checks it again): ``None`` -- nothing done -- otherwise, and when the group
+    finds it no longer resting (filled or cancelled meanwhile); the caller then goes
+    the long way, :func:`cancel_order`.
+    """
+    bind = maker.kw.get("bind")
+    row = book_cache.resting_order(bind, order_id)
+    if row is None or row.entity_id != principal.entity_id:
+        return None
+    symbol = next(
+        (s for s, t in (_terms_cache.get(bind) or {}).items() if t.id == row.instrument_id),
+        None,
+    )
+    if symbol is None:
+        return None
+    try:
+        placed = await placement.submit(
+            maker,
+            settings,
+            row.instrument_id,
+            row.entity_id,
+            principal.user_id,
+            placement.CancelOrder(order_id),
+            _check_locked,
+            command_events,
+            principal,
+        )
+    except placement.NotResting:
+        return None
+    return placed.order, symbol
 
 
 async def _cancel_in_command(

@@ -7,7 +7,8 @@ Builds a scratch database (migrated) and a pgbench database on the server at
 starts ``--processes`` ``niha serve`` processes on it, and for each client count N runs
 N concurrent HTTP clients (each its own trading entity and keep-alive connection, spread
 over the processes) that place LIMIT orders around one price on EUA-EUR (``--instruments
-2``: each order on EUA-EUR or CEA-EUR at random, so every client trades both) for
+2``: each order on EUA-EUR or CEA-EUR at random, so every client trades both; ``--cancels
+0.4``: market makers, 40% of operations cancel one of the client's resting quotes) for
 ``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
@@ -131,15 +132,17 @@ class _Conn:
         host, port = url.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
         self.head = (
-            f"POST /api/v1/orders/place HTTP/1.1\r\nHost: {host}\r\n"
+            f" HTTP/1.1\r\nHost: {host}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
         ).encode()
 
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        self.writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    async def post(self, body: bytes, path: bytes = b"/api/v1/orders/place") -> tuple[int, bytes]:
+        self.writer.write(
+            b"POST " + path + self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
@@ -169,6 +172,22 @@ def _order_body(rng: random.Random, instruments: int = 1) -> bytes:
             "quantity": rng.randint(1, 20),
             "price": f"{cents // 100}.{cents % 100:02d}",
             "time_in_force": rng.choice(("GTC", "IOC")),
+        }
+    ).encode()
+
+
+def _quote_body(rng: random.Random) -> bytes:
+    """A market maker's LIMIT quote on EUA-EUR that rests: bids 69.50-69.90, asks
+    70.10-70.50 (``--cancels``)."""
+    side = rng.choice(("BUY", "SELL"))
+    cents = 6990 - rng.randint(0, 40) if side == "BUY" else 7010 + rng.randint(0, 40)
+    return json.dumps(
+        {
+            "instrument": SYMBOLS[0],
+            "order_type": side,
+            "order_kind": "LIMIT",
+            "quantity": rng.randint(1, 20),
+            "price": f"{cents // 100}.{cents % 100:02d}",
         }
     ).encode()
 
@@ -225,24 +244,38 @@ async def _load(
     seconds: float,
     orders: int = 0,
     instruments: int = 1,
+    cancels: float = 0.0,
 ) -> list[float]:
     """Place orders from ``clients`` clients for ``seconds`` (or, with ``orders``, until
-    that many are placed); the latency of each."""
+    that many are placed); the latency of each. With ``cancels``, market makers: each
+    operation cancels one of the client's resting quotes with that probability, and
+    otherwise places a quote that rests (:func:`_quote_body`)."""
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
     async def worker(i: int) -> None:
         rng = random.Random(i)
         conn = _Conn(urls[i % len(urls)], tokens[i])
+        resting: list[bytes] = []
         await conn.open()
         try:
             while time.perf_counter() < stop and not (orders and len(latencies) >= orders):
-                body = _order_body(rng, instruments)
+                if resting and rng.random() < cancels:
+                    order_id = resting.pop(rng.randrange(len(resting)))
+                    t0 = time.perf_counter()
+                    status, text = await conn.post(b"", b"/api/v1/orders/%s/cancel" % order_id)
+                    if status != 200:
+                        raise RuntimeError(f"cancel refused: {status} {text!r}")
+                    latencies.append(time.perf_counter() - t0)
+                    continue
+                body = _quote_body(rng) if cancels else _order_body(rng, instruments)
                 t0 = time.perf_counter()
                 status, text = await conn.post(body)
                 if status != 201:
                     raise RuntimeError(f"order refused: {status} {text!r}")
                 latencies.append(time.perf_counter() - t0)
+                if cancels:
+                    resting.append(json.loads(text)["id"].encode())
         finally:
             conn.close()
 
@@ -317,6 +350,7 @@ def run(
     in_process: bool = False,
     rounds: int = 1,
     instruments: int = 1,
+    cancels: float = 0.0,
 ) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -371,9 +405,15 @@ def run(
         print(
             f"\n== http: order placement through the API ({processes} x niha serve,"
             f" {' and '.join(SYMBOLS[:instruments])}) vs pgbench tpcb-like"
+            + (
+                f"\n   market makers: {cancels:.0%} of operations cancel a resting quote,"
+                " the rest place quotes that rest; ops/s counts both"
+                if cancels
+                else ""
+            )
         )
         print(
-            f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
+            f"{'clients':>7} {'ops/s' if cancels else 'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
             f" {'server cpu':>11} {'pg cpu':>7}"
         )
         ratios: dict[int, list[float]] = {n: [] for n in client_counts}
@@ -386,7 +426,9 @@ def run(
                 server0 = sum(_cpu_seconds(p.pid) for p in procs)
                 pg0 = _postgres_cpu_seconds()
                 machine0, wall0 = _machine_busy(), time.perf_counter()
-                lat = asyncio.run(_load(urls, tokens, n, seconds, instruments=instruments))
+                lat = asyncio.run(
+                    _load(urls, tokens, n, seconds, instruments=instruments, cancels=cancels)
+                )
                 machine, wall = _machine_busy() - machine0, time.perf_counter() - wall0
                 server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
                 pg_ms = (_postgres_cpu_seconds() - pg0) * 1000 / len(lat)
@@ -487,7 +529,15 @@ def main() -> None:
         default=1,
         help="2: every client places each order on EUA-EUR or CEA-EUR at random",
     )
+    parser.add_argument(
+        "--cancels",
+        type=float,
+        default=0.0,
+        help="market makers: this share of operations cancels a resting quote (e.g. 0.4)",
+    )
     a = parser.parse_args()
+    if a.cancels and a.instruments != 1:
+        parser.error("--cancels quotes EUA-EUR only")
     run(
         a.seconds,
         [int(c) for c in a.clients.split(",")],
@@ -496,6 +546,7 @@ def main() -> None:
         a.in_process,
         a.rounds,
         a.instruments,
+        a.cancels,
     )
 
 

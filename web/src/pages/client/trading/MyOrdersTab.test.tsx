@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { callsTo, clientUser, json, mockFetch, renderApp, tokenFor } from "../../../test/utils";
-import { MyOrdersTab } from "./MyOrdersTab";
+import { MyOrdersTab, cancelledNote } from "./MyOrdersTab";
 import { TradeHistoryTab } from "./TradeHistoryTab";
 import type { MyTrade, Order } from "./types";
 
@@ -88,6 +88,15 @@ describe("My orders", () => {
     expect(param(callsTo(f, "POST /api/v1/orders/cancel-all")[0]!, "certificate_type")).toBe("EUA");
     await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
     expect(await screen.findByText("No open orders")).toBeInTheDocument();
+  });
+});
+
+describe("cancelledNote", () => {
+  it("says what a cancellation gives back: euros for a buy, certificates for a sell", () => {
+    const buy = order(1, { status: "CANCELLED", filled_quantity: 4, remaining_quantity: 0 });
+    expect(cancelledNote(buy)).toBe("6 EUA off the book; the euros it reserved are available again.");
+    const sell = order(2, { order_type: "SELL", certificate_type: "CEA", status: "CANCELLED", remaining_quantity: 0 });
+    expect(cancelledNote(sell)).toBe("10 CEA off the book; its certificates are available again.");
   });
 });
 

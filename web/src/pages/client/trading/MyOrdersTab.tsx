@@ -111,7 +111,7 @@ export function MyOrdersTab({ open }: { open: boolean }) {
   const cancel = useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/v1/orders/{order_id}/cancel", { params: { path: { order_id: id } } })),
     onSuccess: (o) => {
-      toast({ tone: "success", title: "Order cancelled", description: `${o.remaining_quantity || o.quantity - o.filled_quantity} ${o.certificate_type} released` });
+      toast({ tone: "success", title: "Order cancelled", description: cancelledNote(o) });
       void qc.invalidateQueries({ queryKey: ["orders"] });
     },
     onError: (e) => toast({ tone: "error", title: "Could not cancel", description: errorMessage(e) }),
@@ -192,4 +192,11 @@ export function MyOrdersTab({ open }: { open: boolean }) {
       </ConfirmDialog>
     </>
   );
+}
+
+/** What a cancellation did, for its toast: a buy gives back euros, a sell certificates. */
+export function cancelledNote(o: Order): string {
+  const open = o.quantity - o.filled_quantity;
+  const what = o.order_type === "BUY" ? "the euros it reserved are" : "its certificates are";
+  return `${open} ${o.certificate_type} off the book; ${what} available again.`;
 }

@@ -27,6 +27,7 @@ from prometheus_client import REGISTRY
 from niha.config import Settings
 from niha.core.clock import utcnow
 from niha.core.db import Database, unit_of_work
+from niha.core.errors import DomainError
 from niha.exchange import placement
 from niha.exchange.service import NewOrder
 from niha.ledger import service as ledger
@@ -129,6 +130,61 @@ async def test_the_ledger_locks_a_batch_and_its_expected_balances_in_one_stateme
                 [TransferRequest(debit, credit, 100, kind="test", key=f"t:{uuid.uuid4()}")],
                 expect={debit: 900, also: 6},
             )
+
+
+async def test_a_balance_that_moved_up_since_it_was_read_leaves_the_batch_standing(
+    committed_db: Database,
+) -> None:
+    """The locked way decides on balances read without a lock; the ledger's lock checks
+    each is at least that. Moved up (a deposit, an order elsewhere filled), every
+    decision stands; moved down, the group runs again. (An exact check failed groups of
+    a client trading through two processes attempt after attempt.)"""
+    db = committed_db
+    payer = await committed_entity(db, eur=1_000, name="Payer")
+    debit = AccountKey.entity(payer, "EUR", "available")
+    credit = AccountKey.entity(payer, "EUR", "reserved")
+
+    def move(amount: int) -> list[TransferRequest]:
+        return [TransferRequest(debit, credit, amount, kind="test", key=f"t:{uuid.uuid4()}")]
+
+    async with unit_of_work(db.maker) as session:  # read as 600, now 1,000
+        staged = await ledger.stage_batch(session, move(600), expect={debit: 600})
+    assert staged.accounts[debit].balance == 400  # planned on the locked balance
+    async with unit_of_work(db.maker) as session:
+        balances = await ledger.open_balances(session, [debit, credit])
+    assert balances[debit].balance == 400 and balances[credit].balance == 600
+    with pytest.raises(ledger.BalanceMoved):  # read as 500, now 400
+        async with unit_of_work(db.maker) as session:
+            await ledger.stage_batch(session, move(100), expect={debit: 500})
+
+
+async def test_a_balance_remembered_short_is_read_again_not_refused(
+    committed_db: Database,
+) -> None:
+    """A group decided on remembered balances may find a client account short by them
+    when another process moved it up meanwhile (a client trading both instruments
+    through two processes): that is stale memory -- run again, reading -- not a refusal.
+    (It refused the whole group with "Reserved EUR is short by ...".)"""
+    db = committed_db
+    payer = await committed_entity(db, eur=1_000, name="Payer")
+    debit = AccountKey.entity(payer, "EUR", "available")
+    credit = AccountKey.entity(payer, "EUR", "reserved")
+    async with unit_of_work(db.maker) as session:
+        seen = await ledger.open_balances(session, [debit, credit])
+    remembered = {**seen, debit: ledger.AccountState(seen[debit].id, 100)}  # before a deposit
+
+    def move(amount: int) -> list[TransferRequest]:
+        return [TransferRequest(debit, credit, amount, kind="test", key=f"t:{uuid.uuid4()}")]
+
+    with pytest.raises(ledger.BalanceMoved):
+        async with unit_of_work(db.maker) as session:
+            await ledger.stage_batch(session, move(500), known=remembered)
+    async with unit_of_work(db.maker) as session:  # read again: it holds
+        await ledger.stage_batch(session, move(500))
+    with pytest.raises(DomainError) as refused:  # a real shortfall is refused
+        async with unit_of_work(db.maker) as session:
+            await ledger.stage_batch(session, move(501))
+    assert refused.value.code == "insufficient_funds"
 
 
 async def test_two_processes_trading_both_instruments_do_not_deadlock(

@@ -227,3 +227,27 @@ async def test_retrying_waits_unless_the_failure_was_of_stale_memory(
     assert len(attempts) == 3
     assert len(waits) == (0 if stale else 2)
     assert failures() == before + 2
+
+
+async def test_retrying_caps_its_waits(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``max_delay``: a caller whose every waiting client waits with it (a group of
+    orders) retries more often rather than longer."""
+
+    class Moved(Exception):
+        sqlstate = "40001"
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("niha.core.retry.asyncio.sleep", sleep)
+
+    async def work(session: AsyncSession) -> str:
+        if len(waits) < 8:
+            raise Moved()
+        return "done"
+
+    assert await retrying(db.maker, work, attempts=10, max_delay=0.05) == "done"
+    assert len(waits) == 8 and max(waits) <= 0.05 * 1.5
+    assert waits[-1] >= 0.05 * 0.5  # grown to the cap

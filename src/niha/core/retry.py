@@ -70,14 +70,15 @@ async def retrying(
     *,
     attempts: int = 5,
     base_delay: float = 0.005,
+    max_delay: float | None = None,
     at_once: Callable[[BaseException], bool] | None = None,
 ) -> T:
     """Run ``fn`` in a fresh unit of work, again (up to ``attempts`` times) when retryable.
 
-    Between attempts it waits, longer each time (contention clears). ``at_once``: says
-    of a failure that the next attempt need not wait -- it failed on the caller's own
-    stale memory, not on another transaction's locks, and the next attempt reads what
-    this one assumed."""
+    Between attempts it waits, longer each time (contention clears), at most about
+    ``max_delay`` seconds when given. ``at_once``: says of a failure that the next
+    attempt need not wait -- it failed on the caller's own stale memory, not on another
+    transaction's locks, and the next attempt reads what this one assumed."""
     for attempt in range(1, attempts + 1):
         try:
             async with unit_of_work(maker) as session:
@@ -88,5 +89,8 @@ async def retrying(
                 raise
             RETRIES.labels(state).inc()
             if at_once is None or not at_once(exc):
-                await asyncio.sleep(base_delay * (2**attempt) * (0.5 + random.random()))
+                delay = base_delay * (2**attempt)
+                if max_delay is not None:
+                    delay = min(delay, max_delay)
+                await asyncio.sleep(delay * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover

@@ -291,7 +291,13 @@ async def _run_group(
         built[:] = written.built
 
     try:
-        await retrying(runner.maker, attempt, at_once=lambda _: warm)
+        await retrying(
+            runner.maker,
+            attempt,
+            attempts=GROUP_ATTEMPTS,
+            max_delay=GROUP_MAX_DELAY,
+            at_once=lambda _: warm,
+        )
     except BaseException as exc:
         slot.drop()
         for q in group:
@@ -318,6 +324,15 @@ async def _run_group(
     if slot.unmarked and (slot.marker is None or slot.marker.done()):
         # The next group's write marks them; when none comes soon, a statement apart.
         slot.marker = asyncio.create_task(_mark_later(runner, slot))
+
+
+#: A group runs again after a serialization failure, a deadlock or a balance that moved
+#: (another process moved the same clients' accounts meanwhile) up to this many times in
+#: all, waiting longer each time but at most about this long (seconds): every order of
+#: the group waits for it, and with two processes trading the same clients the first
+#: few attempts can all meet a balance the other one has just moved.
+GROUP_ATTEMPTS = 10
+GROUP_MAX_DELAY = 0.05
 
 
 #: How long published events wait for a group to mark them before a statement of their own.

@@ -473,12 +473,16 @@ _Plan = tuple[
 async def _plan(
     session: AsyncSession,
     transfers: Sequence[TransferRequest],
-    also: Iterable[AccountKey] = (),
+    also: Mapping[AccountKey, int] | Iterable[AccountKey] = (),
 ) -> _Plan | PostedBatch:
     """Validate a batch, lock its accounts -- and ``also`` -- in id order (creating missing
     ones) and apply the rules: (transfers, scales, keys, driver, locked, balances after),
     or -- for an exact resubmission -- the original batch (a no-op even when the balances
     have moved on since).
+
+    ``also`` as a mapping: balances the caller decided the batch on (``stage_batch``'s
+    ``expect``); each locked balance must be at least that (:class:`BalanceMoved`
+    otherwise, before the rules).
 
     Every account is locked by one statement: a transaction that holds some accounts and
     then asks for more could deadlock with another doing the same in another order."""
@@ -491,6 +495,8 @@ async def _plan(
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
     driver = await driver_connection(session)
     locked = await _lock_accounts(driver, sorted({*keys, *also}))
+    if isinstance(also, Mapping) and any(locked[k].balance < v for k, v in also.items()):
+        raise BalanceMoved("a balance is lower than when it was read")
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
     except core.LedgerError as exc:
@@ -992,7 +998,12 @@ async def stage_batch(
     :func:`send_expect_balances` makes the transaction fail unless the client accounts
     hold them (platform accounts carry no rule on their balance). Otherwise the
     accounts are locked and read first, and ``expect`` -- balances the caller decided
-    on -- is checked against them (:class:`BalanceMoved`).
+    on, read without a lock -- is checked against them: each must be at least that
+    (:class:`BalanceMoved` otherwise). A balance that moved up since leaves every
+    decision standing (what the caller took from it fits all the more; the batch is
+    planned on the locked balances); one that moved down may not. Two processes moving
+    one client's balances all the time (a client trading both instruments through
+    both) otherwise failed this check attempt after attempt.
 
     ``via``: statements the caller sends in a round trip of its own
     (:class:`~niha.core.pipeline.Statements`); the lock, the check and the write are
@@ -1008,8 +1019,6 @@ async def stage_batch(
     if isinstance(planned, PostedBatch):
         return StagedBatch(planned.id, {}, [])
     transfers, scales, keys, driver, locked, after = planned
-    if any(locked[k].balance != balance for k, balance in expect.items()):
-        raise BalanceMoved("a balance moved since it was read")
     return await _send_stage(driver, transfers, scales, keys, locked, after)
 
 
@@ -1025,6 +1034,11 @@ async def _stage_known(
     try:
         core.validate_batch(transfers, scales)
         after = core.apply_batch({k: known[k].balance for k in keys}, transfers, scales)
+    except core.InsufficientFunds:
+        # Short by what the caller remembers, which another process may have moved since
+        # (up): only the locked balances can say. Run again, reading them (a real
+        # shortfall is refused then).
+        raise BalanceMoved("a remembered balance does not cover the batch") from None
     except core.LedgerError as exc:
         raise domain_error(exc) from None
     expected = {k: known[k].balance for k in keys if k.is_client}

@@ -72,6 +72,14 @@ async def _cancel(db: Database, settings: Settings, who: Principal, order_id: uu
         return exc
 
 
+async def _resting_sell(db: Database, settings: Settings) -> tuple[Principal, Principal, Any]:
+    """A seller's 5 EUA resting at 70.00, and a buyer; the process knows both (terms, book)."""
+    seller = await _client(db, settings, eua=100)
+    buyer = await _client(db, settings, eur=10_000_000)
+    await _place(db, settings, buyer, _order("BUY", 1, 60_00))
+    return seller, buyer, await _place(db, settings, seller, _order("SELL", 5, 70_00))
+
+
 def _sql(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, autocommit=True) as conn:
         cur = conn.execute(query, params)
@@ -147,10 +155,7 @@ async def test_cancel_then_crossing_order_in_one_group_go_in_arrival_order(
     db: Database, settings: Settings, fresh_database_url: str, long_way: list[int]
 ) -> None:
     url = fresh_database_url
-    seller = await _client(db, settings, eua=100)
-    buyer = await _client(db, settings, eur=10_000_000)
-    await _place(db, settings, buyer, _order("BUY", 1, 60_00))  # warm: terms, book
-    sell = await _place(db, settings, seller, _order("SELL", 5, 70_00))
+    seller, buyer, sell = await _resting_sell(db, settings)
     sizes: list[int] = []
     original = placement._run_group
 
@@ -175,10 +180,7 @@ async def test_crossing_order_then_cancel_in_one_group_the_cancel_is_refused(
     db: Database, settings: Settings, fresh_database_url: str, long_way: list[int]
 ) -> None:
     url = fresh_database_url
-    seller = await _client(db, settings, eua=100)
-    buyer = await _client(db, settings, eur=10_000_000)
-    await _place(db, settings, buyer, _order("BUY", 1, 60_00))
-    sell = await _place(db, settings, seller, _order("SELL", 5, 70_00))
+    seller, buyer, sell = await _resting_sell(db, settings)
     bought, refused = await asyncio.gather(
         _place(db, settings, buyer, _order("BUY", 5, 70_00)),
         _cancel(db, settings, seller, sell.order.id),

@@ -20,17 +20,27 @@ def _stable(order: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in order.items() if k not in _VOLATILE}
 
 
-@pytest.fixture
-def lane_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str, what: Any) -> list[str]:
+    """Records ``what(result)`` of each call of the lane's ``name`` (or ``what(error)``)."""
     calls: list[str] = []
-    real = lane.place
+    real = getattr(lane, name)
 
     async def spy(*args: Any) -> Any:
-        calls.append("lane")
-        return await real(*args)
+        try:
+            result = await real(*args)
+        except Exception as exc:
+            calls.append(what(exc))
+            raise
+        calls.append(what(result))
+        return result
 
-    monkeypatch.setattr(lane, "place", spy)
+    monkeypatch.setattr(lane, name, spy)
     return calls
+
+
+@pytest.fixture
+def lane_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return _spy(monkeypatch, "place", lambda _: "lane")
 
 
 async def test_the_lane_and_the_route_give_the_same_reply(
@@ -176,16 +186,9 @@ async def test_a_callers_second_order_is_decided_on_what_was_remembered(
 def lane_cancels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the lane's cancellations in a group came to: "grouped", or "routed" (the
     route went on with it)."""
-    calls: list[str] = []
-    real = lane.cancel_in_group
-
-    async def spy(*args: Any) -> Any:
-        found = await real(*args)
-        calls.append("routed" if found is None else "grouped")
-        return found
-
-    monkeypatch.setattr(lane, "cancel_in_group", spy)
-    return calls
+    return _spy(
+        monkeypatch, "cancel_in_group", lambda found: "routed" if found is None else "grouped"
+    )
 
 
 async def test_a_cancel_from_the_lane_answers_as_the_route_does(

@@ -195,28 +195,34 @@ def test_is_retryable() -> None:
     assert not is_retryable(Other()) and not is_retryable(ValueError())
 
 
+class _Moved(Exception):
+    sqlstate = "40001"
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses of :func:`retrying` (recorded, not slept)."""
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    monkeypatch.setattr("niha.core.retry.asyncio.sleep", sleep)
+    return waited
+
+
 @pytest.mark.parametrize("stale", [False, True])
 async def test_retrying_waits_unless_the_failure_was_of_stale_memory(
-    db: Database, monkeypatch: pytest.MonkeyPatch, stale: bool
+    db: Database, waits: list[float], stale: bool
 ) -> None:
     """Contention clears with time: a retry waits, longer each time. A unit of work that
     failed on what its caller remembered reads it the next time: no reason to wait."""
-
-    class Moved(Exception):
-        sqlstate = "40001"
-
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr("niha.core.retry.asyncio.sleep", sleep)
     attempts: list[int] = []
 
     async def work(session: AsyncSession) -> str:
         attempts.append(1)
         if len(attempts) < 3:
-            raise Moved()
+            raise _Moved()
         return "done"
 
     def failures() -> float:
@@ -229,23 +235,13 @@ async def test_retrying_waits_unless_the_failure_was_of_stale_memory(
     assert failures() == before + 2
 
 
-async def test_retrying_caps_its_waits(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_retrying_caps_its_waits(db: Database, waits: list[float]) -> None:
     """``max_delay``: a caller whose every waiting client waits with it (a group of
     orders) retries more often rather than longer."""
 
-    class Moved(Exception):
-        sqlstate = "40001"
-
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr("niha.core.retry.asyncio.sleep", sleep)
-
     async def work(session: AsyncSession) -> str:
         if len(waits) < 8:
-            raise Moved()
+            raise _Moved()
         return "done"
 
     assert await retrying(db.maker, work, attempts=10, max_delay=0.05) == "done"

@@ -42,6 +42,7 @@ outside the idempotency middleware.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from pydantic import ValidationError
@@ -117,14 +118,11 @@ class OrderLane:
             order = PlaceOrderIn.model_validate_json(body)
         except ValidationError:
             return None
-        try:
-            answer = await place(db.maker, settings, principal, order)
-        except SessionChanged:
-            self.snapshots.forget(principal.session_id)
-            return None
-        except Exception as exc:
-            return problem_for(exc, self.path)
-        return Response(answer.json, 201, media_type="application/json")
+
+        async def placed() -> str:
+            return (await place(db.maker, settings, principal, order)).json
+
+        return await self._answer(principal, self.path, placed(), 201)
 
     async def _cancel(
         self, scope: Scope, db: Database, settings: Settings, order_id: uuid.UUID
@@ -136,19 +134,28 @@ class OrderLane:
             or not has_permission(principal, Permission.ORDERS_WRITE)
         ):
             return None
-        try:
+
+        async def cancelled() -> str | None:
             grouped = await cancel_in_group(db.maker, settings, order_id, principal)
+            if grouped is None:
+                return None  # the route cancels it the long way, or says why it cannot
+            return OrderOut.of(*grouped).model_dump_json()
+
+        return await self._answer(principal, scope["path"], cancelled(), 200)
+
+    async def _answer(
+        self, principal: Principal, path: str, work: Awaitable[str | None], status: int
+    ) -> Response | None:
+        """``work``'s JSON as the reply, its error as a problem -- or ``None`` (the route
+        takes the request) when it has none or the caller's session changed."""
+        try:
+            body = await work
         except SessionChanged:
             self.snapshots.forget(principal.session_id)
             return None
         except Exception as exc:
-            return problem_for(exc, scope["path"])
-        if grouped is None:
-            return None  # the route cancels it the long way, or says why it cannot
-        order, symbol = grouped
-        return Response(
-            OrderOut.of(order, symbol).model_dump_json(), 200, media_type="application/json"
-        )
+            return problem_for(exc, path)
+        return None if body is None else Response(body, status, media_type="application/json")
 
     async def _caller(self, scope: Scope, db: Database, settings: Settings) -> Principal | None:
         """The bearer token's principal, as the route's ``require(ORDERS_WRITE)`` finds it

@@ -1042,12 +1042,7 @@ async def _place_one(g: _Group, q: _Queued) -> PlacedOrder:
     done += [m for m in makers.values() if m.status == "FILLED"]
     done += stp
     for o in done:
-        if o.reserved_remaining:
-            g.transfers.append(release(o))
-            back = AccountKey.entity(o.entity_id, o.reserved_asset, "available")
-            if back in g.available:
-                g.available[back] += o.reserved_remaining
-            o.reserved_remaining = 0
+        _release_rest(g, o)
 
     inst.sequence = seq
     if plan.fills:
@@ -1093,12 +1088,7 @@ def _cancel_one(g: _Group, q: _Queued, cancel: CancelOrder) -> PlacedOrder:
             "orders": level.orders - 1 if removed else level.orders,
         }
     ]
-    if o.reserved_remaining:
-        g.transfers.append(release(o))
-        back = AccountKey.entity(o.entity_id, o.reserved_asset, "available")
-        if back in g.available:
-            g.available[back] += o.reserved_remaining
-        o.reserved_remaining = 0
+    _release_rest(g, o)
     o.status = "CANCELLED"
     o.reason = "cancelled_by_client"
     o.reason_detail = None
@@ -1116,6 +1106,17 @@ def _cancel_one(g: _Group, q: _Queued, cancel: CancelOrder) -> PlacedOrder:
         g.changed[o.id] = o
     g.cancelled += 1
     return PlacedOrder(o)
+
+
+def _release_rest(g: _Group, o: OrderRow) -> None:
+    """A finished order gives back what it still holds (the group's later orders of the
+    same entity may use it)."""
+    if o.reserved_remaining:
+        g.transfers.append(release(o))
+        back = AccountKey.entity(o.entity_id, o.reserved_asset, "available")
+        if back in g.available:
+            g.available[back] += o.reserved_remaining
+        o.reserved_remaining = 0
 
 
 def _ticker(g: _Group) -> tuple[str, str, dict[str, Any]]:

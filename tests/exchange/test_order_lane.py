@@ -184,11 +184,15 @@ async def test_a_callers_second_order_is_decided_on_what_was_remembered(
 
 @pytest.fixture
 def lane_cancels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the lane's cancellations in a group came to: "grouped", or "routed" (the
-    route went on with it)."""
-    return _spy(
-        monkeypatch, "cancel_in_group", lambda found: "routed" if found is None else "grouped"
-    )
+    """What the lane's cancellations in a group came to: "grouped", "routed" (the route
+    went on with it) or "refused" (an error)."""
+
+    def outcome(found: Any) -> str:
+        if isinstance(found, Exception):
+            return "refused"
+        return "routed" if found is None else "grouped"
+
+    return _spy(monkeypatch, "cancel_in_group", outcome)
 
 
 async def test_a_cancel_from_the_lane_answers_as_the_route_does(
@@ -229,3 +233,22 @@ async def test_what_the_lane_cannot_cancel_the_route_answers(
     assert lane_cancels == ["routed", "grouped"]
     problem(await client.post(url, headers=t.headers), 409, "order_not_cancellable")
     assert lane_cancels == ["routed", "grouped", "routed"]
+
+
+async def test_a_revoked_session_cannot_cancel_from_the_lane(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_cancels: list[str]
+) -> None:
+    t = await trader(session, settings, eur=1_000_000)
+    order = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
+    # The lane remembers the session now; revoke it behind the lane's back.
+    await session.execute(
+        text("UPDATE identity_session SET revoked_at = now() WHERE user_id = :u"),
+        {"u": t.user_id},
+    )
+    r = await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=t.headers)
+    problem(r, 401, "not_authenticated")
+    status = await session.execute(
+        text("SELECT status FROM exchange_order WHERE id = :i"), {"i": order["id"]}
+    )
+    assert status.scalar_one() == "OPEN"
+    assert lane_cancels == ["refused"]  # by its group (the session); the route said 401

@@ -8,7 +8,8 @@ starts ``--processes`` ``niha serve`` processes on it, and for each client count
 N concurrent HTTP clients (each its own trading entity and keep-alive connection, spread
 over the processes) that place LIMIT orders around one price on EUA-EUR (``--instruments
 2``: each order on EUA-EUR or CEA-EUR at random, so every client trades both; ``--cancels
-0.4``: market makers, 40% of operations cancel one of the client's resting quotes) for
+0.4``: market makers, 40% of operations cancel one of the client's resting quotes, the
+rest place quotes that rest) for
 ``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
@@ -176,14 +177,15 @@ def _order_body(rng: random.Random, instruments: int = 1) -> bytes:
     ).encode()
 
 
-def _quote_body(rng: random.Random) -> bytes:
-    """A market maker's LIMIT quote on EUA-EUR that rests: bids 69.50-69.90, asks
-    70.10-70.50 (``--cancels``)."""
+def _quote_body(rng: random.Random, instruments: int = 1) -> bytes:
+    """A market maker's LIMIT quote on EUA-EUR (or either instrument) that rests: bids
+    69.50-69.90, asks 70.10-70.50 (``--cancels``)."""
+    symbol = SYMBOLS[rng.randrange(instruments)] if instruments > 1 else SYMBOLS[0]
     side = rng.choice(("BUY", "SELL"))
     cents = 6990 - rng.randint(0, 40) if side == "BUY" else 7010 + rng.randint(0, 40)
     return json.dumps(
         {
-            "instrument": SYMBOLS[0],
+            "instrument": symbol,
             "order_type": side,
             "order_kind": "LIMIT",
             "quantity": rng.randint(1, 20),
@@ -268,7 +270,7 @@ async def _load(
                         raise RuntimeError(f"cancel refused: {status} {text!r}")
                     latencies.append(time.perf_counter() - t0)
                     continue
-                body = _quote_body(rng) if cancels else _order_body(rng, instruments)
+                body = _quote_body(rng, instruments) if cancels else _order_body(rng, instruments)
                 t0 = time.perf_counter()
                 status, text = await conn.post(body)
                 if status != 201:
@@ -536,8 +538,6 @@ def main() -> None:
         help="market makers: this share of operations cancels a resting quote (e.g. 0.4)",
     )
     a = parser.parse_args()
-    if a.cancels and a.instruments != 1:
-        parser.error("--cancels quotes EUA-EUR only")
     run(
         a.seconds,
         [int(c) for c in a.clients.split(",")],

@@ -8,7 +8,8 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
 
 1. a request checks what needs no lock (tick, lot, limits: :func:`service.place_order`)
    and queues its order on the instrument's slot; one runner task per slot drains the
-   queue;
+   queue (a client's cancellation of a resting order queues the same way and is decided
+   in its place in the group: :func:`_cancel_one`);
 2. the runner takes the slot's asyncio lock (the commands of this process, every
    instrument's: :class:`book_cache.Shared`) and, in one unit of work,
    ``SELECT ... FOR UPDATE`` the instrument row (the other processes),
@@ -29,8 +30,8 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
 
 Accounts are locked once, all together, in id order: the ledger locks every account of
 the group's batch, and the takers' balances the group was decided on, in one statement
-and checks that those still hold (``expect``; a serialization failure otherwise, and the
-group runs again). A group that locked its takers' accounts first and the rest of its
+and checks that each still holds at least what the group was decided on (``expect``; a
+serialization failure otherwise, and the group runs again). A group that locked its takers' accounts first and the rest of its
 batch later (counterparties, fees) could deadlock with another instrument's group doing
 the same for an entity that trades both.
 
@@ -87,7 +88,7 @@ from niha.core.db import (
     send_expectations,
     update_records,
 )
-from niha.core.errors import DomainError
+from niha.core.errors import Conflict, DomainError
 from niha.core.ids import new_id
 from niha.core.money import format_amount
 from niha.core.pipeline import Statements
@@ -150,13 +151,14 @@ class CancelOrder:
     order_id: uuid.UUID
 
 
-class NotResting(DomainError):
-    """The order to cancel is not resting on the group's book as its entity's: the caller
-    cancels it the long way, as one command, which tells why (not found, not open)."""
-
-    status = 409
+class OrderNotCancellable(Conflict):
     code = "order_not_cancellable"
     title = "The order is not open"
+
+
+class NotResting(OrderNotCancellable):
+    """The order to cancel is not resting on the group's book as its entity's: the caller
+    cancels it the long way, as one command, which tells why (not found, not open)."""
 
 
 @dataclass

@@ -52,6 +52,7 @@ from niha.exchange.book_cache import Command, sequenced
 from niha.exchange.matching import OrderBook, Outcome, Plan, Side
 from niha.exchange.models import Instrument, Order, OrderFill, Trade
 from niha.exchange.placement import NewOrder as NewOrder
+from niha.exchange.placement import OrderNotCancellable as OrderNotCancellable
 from niha.exchange.placement import PlacedOrder
 from niha.exchange.rows import FillRow, OrderRow, TradeRow
 from niha.identity.principal import Principal
@@ -112,11 +113,6 @@ class InvalidOrder(Unprocessable):
 class DuplicateOrder(Conflict):
     code = "duplicate_client_order_id"
     title = "An order with this client_order_id exists"
-
-
-class OrderNotCancellable(Conflict):
-    code = "order_not_cancellable"
-    title = "The order is not open"
 
 
 class TradeNotPending(Conflict):

@@ -473,16 +473,15 @@ _Plan = tuple[
 async def _plan(
     session: AsyncSession,
     transfers: Sequence[TransferRequest],
-    also: Mapping[AccountKey, int] | Iterable[AccountKey] = (),
+    expect: Mapping[AccountKey, int] | None = None,
 ) -> _Plan | PostedBatch:
-    """Validate a batch, lock its accounts -- and ``also`` -- in id order (creating missing
-    ones) and apply the rules: (transfers, scales, keys, driver, locked, balances after),
-    or -- for an exact resubmission -- the original batch (a no-op even when the balances
-    have moved on since).
+    """Validate a batch, lock its accounts -- and those of ``expect`` -- in id order
+    (creating missing ones) and apply the rules: (transfers, scales, keys, driver, locked,
+    balances after), or -- for an exact resubmission -- the original batch (a no-op even
+    when the balances have moved on since).
 
-    ``also`` as a mapping: balances the caller decided the batch on (``stage_batch``'s
-    ``expect``); each locked balance must be at least that (:class:`BalanceMoved`
-    otherwise, before the rules).
+    ``expect``: balances the caller decided the batch on (``stage_batch``'s); each locked
+    balance must be at least that (:class:`BalanceMoved` otherwise, before the rules).
 
     Every account is locked by one statement: a transaction that holds some accounts and
     then asks for more could deadlock with another doing the same in another order."""
@@ -494,8 +493,9 @@ async def _plan(
         raise domain_error(exc) from None
     keys = sorted({k for t in transfers for k in (t.debit, t.credit)})
     driver = await driver_connection(session)
-    locked = await _lock_accounts(driver, sorted({*keys, *also}))
-    if isinstance(also, Mapping) and any(locked[k].balance < v for k, v in also.items()):
+    expect = expect or {}
+    locked = await _lock_accounts(driver, sorted({*keys, *expect}))
+    if any(locked[k].balance < v for k, v in expect.items()):
         raise BalanceMoved("a balance is lower than when it was read")
     try:
         after = core.apply_batch({k: a.balance for k, a in locked.items()}, transfers, scales)
@@ -806,7 +806,7 @@ async def open_balances(
     For a caller that decides on balances before it can build its batch (the exchange's
     sequencer checks a whole group of orders against the funds it read): it then hands
     them to :func:`stage_batch` as ``expect``, which locks every account of the batch at
-    once and fails unless they still hold them."""
+    once and fails unless each still holds at least that."""
     ordered = sorted(set(keys))
     driver = await driver_connection(session)
     found = await _read(driver, ordered)
@@ -1015,7 +1015,7 @@ async def stage_batch(
         return await _stage_known(session, list(transfers), keys, known, expect, via)
     if via is not None:
         raise ValueError("stage_batch(via=...) needs every account in known")
-    planned = await _plan(session, transfers, also=expect)
+    planned = await _plan(session, transfers, expect)
     if isinstance(planned, PostedBatch):
         return StagedBatch(planned.id, {}, [])
     transfers, scales, keys, driver, locked, after = planned

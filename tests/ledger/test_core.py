@@ -229,3 +229,21 @@ def test_account_keys_hash_by_value_in_copies_and_pickles() -> None:
     assert repr(key) == (
         f"AccountKey(owner_type='entity', owner_id={owner!r}, asset='EUR', bucket='available')"
     )
+
+
+def test_account_keys_made_twice_are_one_object_until_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner = uuid.uuid4()
+    key = AccountKey.entity(owner, "EUR", core.Bucket.AVAILABLE)
+    assert AccountKey.entity(owner, "EUR", "available") is key
+    assert AccountKey.of("entity", owner, "EUR", "available") is key
+    assert key.bucket == "available" and type(key.bucket) is str
+    assert AccountKey.platform("EUR", "fees") is AccountKey.platform("EUR", "fees")
+    assert AccountKey.entity(owner, "EUR", "reserved") is not key
+    # Bounded: when full, every remembered key is forgotten (the keys stay valid).
+    monkeypatch.setattr(core, "MAX_INTERNED", 1)
+    AccountKey.entity(uuid.uuid4(), "EUR", "available")
+    again = AccountKey.entity(owner, "EUR", "available")
+    assert again is not key and again == key and hash(again) == hash(key)
+    assert len(core._interned) == 1

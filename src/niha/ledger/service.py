@@ -352,7 +352,7 @@ class AccountState:
 
 def _states(rows: Iterable[Any]) -> dict[AccountKey, AccountState]:
     """Accounts as :data:`_LOCK_SQL` and :data:`_READ_SQL` return them."""
-    return {AccountKey(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
+    return {AccountKey.of(r[1], r[2], r[3], r[4]): AccountState(r[0], r[5]) for r in rows}
 
 
 async def _lock(driver: Any, keys: Sequence[AccountKey]) -> dict[AccountKey, AccountState]:

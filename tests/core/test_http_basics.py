@@ -60,6 +60,20 @@ async def test_unknown_api_route_is_problem_json(client: httpx.AsyncClient) -> N
     assert {"type", "title", "status", "detail", "code"} <= body.keys()
 
 
+async def test_wrong_method_on_an_api_route_is_405_with_allow(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/auth/login")
+    assert r.status_code == 405
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["allow"] == "POST"
+    assert r.json()["code"] == "method_not_allowed"
+    # A path with a parameter.
+    r = await client.get(f"/api/v1/orders/{'0' * 8}-0000-7000-8000-{'0' * 12}/cancel")
+    assert (r.status_code, r.headers["allow"]) == (405, "POST")
+    assert (await client.delete("/api/v1/auth/login")).status_code == 405
+    # Unknown paths stay 404.
+    assert (await client.get("/api/v1/auth/login/extra")).status_code == 404
+
+
 async def test_validation_error_names_the_field(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/auth/login", json={"email": "a@example.com"})
     assert r.status_code == 422
@@ -119,6 +133,11 @@ async def test_spa_fallback(settings: Settings, db: Any, tmp_path: Path) -> None
         assert asset.text == "console.log(1)"
         assert "immutable" in asset.headers["cache-control"]
         assert (await c.get("/api/v1/nope")).status_code == 404
+        assert (await c.get("/api/v1/auth/login")).headers["allow"] == "POST"
+        head = await c.head("/trade/EUA-EUR")
+        assert head.status_code == 200 and head.headers["cache-control"] == "no-cache"
+        post = await c.post("/trade/EUA-EUR")
+        assert (post.status_code, post.headers["allow"]) == (405, "GET, HEAD")
         assert (await c.get("/../../etc/passwd")).status_code in {200, 404}
         assert "root:" not in (await c.get("/..%2f..%2fetc/passwd")).text
 

@@ -217,7 +217,6 @@ ROUTE_ACCESS: dict[tuple[str, str], str | Permission] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("MOUNT", "/docs-static"): PUBLIC,  # Swagger UI / ReDoc assets, served locally
-    ("GET", "/{full_path:path}"): PUBLIC,  # the web app (SPA fallback)
     (WEBSOCKET, "/api/v1/ws"): PUBLIC,  # public channels; JWT for private ones
     # auth
     ("POST", "/api/v1/auth/login"): PUBLIC,

@@ -47,6 +47,14 @@ def test_parameters_as_text() -> None:
     assert text(at) == b"2026-12-05T21:00:00+00:00"
     assert text(date(2026, 1, 2)) == b"2026-01-02"
     assert text([1, None, 3]) == b"{1,NULL,3}"
+    # Arrays of one type go in one pass; the same text as element by element.
+    assert text([uuid.UUID(int=1), uuid.UUID(int=2)]) == (
+        b"{00000000000000000000000000000001,00000000000000000000000000000002}"
+    )
+    assert text([5, -1]) == b"{5,-1}" and text([]) == b"{}" and text([None]) == b"{NULL}"
+    assert text(['a"b', None, "c\\d"]) == b'{"a\\"b",NULL,"c\\\\d"}'
+    assert text([at, at]) == b"{2026-12-05T21:00:00+00:00,2026-12-05T21:00:00+00:00}"
+    assert text([True, False]) == b"{t,f}"
     assert (
         text([uuid.UUID(int=2), at])
         == b"{00000000000000000000000000000002,2026-12-05T21:00:00+00:00}"

@@ -119,8 +119,9 @@ class AccountKey:
 
         An order makes ~20 keys and looks each up in dicts and sets; a key made anew
         costs ~1 us (a frozen dataclass) and every lookup of it compares fields, while a
-        key seen before costs a dict lookup and is found by identity."""
-        parts = (owner_type, owner_id, asset, bucket)
+        key seen before costs a dict lookup and is found by identity. (Looked up by the
+        owner id's integer: a UUID hashes in Python.)"""
+        parts = (owner_type, owner_id.int, asset, bucket)
         key = _interned.get(parts)
         if key is None:
             if len(_interned) >= MAX_INTERNED:
@@ -148,7 +149,7 @@ class AccountKey:
 
 #: The keys :meth:`AccountKey.of` hands out again (forgotten all at once when full).
 MAX_INTERNED = 100_000
-_interned: dict[tuple[str, uuid.UUID, str, str], AccountKey] = {}
+_interned: dict[tuple[str, int, str, str], AccountKey] = {}
 #: Keys :func:`validate_account` found well formed (owner type, bucket, owner id): a
 #: batch's ~60 keys are mostly the same few, checked again for every batch.
 _well_formed: set[AccountKey] = set()

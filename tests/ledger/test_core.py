@@ -226,6 +226,10 @@ def test_account_keys_hash_by_value_in_copies_and_pickles() -> None:
     assert replace(key, bucket="reserved") == other
     assert hash(replace(key, bucket="reserved")) == hash(other)
     assert sorted([other, key]) == [key, other]
+    assert key < other and key <= other and other > key and other >= key and key <= same
+    with pytest.raises(TypeError):
+        _ = key < "entity"
+    assert key != ("entity", owner, "EUR", "available")
     assert repr(key) == (
         f"AccountKey(owner_type='entity', owner_id={owner!r}, asset='EUR', bucket='available')"
     )

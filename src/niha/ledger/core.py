@@ -97,16 +97,24 @@ class AccountKey:
             return NotImplemented
         return self._order == other._order
 
-    def __lt__(self, other: AccountKey) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if type(other) is not AccountKey:
+            return NotImplemented
         return self._order < other._order
 
-    def __le__(self, other: AccountKey) -> bool:
+    def __le__(self, other: object) -> bool:
+        if type(other) is not AccountKey:
+            return NotImplemented
         return self._order <= other._order
 
-    def __gt__(self, other: AccountKey) -> bool:
+    def __gt__(self, other: object) -> bool:
+        if type(other) is not AccountKey:
+            return NotImplemented
         return self._order > other._order
 
-    def __ge__(self, other: AccountKey) -> bool:
+    def __ge__(self, other: object) -> bool:
+        if type(other) is not AccountKey:
+            return NotImplemented
         return self._order >= other._order
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from niha.core.docs import install_docs
 from niha.core.embedded_pg import resolve_database_url
 from niha.core.errors import install_error_handlers
 from niha.core.health_api import router as health_router
-from niha.core.http import RequestContextMiddleware
+from niha.core.http import HeadAsGetMiddleware, RequestContextMiddleware
 from niha.core.idempotency import IdempotencyMiddleware
 from niha.core.input_guard import InputGuardMiddleware
 from niha.core.logging import configure_logging
@@ -81,5 +81,6 @@ def create_app(
     # Outside the idempotency middleware: requests with an Idempotency-Key pass through.
     app.add_middleware(OrderLane, prefix=f"{API_PREFIX}/orders")
     app.add_middleware(InputGuardMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)
     return app

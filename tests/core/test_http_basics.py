@@ -74,6 +74,19 @@ async def test_wrong_method_on_an_api_route_is_405_with_allow(client: httpx.Asyn
     assert (await client.get("/api/v1/auth/login/extra")).status_code == 404
 
 
+async def test_head_is_get_without_the_body(client: httpx.AsyncClient) -> None:
+    get = await client.get("/api/v1/market/EUA-EUR/book")
+    head = await client.head("/api/v1/market/EUA-EUR/book")
+    assert (get.status_code, head.status_code) == (200, 200)
+    assert head.content == b"" and get.content
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert "x-request-id" in head.headers
+    # Where GET is not allowed, neither is HEAD.
+    r = await client.head("/api/v1/auth/login")
+    assert (r.status_code, r.headers["allow"]) == (405, "POST")
+
+
 async def test_validation_error_names_the_field(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/auth/login", json={"email": "a@example.com"})
     assert r.status_code == 422
@@ -136,6 +149,8 @@ async def test_spa_fallback(settings: Settings, db: Any, tmp_path: Path) -> None
         assert (await c.get("/api/v1/auth/login")).headers["allow"] == "POST"
         head = await c.head("/trade/EUA-EUR")
         assert head.status_code == 200 and head.headers["cache-control"] == "no-cache"
+        metrics = (await c.get("/metrics")).text
+        assert 'route="(web app)",status="200"' in metrics
         post = await c.post("/trade/EUA-EUR")
         assert (post.status_code, post.headers["allow"]) == (405, "GET, HEAD")
         assert (await c.get("/../../etc/passwd")).status_code in {200, 404}

@@ -1,4 +1,4 @@
-"""Request middleware: request ids, access logs, metrics, security headers."""
+"""Request middleware: request ids, access logs, metrics, security headers; HEAD."""
 
 from __future__ import annotations
 
@@ -108,3 +108,33 @@ def _security_headers(docs: bool, production: bool) -> list[tuple[bytes, bytes]]
     if production:
         headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
     return headers
+
+
+class HeadAsGetMiddleware:
+    """``HEAD`` on any ``GET`` endpoint, answered as that ``GET`` without its body (RFC
+    9110: a server supports HEAD wherever it supports GET). FastAPI's routes take only the
+    methods they declare, so without this a ``HEAD`` on market data was a 405. The headers
+    -- ``Content-Length`` included -- are the ``GET``'s."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        # A copy: the server reads the request's own scope to know it owes no body.
+        inner = {**scope, "method": "GET"}
+        try:
+            await self.app(inner, receive, send_head)
+        finally:
+            if "route" in inner:  # for the access log's and metrics' route label
+                scope["route"] = inner["route"]

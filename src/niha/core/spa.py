@@ -9,6 +9,7 @@ POST-only endpoint would read as "no such endpoint" (404) instead of the router'
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -17,6 +18,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 RESERVED_PREFIXES = ("/api/", "/docs", "/openapi.json", "/redoc", "/healthz", "/readyz", "/metrics")
+
+#: What the access log and the metrics name the web app's pages by (``scope["route"]``).
+WEB_APP_ROUTE = SimpleNamespace(path="(web app)")
 
 
 def mount_spa(app: FastAPI, dist: Path) -> None:
@@ -34,6 +38,7 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
         index = dist / "index.html"
         if not index.is_file():
             raise HTTPException(status_code=404, detail="The web app is not built (run `make run`)")
+        scope["route"] = WEB_APP_ROUTE
         full_path = path.lstrip("/")
         candidate = (dist / full_path).resolve()
         if full_path and candidate.is_file() and candidate.is_relative_to(dist):

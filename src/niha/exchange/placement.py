@@ -31,9 +31,9 @@ them all, like PostgreSQL's own group commit or TigerBeetle's batches:
 Accounts are locked once, all together, in id order: the ledger locks every account of
 the group's batch, and the takers' balances the group was decided on, in one statement
 and checks that each still holds at least what the group was decided on (``expect``; a
-serialization failure otherwise, and the group runs again). A group that locked its takers' accounts first and the rest of its
-batch later (counterparties, fees) could deadlock with another instrument's group doing
-the same for an entity that trades both.
+serialization failure otherwise, and the group runs again). A group that locked its
+takers' accounts first and the rest of its batch later (counterparties, fees) could
+deadlock with another instrument's group doing the same for an entity that trades both.
 
 Round trips: the transaction runs in psycopg's pipeline mode on the session's
 connection. The locked way (:func:`_decide_locked`): BEGIN, the instrument's lock and
@@ -90,7 +90,6 @@ from niha.core.db import (
 )
 from niha.core.errors import Conflict, DomainError
 from niha.core.ids import new_id
-from niha.core.money import format_amount
 from niha.core.pipeline import Statements
 from niha.core.retry import retrying, sqlstates
 from niha.exchange import book_cache
@@ -197,8 +196,8 @@ async def submit(
     prepare: Prepare | None = None,
 ) -> PlacedOrder:
     """Queue ``new`` (an order to place, or a cancellation) on its instrument and wait
-    until its group has committed (the group
-    runs in units of work of its own, made by ``maker``).
+    until its group has committed (the group runs in units of work of its own, made by
+    ``maker``).
 
     ``prepare``: makes the caller's answer from the placed order (:attr:`PlacedOrder.
     prepared`) while the group's transaction commits -- work the process would otherwise
@@ -1071,6 +1070,8 @@ def _cancel_one(g: _Group, q: _Queued, cancel: CancelOrder) -> PlacedOrder:
     """Cancel one resting order of the caller's entity, as :func:`service.cancel_order`
     does in a command of its own: the order CANCELLED (``cancelled_by_client``), the rest
     of its reservation released, the book's level and the order's events."""
+    from niha.exchange.service import level_change
+
     o = g.resting.get(cancel.order_id)
     if o is None or o.entity_id != q.entity_id:
         raise NotResting()
@@ -1083,12 +1084,9 @@ def _cancel_one(g: _Group, q: _Queued, cancel: CancelOrder) -> PlacedOrder:
     removed = book.cancel(o.id, seq)
     book.sequence = seq
     changes = [
-        {
-            "side": o.side,
-            "price": format_amount(o.price, 2),
-            "quantity": level.quantity - removed,
-            "orders": level.orders - 1 if removed else level.orders,
-        }
+        level_change(
+            o.side, o.price, level.quantity - removed, level.orders - 1 if removed else level.orders
+        )
     ]
     _release_rest(g, o)
     o.status = "CANCELLED"

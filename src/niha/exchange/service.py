@@ -443,11 +443,13 @@ def _level_state(book: OrderBook, plan: Plan) -> dict[tuple[Side, int], list[int
     return state
 
 
+def level_change(side: str, price: int, quantity: int, orders: int) -> dict[str, Any]:
+    """One L2 level of a ``book.delta`` event, as it is after the command (0 and 0: gone)."""
+    return {"side": side, "price": format_amount(price, 2), "quantity": quantity, "orders": orders}
+
+
 def _levels_out(state: dict[tuple[Side, int], list[int]]) -> list[dict[str, Any]]:
-    return [
-        {"side": side.value, "price": format_amount(price, 2), "quantity": q, "orders": n}
-        for (side, price), (q, n) in state.items()
-    ]
+    return [level_change(side.value, price, q, n) for (side, price), (q, n) in state.items()]
 
 
 def _levels_after(book: OrderBook, plan: Plan) -> list[dict[str, Any]]:
@@ -758,10 +760,7 @@ async def _cancel_in_command(
     inst.sequence = seq
     inst.updated_at = now
     await session.flush()
-    changes = [
-        {"side": s, "price": format_amount(p, 2), "quantity": q, "orders": n}
-        for (s, p), (q, n) in delta.items()
-    ]
+    changes = [level_change(s, p, q, n) for (s, p), (q, n) in delta.items()]
     await _publish_command(session, inst, book, None, seq, None, orders, [], [], now, changes)
     ids = [o.id for o in orders]
 

@@ -40,8 +40,8 @@ shortfall included) is the one posting it alone in arrival order would give; the
 transaction fails every caller of that group with :class:`LedgerUnavailable` and writes
 nothing (the transaction rolls back). A serialization failure or deadlock (SQLSTATE
 40001/40P01), another transaction committing one of the group's idempotency keys first,
-or a prepared statement gone from the connection (which the pipeline itself sends again at once, in a transaction of its own),
-runs the group again.
+or a prepared statement gone from the connection (which the pipeline itself sends again
+at once, in a transaction of its own), runs the group again.
 
 Concurrency comes from batching, not from parallel transactions: while one group is in
 the database, the submissions of all other callers queue up and go together into the

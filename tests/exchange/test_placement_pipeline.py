@@ -87,6 +87,35 @@ async def test_events_are_published_in_order_and_all_marked(
     assert sum(1 for e in ours if e.event == "trade") == 12
 
 
+async def test_while_groups_keep_coming_their_writes_carry_the_marks(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No statement apart marks events while each group comes sooner than MARK_DELAY
+    after the last (the next write marks them); one does once the groups stop."""
+    monkeypatch.setattr(placement, "MARK_DELAY", 0.2)
+    apart: list[int] = []
+    real = events.mark_published
+
+    async def counting(maker: Any, ids: Any) -> None:
+        apart.append(len(ids))
+        await real(maker, ids)
+
+    seller = await _entity(db, eua=1000)
+    monkeypatch.setattr(placement.events, "mark_published", counting)  # the groups' only
+    loop = asyncio.get_running_loop()
+    stop = loop.time() + 1.0  # five times the delay, one group after another
+    groups = 0
+    while loop.time() < stop:
+        placed = await _place(db, settings, seller, _limit("SELL", 1, price=80_00))
+        assert isinstance(placed, placement.PlacedOrder), placed
+        groups += 1
+        await asyncio.sleep(0.01)
+    assert groups > 10
+    assert apart == []
+    await asyncio.sleep(placement.MARK_DELAY * 3)
+    assert len(apart) == 1  # the last group's batches, apart
+
+
 async def test_a_wrong_guess_of_the_instruments_assets_changes_nothing(
     db: Database, settings: Settings, fresh_database_url: str
 ) -> None:

@@ -341,7 +341,16 @@ MARK_DELAY = 0.02
 
 
 async def _mark_later(runner: _Runner, slot: Slot) -> None:
-    await asyncio.sleep(MARK_DELAY)
+    """Mark the slot's published events apart once no group has come for
+    :data:`MARK_DELAY`. While groups keep coming, each write carries the marks of the
+    groups before it, and no statement apart is needed: a group that starts takes
+    ``slot.unmarked`` (a new list is left in its place), so the same list still there
+    after the delay means that none came."""
+    while True:
+        waiting = slot.unmarked
+        await asyncio.sleep(MARK_DELAY)
+        if slot.unmarked is waiting:
+            break
     await _mark(runner, slot)
 
 

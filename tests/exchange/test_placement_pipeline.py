@@ -101,7 +101,7 @@ async def test_while_groups_keep_coming_their_writes_carry_the_marks(
         await real(maker, ids)
 
     seller = await _entity(db, eua=1000)
-    monkeypatch.setattr(placement.events, "mark_published", counting)  # the groups' only
+    monkeypatch.setattr(events, "mark_published", counting)  # from here, the groups' only
     loop = asyncio.get_running_loop()
     stop = loop.time() + 1.0  # five times the delay, one group after another
     groups = 0

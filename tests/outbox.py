@@ -16,7 +16,7 @@ EVENTS = """(
     SELECT e.id, b.seq, e.n, e.channel, e.event, e.data, e.entity_id, e.user_id,
            e.created_at, b.published_at
     FROM core_outbox_batch AS b,
-         ROWS FROM (jsonb_to_recordset(b.events)
+         ROWS FROM (json_to_recordset(b.events)
                         AS (id uuid, channel text, event text, data jsonb, entity_id uuid,
                             user_id uuid, created_at timestamptz)) WITH ORDINALITY
              AS e(id, channel, event, data, entity_id, user_id, created_at, n)

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from niha.core import events
 from niha.core.clock import isoformat_z, utcnow
@@ -38,6 +38,23 @@ async def test_published_after_commit_and_marked(db: Any, received: list[Event])
         rows = await stored_events(s, event="thing.happened")
         assert len(rows) == 2 and all(r.published_at is not None for r in rows)
         assert rows[0].seq == rows[1].seq  # one row for the transaction's events
+
+
+async def test_a_batch_keeps_the_events_as_written(db: Any, received: list[Event]) -> None:
+    """The outbox stores the writer's JSON text as it is (``json``: nothing parsed into
+    ``jsonb``, whose keys would come back reordered), under the first event's id and time."""
+    async with unit_of_work(db.maker) as s:
+        first = await emit(s, "backoffice", "kept.as.written", {"zeta": 1, "alpha": [2, 3]})
+        second = await emit(s, "backoffice", "kept.as.written", {"n": 2})
+    async with db.maker() as s:
+        stored = (
+            await s.execute(
+                text("SELECT id, events::text, created_at FROM core_outbox_batch WHERE id = :id"),
+                {"id": first.id},
+            )
+        ).one()
+    assert stored[1] == events.outbox_rows([first, second])
+    assert (stored[0], stored[2]) == (first.id, first.created_at)
 
 
 async def test_nothing_published_on_rollback(db: Any, received: list[Event]) -> None:

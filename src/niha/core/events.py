@@ -24,7 +24,7 @@ import structlog
 from psycopg.pq import TransactionStatus
 from sqlalchemy import BigInteger, DateTime, Identity, Index, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
@@ -50,8 +50,10 @@ class OutboxBatch(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True, nullable=False)
-    #: ``[{id, channel, event, data, entity_id, user_id, created_at}, ...]``
-    events: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    #: ``[{id, channel, event, data, entity_id, user_id, created_at}, ...]`` -- ``json``,
+    #: the text as written: the relay reads it back whole, nothing queries inside it, and
+    #: ``jsonb`` cost PostgreSQL a parse of every group's events on the way in.
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -161,22 +163,45 @@ def new_event(
 
 
 # One row for every pending event of a transaction, in one statement (one round trip, no
-# ORM); nothing when there is none. The events travel as one JSON document.
+# ORM); nothing when there is none. The events travel as one JSON document, the first
+# event's id and time beside it (as ``json``, PostgreSQL only checks the document: reading
+# them out of it would parse it again).
 _INSERT_SQL = """
     INSERT INTO core_outbox_batch (id, events, created_at)
-    SELECT (b.e->0->>'id')::uuid, b.e, (b.e->0->>'created_at')::timestamptz
-    FROM (SELECT {rows} AS e) AS b
-    WHERE jsonb_array_length(b.e) > 0
+    SELECT b.id, b.events, b.created_at
+    FROM (SELECT {first} AS id, {rows} AS events, {at} AS created_at) AS b
+    WHERE b.id IS NOT NULL
 """
-_INSERT = text(_INSERT_SQL.format(rows="CAST(:rows AS jsonb)"))
+_INSERT = text(
+    _INSERT_SQL.format(
+        first="CAST(:rows_first AS uuid)",
+        rows="CAST(:rows AS json)",
+        at="CAST(:rows_at AS timestamptz)",
+    )
+)
 
 
 def outbox_insert_sql(param: str) -> str:
-    """An INSERT of the events of :func:`outbox_rows` bound to ``%(param)s`` (psycopg style),
+    """An INSERT of the events of :func:`outbox_params` bound to ``%(param)s`` (psycopg style),
     for a writer that puts its events into a statement of its own (see
     :mod:`niha.ledger.writer`); it then publishes them with :func:`publish` after commit.
     The text ends with its ``WHERE`` clause: an ``AND`` condition may follow."""
-    return _INSERT_SQL.format(rows=f"%({param})s::jsonb")
+    return _INSERT_SQL.format(
+        first=f"%({param}_first)s::uuid",
+        rows=f"%({param})s::json",
+        at=f"%({param}_at)s::timestamptz",
+    )
+
+
+def outbox_params(records: Sequence[EmittedEvent], param: str) -> dict[str, Any]:
+    """The parameters of :func:`outbox_insert_sql` (``param``) for ``records``: the events
+    as one JSON document, and the first one's id and time (none: no row is written)."""
+    first = records[0] if records else None
+    return {
+        param: outbox_rows(records),
+        f"{param}_first": first.id if first is not None else None,
+        f"{param}_at": first.created_at if first is not None else None,
+    }
 
 
 # Keeps the first mark. Not "WHERE published_at IS NULL": that condition lets the planner
@@ -263,8 +288,7 @@ class _Outbox:
         self.unwritten = 0
         if not todo:
             return
-        rows = outbox_rows([e.record for e in todo])
-        session.connection().execute(_INSERT, {"rows": rows})
+        session.connection().execute(_INSERT, outbox_params([e.record for e in todo], "rows"))
         where = session.get_nested_transaction()
         for e in todo:
             e.written = True

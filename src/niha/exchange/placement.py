@@ -1201,7 +1201,7 @@ async def _write(g: _Group, driver: Any, marks: Sequence[uuid.UUID]) -> None:
         "changed": json_rows(g.changed.values(), ("id", *_ORDER_CHANGES)),
         "trades": json_rows(g.trades, _TRADE_COLUMNS),
         "fills": json_rows(g.fills, _FILL_COLUMNS),
-        "events": events.outbox_rows(g.records),
+        **events.outbox_params(g.records, "events"),
         "marks": list(marks),
         "instrument_id": inst.id,
         "sequence": inst.sequence,

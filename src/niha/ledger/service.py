@@ -1072,7 +1072,7 @@ async def _send_stage(
         for owner, data in balance_events([(batch_id, changed)], after, scales)
     ]
     params = _batch_params(transfers, locked, batch_id, ids, now, changed, deltas)
-    params["events"] = events.outbox_rows(records)
+    params.update(events.outbox_params(records, "events"))
     await send(driver, _STAGE_SQL, params)
     accounts = {k: AccountState(locked[k].id, after[k]) for k in keys}
     return StagedBatch(batch_id, after, records, accounts)

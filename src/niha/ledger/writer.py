@@ -645,7 +645,7 @@ def _params(
         "now": now,
         "a_ids": changed,
         "a_deltas": [deltas[a] for a in changed],
-        "events": events.outbox_rows(records),
+        **events.outbox_params(records, "events"),
         "marks": marks,
     }
 

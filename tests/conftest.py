@@ -78,10 +78,10 @@ class RollbackDatabase(Database):
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
-    async def read(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+    async def autocommit(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
         # Inside the test's transaction: it sees what the test has not committed.
         result = await self.connection.exec_driver_sql(query, params)
-        return [tuple(row) for row in result]
+        return [tuple(row) for row in result] if result.returns_rows else []
 
 
 @pytest.fixture

@@ -73,13 +73,14 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     mount_spa(app, settings.web_dist)
 
+    app.add_middleware(OrderLane, prefix=f"{API_PREFIX}/orders")
+    # Outside the order lane: a request with an Idempotency-Key is placed (or cancelled)
+    # by the lane too, and its reply stored and replayed by this middleware.
     app.add_middleware(
         IdempotencyMiddleware,
-        sessionmaker=lambda: app.state.db.maker,
+        database=lambda: app.state.db,
         secret=lambda: settings.secret_key,
     )
-    # Outside the idempotency middleware: requests with an Idempotency-Key pass through.
-    app.add_middleware(OrderLane, prefix=f"{API_PREFIX}/orders")
     app.add_middleware(InputGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestContextMiddleware, production=settings.is_production)

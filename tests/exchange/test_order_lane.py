@@ -43,8 +43,17 @@ def lane_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return _spy(monkeypatch, "place", lambda _: "lane")
 
 
+async def _declined(*_: Any) -> None:
+    """The lane's answer when it leaves a request to the route."""
+    return None
+
+
 async def test_the_lane_and_the_route_give_the_same_reply(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_calls: list[str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    lane_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     t = await trader(session, settings, eur=10_000_000)
     body = {"certificate_type": "EUA", "order_type": "BUY", "order_kind": "LIMIT",
@@ -52,13 +61,37 @@ async def test_the_lane_and_the_route_give_the_same_reply(
     url = "/api/v1/orders/place"
     fast = await client.post(url, json=body, headers=t.headers)
     assert lane_calls == ["lane"]
-    routed = await client.post(url, json=body, headers={**t.headers, "Idempotency-Key": "k-1"})
-    assert lane_calls == ["lane"]  # an Idempotency-Key goes to the route (and its middleware)
+    monkeypatch.setattr(lane.OrderLane, "_serve", _declined)
+    routed = await client.post(url, json=body, headers=t.headers)
+    assert lane_calls == ["lane"]  # declined: the route answered
     assert fast.status_code == routed.status_code == 201
     assert fast.headers["content-type"] == routed.headers["content-type"]
     assert fast.headers["x-request-id"] and fast.headers["content-security-policy"]
     assert _stable(ok(fast, 201)) == _stable(ok(routed, 201))
     assert list(fast.json()) == list(routed.json())
+
+
+async def test_an_order_with_an_idempotency_key_is_placed_by_the_lane_once(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_calls: list[str]
+) -> None:
+    """A key reaches the lane once the idempotency middleware holds it; the same request
+    again is that middleware's replay (not placed again), another one with the key a 422."""
+    t = await trader(session, settings, eur=10_000_000)
+    body = {"certificate_type": "EUA", "order_type": "BUY", "order_kind": "LIMIT",
+            "quantity": 2, "price": "50.00"}  # fmt: skip
+    url, headers = "/api/v1/orders/place", {**t.headers, "Idempotency-Key": "mm-1"}
+    first = await client.post(url, json=body, headers=headers)
+    again = await client.post(url, json=body, headers=headers)
+    other = await client.post(url, json={**body, "quantity": 3}, headers=headers)
+    assert lane_calls == ["lane"]
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == ok(first, 201)
+    problem(other, 422, "idempotency_key_reused")
+    placed = await session.scalar(
+        text("SELECT count(*) FROM exchange_order WHERE entity_id = :e"), {"e": t.entity_id}
+    )
+    assert placed == 1
 
 
 async def test_domain_errors_are_problems_from_the_lane(
@@ -196,17 +229,20 @@ def lane_cancels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_a_cancel_from_the_lane_answers_as_the_route_does(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, lane_cancels: list[str]
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    lane_cancels: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     t = await trader(session, settings, eur=1_000_000)
     first = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
     second = ok(await client.post("/api/v1/orders/place", json=_BUY, headers=t.headers), 201)
     fast = await client.post(f"/api/v1/orders/{first['id']}/cancel", headers=t.headers)
     assert lane_cancels == ["grouped"]
-    routed = await client.post(
-        f"/api/v1/orders/{second['id']}/cancel", headers={**t.headers, "Idempotency-Key": "c-1"}
-    )
-    assert lane_cancels == ["grouped"]  # an Idempotency-Key goes to the route
+    monkeypatch.setattr(lane.OrderLane, "_cancel", _declined)
+    routed = await client.post(f"/api/v1/orders/{second['id']}/cancel", headers=t.headers)
+    assert lane_cancels == ["grouped"]  # declined: the route answered
     assert fast.status_code == routed.status_code == 200
     assert fast.headers["content-type"] == routed.headers["content-type"]
     assert fast.headers["x-request-id"] and fast.headers["content-security-policy"]

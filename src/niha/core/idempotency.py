@@ -13,14 +13,13 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from niha.core.clock import utcnow
-from niha.core.db import Base
+from niha.core.db import Base, Database, fetch
 from niha.core.errors import problem
 from niha.core.security import decode_access_token
 
@@ -50,11 +49,11 @@ class IdempotencyMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        sessionmaker: Callable[[], async_sessionmaker[AsyncSession]],
+        database: Callable[[], Database],
         secret: Callable[[], str],
     ) -> None:
         self.app = app
-        self.sessionmaker = sessionmaker
+        self.database = database
         self.secret = secret
 
     def _principal(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
@@ -112,46 +111,8 @@ class IdempotencyMiddleware:
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + body
         ).hexdigest()
         principal = self._principal(scope, headers)
-        maker = self.sessionmaker()
-        now = utcnow()
-
-        async with maker() as session, session.begin():
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.principal == principal,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.created_at < now - TTL,
-                )
-            )
-            inserted = await session.execute(
-                insert(IdempotencyRecord)
-                .values(principal=principal, key=key, request_hash=digest, created_at=now)
-                .on_conflict_do_nothing()
-                .returning(IdempotencyRecord.key)
-            )
-            fresh = inserted.first() is not None
-            existing = None
-            if not fresh:
-                existing = await session.get(
-                    IdempotencyRecord, (principal, key), with_for_update=True
-                )
-                if (
-                    existing
-                    and existing.status_code is None
-                    and existing.created_at < now - STALE_IN_PROGRESS
-                ):
-                    # The first attempt died without an answer; let this one run.
-                    existing.created_at, existing.request_hash = now, digest
-                    fresh = True
-                    existing = None
-            snapshot = None
-            if existing is not None:
-                snapshot = (
-                    existing.request_hash,
-                    existing.status_code,
-                    existing.content_type,
-                    existing.body,
-                )
+        db = self.database()
+        snapshot = await _reserve(db, principal, key, digest)
 
         if snapshot is not None:
             request_hash, status_code, content_type, stored = snapshot
@@ -209,26 +170,74 @@ class IdempotencyMiddleware:
             await self.app(scope, replay_receive, capture_send)
         finally:
             status = int(captured["status"])  # type: ignore[call-overload]
-            async with maker() as session, session.begin():
-                if status >= 500:
-                    await session.execute(
-                        delete(IdempotencyRecord).where(
-                            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
-                        )
-                    )
-                else:
-                    await session.execute(
-                        update(IdempotencyRecord)
-                        .where(
-                            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
-                        )
-                        .values(
-                            status_code=status,
-                            content_type=captured["content_type"],
-                            body=b"".join(out),
-                            completed_at=utcnow(),
-                        )
-                    )
+            if status >= 500:
+                await db.autocommit(_FORGET, {"principal": principal, "key": key})
+            else:
+                await db.autocommit(
+                    _COMPLETE,
+                    {
+                        "principal": principal,
+                        "key": key,
+                        "status": status,
+                        "content_type": captured["content_type"],
+                        "body": b"".join(out),
+                        "now": utcnow(),
+                    },
+                )
+
+
+# Plain SQL, each statement a transaction of its own in the common case: every request
+# with a key runs two, and through ORM sessions (statement building, cache keys, the
+# bulk-update evaluator, the session's own transaction) they cost several times what
+# PostgreSQL spends on them -- most of a market maker's order, who sends a key with each.
+_RESERVE = """
+    INSERT INTO core_idempotency_key (principal, key, request_hash, created_at)
+    VALUES (%(principal)s, %(key)s, %(hash)s, %(now)s)
+    ON CONFLICT DO NOTHING
+    RETURNING true
+"""
+_HELD = """
+    SELECT request_hash, status_code, content_type, body, created_at
+    FROM core_idempotency_key WHERE principal = %(principal)s AND key = %(key)s
+    FOR UPDATE
+"""
+_RETAKE = """
+    UPDATE core_idempotency_key
+    SET request_hash = %(hash)s, created_at = %(now)s, status_code = NULL,
+        content_type = NULL, body = NULL, completed_at = NULL
+    WHERE principal = %(principal)s AND key = %(key)s
+"""
+_COMPLETE = """
+    UPDATE core_idempotency_key
+    SET status_code = %(status)s, content_type = %(content_type)s, body = %(body)s,
+        completed_at = %(now)s
+    WHERE principal = %(principal)s AND key = %(key)s
+"""
+_FORGET = "DELETE FROM core_idempotency_key WHERE principal = %(principal)s AND key = %(key)s"
+
+#: What a key already held answers: (request hash, status, content type, body).
+Snapshot = tuple[str, int | None, str | None, bytes | None]
+
+
+async def _reserve(db: Database, principal: str, key: str, digest: str) -> Snapshot | None:
+    """Take ``key`` for this request (None: go on), or what holds it already.
+
+    A key older than :data:`TTL`, or one whose first request died without an answer
+    (in progress for more than :data:`STALE_IN_PROGRESS`), is taken again."""
+    now = utcnow()
+    params = {"principal": principal, "key": key, "hash": digest, "now": now}
+    if await db.autocommit(_RESERVE, params):
+        return None  # the common case: a new key, one statement
+    async with db.maker() as session, session.begin():
+        held = await fetch(session, _HELD, params)
+        if not held:  # gone meanwhile (purged): take it
+            await fetch(session, _RESERVE, params)
+            return None
+        request_hash, status_code, content_type, body, created_at = held[0]
+        if created_at < now - TTL or (status_code is None and created_at < now - STALE_IN_PROGRESS):
+            await fetch(session, _RETAKE, params)
+            return None
+        return request_hash, status_code, content_type, body
 
 
 async def purge_expired(session: AsyncSession) -> int:

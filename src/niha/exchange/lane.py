@@ -29,14 +29,16 @@ instrument's next group and answered with the route's reply model (:class:`Order
 200). Market makers cancel about as often as they place.
 
 Whatever is not the common case goes on, unchanged and with its body, to the FastAPI
-route, which stays the one documented in the OpenAPI schema: a request with an
-``Idempotency-Key`` (the idempotency middleware stores and replays its reply), a body
-that is not JSON or not valid, a missing or unknown token, a caller without the
-permission. So every such reply is the route's own, byte for byte.
+route, which stays the one documented in the OpenAPI schema: a body that is not JSON or
+not valid, a missing or unknown token, a caller without the permission. So every such
+reply is the route's own, byte for byte.
 
-The lane sits inside the request-context and input-guard middlewares (request id, access
-log, metrics, security headers, NUL and size checks apply as to every request) and
-outside the idempotency middleware.
+The lane sits inside the request-context, input-guard and idempotency middlewares
+(request id, access log, metrics, security headers, NUL and size checks apply as to
+every request; a request with an ``Idempotency-Key`` reaches the lane once the key is
+reserved, and its reply is stored and replayed as the route's would be). Market makers
+send a key with every order: through the route, such an order cost about eight times
+the CPU of one through the lane.
 """
 
 from __future__ import annotations
@@ -84,13 +86,9 @@ class OrderLane:
             return
         path: str = scope["path"]
         cancel = _cancelled_id(path, self.prefix)
-        if (
-            (path != self.path and cancel is None)
-            or _header(scope, b"idempotency-key") is not None
-            or (
-                cancel is None
-                and (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower() != _JSON
-            )
+        if (path != self.path and cancel is None) or (
+            cancel is None
+            and (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower() != _JSON
         ):
             await self.app(scope, receive, send)
             return

@@ -9,7 +9,8 @@ N concurrent HTTP clients (each its own trading entity and keep-alive connection
 over the processes) that place LIMIT orders around one price on EUA-EUR (``--instruments
 2``: each order on EUA-EUR or CEA-EUR at random, so every client trades both; ``--cancels
 0.4``: market makers, 40% of operations cancel one of the client's resting quotes, the
-rest place quotes that rest) for
+rest place quotes that rest; ``--idempotency-keys``: every operation carries an
+``Idempotency-Key`` of its own, as market makers send) for
 ``--seconds`` (half of them cross and trade; each order is validated, reserved, matched
 and recorded with its fills, fees, trades and outbox events, in the instrument's next
 group transaction, and acknowledged once that has committed). Then
@@ -140,10 +141,14 @@ class _Conn:
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    async def post(self, body: bytes, path: bytes = b"/api/v1/orders/place") -> tuple[int, bytes]:
+    async def post(
+        self, body: bytes, path: bytes = b"/api/v1/orders/place", key: bytes = b""
+    ) -> tuple[int, bytes]:
+        extra = b"Idempotency-Key: " + key + b"\r\n" if key else b""
         self.writer.write(
-            b"POST " + path + self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body
-        )
+            b"POST " + path + self.head + extra
+            + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )  # fmt: skip
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
@@ -239,6 +244,11 @@ async def _place_in_process(
         await db.dispose()
 
 
+def _key(rng: random.Random, keys: bool) -> bytes:
+    """A fresh ``Idempotency-Key`` (``keys``), or none."""
+    return b"%032x" % rng.getrandbits(128) if keys else b""
+
+
 async def _load(
     urls: list[str],
     tokens: list[str],
@@ -247,11 +257,13 @@ async def _load(
     orders: int = 0,
     instruments: int = 1,
     cancels: float = 0.0,
+    keys: bool = False,
 ) -> list[float]:
     """Place orders from ``clients`` clients for ``seconds`` (or, with ``orders``, until
     that many are placed); the latency of each. With ``cancels``, market makers: each
     operation cancels one of the client's resting quotes with that probability, and
-    otherwise places a quote that rests (:func:`_quote_body`)."""
+    otherwise places a quote that rests (:func:`_quote_body`). With ``keys``, every
+    operation carries an ``Idempotency-Key`` of its own, as a careful API client sends."""
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
 
@@ -265,14 +277,16 @@ async def _load(
                 if resting and rng.random() < cancels:
                     order_id = resting.pop(rng.randrange(len(resting)))
                     t0 = time.perf_counter()
-                    status, text = await conn.post(b"", b"/api/v1/orders/%s/cancel" % order_id)
+                    status, text = await conn.post(
+                        b"", b"/api/v1/orders/%s/cancel" % order_id, _key(rng, keys)
+                    )
                     if status != 200:
                         raise RuntimeError(f"cancel refused: {status} {text!r}")
                     latencies.append(time.perf_counter() - t0)
                     continue
                 body = _quote_body(rng, instruments) if cancels else _order_body(rng, instruments)
                 t0 = time.perf_counter()
-                status, text = await conn.post(body)
+                status, text = await conn.post(body, key=_key(rng, keys))
                 if status != 201:
                     raise RuntimeError(f"order refused: {status} {text!r}")
                 latencies.append(time.perf_counter() - t0)
@@ -353,6 +367,7 @@ def run(
     rounds: int = 1,
     instruments: int = 1,
     cancels: float = 0.0,
+    keys: bool = False,
 ) -> None:
     base = os.environ.get(
         "NIHA_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -413,6 +428,7 @@ def run(
                 if cancels
                 else ""
             )
+            + ("\n   every operation carries an Idempotency-Key of its own" if keys else "")
         )
         print(
             f"{'clients':>7} {'ops/s' if cancels else 'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'pgbench tps':>12} {'ratio':>6}"
@@ -429,7 +445,15 @@ def run(
                 pg0 = _postgres_cpu_seconds()
                 machine0, wall0 = _machine_busy(), time.perf_counter()
                 lat = asyncio.run(
-                    _load(urls, tokens, n, seconds, instruments=instruments, cancels=cancels)
+                    _load(
+                        urls,
+                        tokens,
+                        n,
+                        seconds,
+                        instruments=instruments,
+                        cancels=cancels,
+                        keys=keys,
+                    )
                 )
                 machine, wall = _machine_busy() - machine0, time.perf_counter() - wall0
                 server_ms = (sum(_cpu_seconds(p.pid) for p in procs) - server0) * 1000 / len(lat)
@@ -537,6 +561,11 @@ def main() -> None:
         default=0.0,
         help="market makers: this share of operations cancels a resting quote (e.g. 0.4)",
     )
+    parser.add_argument(
+        "--idempotency-keys",
+        action="store_true",
+        help="every operation carries an Idempotency-Key of its own (as market makers send)",
+    )
     a = parser.parse_args()
     run(
         a.seconds,
@@ -547,6 +576,7 @@ def main() -> None:
         a.rounds,
         a.instruments,
         a.cancels,
+        a.idempotency_keys,
     )
 
 

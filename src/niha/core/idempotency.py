@@ -230,9 +230,10 @@ async def _reserve(db: Database, principal: str, key: str, digest: str) -> Snaps
         return None  # the common case: a new key, one statement
     async with db.maker() as session, session.begin():
         held = await fetch(session, _HELD, params)
-        if not held:  # gone meanwhile (purged): take it
-            await fetch(session, _RESERVE, params)
-            return None
+        if not held:  # purged meanwhile: take it, unless another request just did
+            if await fetch(session, _RESERVE, params):
+                return None
+            return digest, None, None, None  # in progress
         request_hash, status_code, content_type, body, created_at = held[0]
         if created_at < now - TTL or (status_code is None and created_at < now - STALE_IN_PROGRESS):
             await fetch(session, _RETAKE, params)

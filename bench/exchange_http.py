@@ -244,9 +244,10 @@ async def _place_in_process(
         await db.dispose()
 
 
-def _key(rng: random.Random, keys: bool) -> bytes:
-    """A fresh ``Idempotency-Key`` (``keys``), or none."""
-    return b"%032x" % rng.getrandbits(128) if keys else b""
+def _key(keys: bool) -> bytes:
+    """A fresh ``Idempotency-Key`` (``keys``), never used before (not from the clients'
+    seeded generators: a later round would send the same keys again), or none."""
+    return uuid.uuid4().hex.encode() if keys else b""
 
 
 async def _load(
@@ -278,7 +279,7 @@ async def _load(
                     order_id = resting.pop(rng.randrange(len(resting)))
                     t0 = time.perf_counter()
                     status, text = await conn.post(
-                        b"", b"/api/v1/orders/%s/cancel" % order_id, _key(rng, keys)
+                        b"", b"/api/v1/orders/%s/cancel" % order_id, _key(keys)
                     )
                     if status != 200:
                         raise RuntimeError(f"cancel refused: {status} {text!r}")
@@ -286,7 +287,7 @@ async def _load(
                     continue
                 body = _quote_body(rng, instruments) if cancels else _order_body(rng, instruments)
                 t0 = time.perf_counter()
-                status, text = await conn.post(body, key=_key(rng, keys))
+                status, text = await conn.post(body, key=_key(keys))
                 if status != 201:
                     raise RuntimeError(f"order refused: {status} {text!r}")
                 latencies.append(time.perf_counter() - t0)

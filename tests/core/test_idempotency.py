@@ -54,6 +54,7 @@ async def test_replay_returns_first_reply(app: Any, client: httpx.AsyncClient) -
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second.headers["idempotent-replayed"] == "true"
+    assert second.headers["content-length"] == str(len(first.content))  # not chunked
     assert await _count(app) == 1
 
 

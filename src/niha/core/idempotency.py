@@ -131,17 +131,19 @@ class IdempotencyMiddleware:
                     "A request with this Idempotency-Key is still being processed",
                 )(scope, receive, send)
             else:
+                reply = stored or b""
                 await send(
                     {
                         "type": "http.response.start",
                         "status": status_code,
                         "headers": [
                             (b"content-type", (content_type or "application/json").encode()),
+                            (b"content-length", b"%d" % len(reply)),
                             (b"idempotent-replayed", b"true"),
                         ],
                     }
                 )
-                await send({"type": "http.response.body", "body": stored or b""})
+                await send({"type": "http.response.body", "body": reply})
             return
 
         replayed = False
@@ -190,9 +192,14 @@ class IdempotencyMiddleware:
 # with a key runs two, and through ORM sessions (statement building, cache keys, the
 # bulk-update evaluator, the session's own transaction) they cost several times what
 # PostgreSQL spends on them -- most of a market maker's order, who sends a key with each.
+# Taking a key does not wait for its own WAL flush (``synchronous_commit`` off for that
+# one statement): whatever the request then commits -- the order's group, the reply
+# stored -- is flushed synchronously, and the WAL is flushed in order, so the key is
+# durable whenever anything it guards is; lost in a crash before that, it guarded nothing.
 _RESERVE = """
     INSERT INTO core_idempotency_key (principal, key, request_hash, created_at)
-    VALUES (%(principal)s, %(key)s, %(hash)s, %(now)s)
+    SELECT %(principal)s, %(key)s, %(hash)s, %(now)s
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
     ON CONFLICT DO NOTHING
     RETURNING true
 """

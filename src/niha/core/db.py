@@ -229,19 +229,14 @@ class Database:
         self.engine = make_engine(plain, **engine_kwargs)
         self.maker = make_sessionmaker(self.engine)
 
-    async def read(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
-        """One read-only statement outside any transaction (autocommit): one round trip.
-
-        For the checks every request makes before its own unit of work (the caller's
-        session); inside a transaction they would cost a ``BEGIN`` and a ``COMMIT`` more.
-        """
-        return await self.autocommit(query, params)
-
     async def autocommit(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
         """One statement as a transaction of its own (autocommit), on a connection of the
         pool and without an ORM session: one round trip. Its rows (none for a statement
-        without). For a request's small writes apart from its unit of work (the
-        idempotency keys)."""
+        without).
+
+        For what a request does apart from its own unit of work: the checks every request
+        makes first (the caller's session), the idempotency keys. Inside a transaction
+        they would cost a ``BEGIN`` and a ``COMMIT`` more."""
         async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
@@ -263,7 +258,7 @@ class Database:
         PostgreSQL keeps for the service's prepared statements and foreign-key checks,
         made while the order and ledger tables were small, keep reading them page by page
         (docs/runbook.md, "PostgreSQL")."""
-        rows = await self.read("SELECT current_setting('autovacuum')")
+        rows = await self.autocommit("SELECT current_setting('autovacuum')")
         if rows and rows[0][0] != "on":
             return [
                 "autovacuum is off on this PostgreSQL server: run VACUUM ANALYZE "

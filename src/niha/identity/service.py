@@ -347,7 +347,7 @@ async def principal_from_token(db: Database, settings: Settings, token: str) -> 
     claims = decode_access_token(settings.secret_key, token)
     if claims is None:
         return None
-    rows = await db.read(_PRINCIPAL_OF_SESSION, (claims.session_id, claims.user_id, utcnow()))
+    rows = await db.autocommit(_PRINCIPAL_OF_SESSION, (claims.session_id, claims.user_id, utcnow()))
     return _principal(rows[0]) if rows else None
 
 
